@@ -1,0 +1,3 @@
+"""moderator: a conduct-guideline moderation assistant for technical communities."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from moderator.cli import main
+
+sys.exit(main())

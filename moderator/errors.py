@@ -1,0 +1,61 @@
+"""The application's own exceptions.
+
+Every error a user can cause (a bad file, a wrong option, an unwritable log) is one of these, with a one-line
+message that names the file and the problem. Library code raises them; only ``moderator.cli`` turns them into
+an exit status (2), so the library stays usable from tests, the TUI and scripts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ModeratorError(Exception):
+    """Base class: ``message`` is one line for the terminal, ``title`` a short heading for the TUI."""
+
+    title = "Moderator error"
+
+    def __init__(self, message: str, title: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if title is not None:
+            self.title = title
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class SourceError(ModeratorError):
+    """A thread source file that cannot be imported (empty, binary, malformed, of another shape, ...)."""
+
+    title = "Cannot import thread"
+
+    def __init__(
+        self,
+        path: str | Path,
+        problem: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        offset: int | None = None,
+    ) -> None:
+        where = str(path)
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        elif offset is not None:
+            where += f": byte {offset}"
+        # One line, always: a problem text built from data must not smuggle in a line break.
+        problem = " ".join(problem.split())
+        super().__init__(f"{where}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+        self.line = line
+        self.offset = offset
+
+
+class UsageError(ModeratorError):
+    """A command-line option or argument that makes no sense."""
+
+    title = "Usage error"

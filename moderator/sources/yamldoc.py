@@ -1,0 +1,50 @@
+"""The YAML thread document (``format: moderator-thread/1``): a thread header and its comments.
+
+```yaml
+format: moderator-thread/1
+thread: {source: bugzilla, id: "4127", title: ..., url: ..., product: ..., component: ..., reporter: ..., assignee: ...}
+comments:
+  - {number: 0, id: "88101", author: Dana Whitfield, author_role: reporter, created: "2026-02-03T14:05:00Z", text: ...}
+```
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moderator.sources.records import Record, records_to_threads
+from moderator.sources.reading import SourceText
+from moderator.thread import Thread
+from moderator.yamlsafe import YAMLProblem, load_one
+
+FORMAT = "yaml"
+FORMAT_TAG = "moderator-thread/1"
+_THREAD_KEYS = ("source", "id", "title", "url", "product", "component", "reporter", "assignee")
+
+
+def parse(source: SourceText) -> list[Thread]:
+    try:
+        document = load_one(source.text)
+    except YAMLProblem as problem:
+        raise source.error(problem.problem, line=problem.line) from None
+    if not isinstance(document, dict) or not isinstance(document.get("comments"), list):
+        raise source.error("not a moderator thread document: expected a mapping with a 'comments' list")
+    declared = document.get("format", FORMAT_TAG)
+    if declared != FORMAT_TAG:
+        raise source.error(f"unsupported thread document format {declared!r} (this version reads {FORMAT_TAG})")
+    header = document.get("thread") or {}
+    if not isinstance(header, dict):
+        raise source.error("'thread' must be a mapping")
+    defaults: dict[str, Any] = {}
+    for key in _THREAD_KEYS:
+        value = header.get(key)
+        if value is not None:
+            defaults[key] = str(value)
+    records = []
+    for position, item in enumerate(document["comments"]):
+        if not isinstance(item, dict):
+            raise source.error(f"comments[{position}] must be a mapping, found {type(item).__name__}")
+        fields = dict(item)
+        fields.pop("thread", None)
+        records.append(Record(None, fields, item=f"comments[{position}]"))
+    return records_to_threads(source, records, source_name="yaml", defaults=defaults)

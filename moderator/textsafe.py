@@ -1,0 +1,43 @@
+"""Comment text is data, never markup or terminal commands.
+
+Helpers that make text safe to show where a character could act instead of being shown: terminals (ANSI escape
+sequences, C1 controls, bidirectional overrides) and JSON read by other tools.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals),
+# and the Unicode format characters that reorder or hide text (bidi overrides and isolates, zero-width joiners are
+# harmless but LRO/RLO/isolates can disguise text).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Text with every control and reordering character replaced by a visible escape such as ``\\x1b``."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def one_line(text: str, width: int | None = None) -> str:
+    """A single visible line: whitespace runs folded, controls escaped, cut to ``width`` with an ellipsis."""
+    line = visible(" ".join(text.split()))
+    if width is not None and len(line) > width:
+        return line[: max(width - 1, 0)] + "…"
+    return line
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def dumps(value: Any, *, indent: int | None = None) -> str:
+    """JSON that keeps non-ASCII text readable but escapes every character a terminal could act on."""
+    return _UNSAFE.sub(_json_escape, json.dumps(value, ensure_ascii=False, indent=indent))

@@ -1,0 +1,137 @@
+"""The thread model every stage of the pipeline shares: importers build it, the classifier scores it, the review
+screen shows it, the decision log records it.
+
+A comment keeps its full text exactly as the source had it, and also its *segments*: the author's own words,
+quoted text (with the number of the comment it quotes where that can be told) and attribution lines such as
+``(In reply to Pat from comment #3)``. Everything downstream judges ``own_text``, the author's own words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SegmentKind = Literal["own", "quote", "attribution"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of lines of a comment: own words, a quote, or an attribution line introducing a quote."""
+
+    kind: SegmentKind
+    text: str
+    quoted_comment: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """Text the comment reproduces from another comment (``comment`` is None where the origin is unknown)."""
+
+    comment: int | None
+    text: str
+
+
+@dataclass(slots=True)
+class Comment:
+    """One comment (or mail message) of a thread.
+
+    ``number`` is the position in the thread (0 = the bug description or opening post); it is None only for a
+    block of text whose comment markers were missing in a page copy, and then ``missing_markers`` lists the
+    comment numbers whose text the block holds. ``created`` is an ISO-8601 time where the source has one,
+    otherwise the raw relative age the source showed ("11 months ago"), otherwise None.
+    """
+
+    number: int | None
+    text: str
+    segments: tuple[Segment, ...] = ()
+    id: str | None = None
+    author: str | None = None
+    author_role: str | None = None
+    created: str | None = None
+    reply_to: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    missing_markers: tuple[int, ...] = ()
+    own_text: str = field(default="", init=False)
+    quotes: tuple[Quote, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        if not self.segments:
+            self.segments = (Segment("own", self.text),) if self.text else ()
+        self._derive()
+
+    def resegment(self, segments: tuple[Segment, ...], reply_to: tuple[int, ...] | None = None) -> None:
+        """Replace the segmentation (importers segment after all comments are known)."""
+        self.segments = segments
+        if reply_to is not None:
+            self.reply_to = reply_to
+        self._derive()
+
+    def _derive(self) -> None:
+        self.own_text = "\n".join(s.text for s in self.segments if s.kind == "own").strip("\n")
+        self.quotes = tuple(Quote(s.quoted_comment, s.text) for s in self.segments if s.kind == "quote")
+
+    @property
+    def label(self) -> str:
+        """How the comment is named to a moderator: "comment 5", or the missing numbers of a merged block."""
+        numbers = ", ".join(str(n) for n in self.missing_markers)
+        if self.number is not None:
+            if self.missing_markers:
+                return f"comment {self.number} (with the text of comment {numbers}, whose marker is missing)"
+            return f"comment {self.number}"
+        if self.missing_markers:
+            return f"unnumbered block (markers of comment {numbers} missing)"
+        return "unnumbered block"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "number": self.number,
+            "id": self.id,
+            "author": self.author,
+            "author_role": self.author_role,
+            "created": self.created,
+            "text": self.text,
+            "own_text": self.own_text,
+            "quotes": [{"comment": q.comment, "text": q.text} for q in self.quotes],
+            "reply_to": list(self.reply_to),
+            "tags": list(self.tags),
+        }
+        if self.missing_markers:
+            data["missing_markers"] = list(self.missing_markers)
+        return data
+
+
+@dataclass(slots=True)
+class Thread:
+    """A discussion thread: a Bugzilla bug, a GitHub issue, a mailing-list thread, or a group of JSONL lines."""
+
+    source: str
+    comments: list[Comment]
+    id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    product: str | None = None
+    component: str | None = None
+    reporter: str | None = None
+    assignee: str | None = None
+    path: str | None = None
+
+    def comment(self, number: int) -> Comment:
+        for comment in self.comments:
+            if comment.number == number:
+                return comment
+        raise KeyError(number)
+
+    def header_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "id": self.id,
+            "title": self.title,
+            "url": self.url,
+            "product": self.product,
+            "component": self.component,
+            "reporter": self.reporter,
+            "assignee": self.assignee,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"thread": self.header_dict(), "comments": [c.to_dict() for c in self.comments]}
