@@ -60,7 +60,9 @@ MIN_HINTED_CHARS = 8
 
 def normalize(text: str) -> str:
     """Text as compared for verbatim quotes: typographic quotes made plain, whitespace runs folded."""
-    return " ".join(text.translate(_TYPOGRAPHIC).split())
+    if not text.isascii():
+        text = text.translate(_TYPOGRAPHIC)
+    return " ".join(text.split())
 
 
 @dataclass(slots=True)
@@ -75,15 +77,16 @@ class QuoteIndex:
     def add(self, number: int | None, own_text: str, author: str | None = None) -> None:
         if number is None:
             return
-        lines = [normalize(line) for line in own_text.splitlines()]
-        lines = [line for line in lines if line]
+        lines = [line for line in map(normalize, own_text.split("\n")) if line]
         for line in lines:
             self._lines.setdefault(line, number)
         flat = " ".join(lines)
         self._texts[number] = flat
-        words = flat.split()
-        for start in range(len(words) - SHINGLE_WORDS + 1):
-            self._shingles.setdefault(hash(tuple(words[start : start + SHINGLE_WORDS])), number)
+        # Set operations on the keys keep this loop in C: thousands of comments of hundreds of words each.
+        # set.difference(dict) walks the small set and probes the dict (dict_keys subtraction would walk the big
+        # dict every time, which made the index quadratic).
+        fresh = set(map(hash, _shingles(flat.split()))).difference(self._shingles)
+        self._shingles.update(dict.fromkeys(fresh, number))
         if author:
             self._authors[author.casefold()] = number
 
@@ -101,25 +104,36 @@ class QuoteIndex:
             return None
         if hint is not None and len(normalized_line) >= MIN_HINTED_CHARS and self.contains(hint, normalized_line):
             return hint
-        if len(normalized_line) < MIN_STANDALONE_CHARS or _word_count(normalized_line) < MIN_STANDALONE_WORDS:
-            # Short lines, headings and table rulers repeat by chance (a report update reuses its headings).
+        if len(normalized_line) < MIN_STANDALONE_CHARS:
             return None
-        exact = self._lines.get(normalized_line)
-        if exact is not None:
-            return exact
+        found = self._lines.get(normalized_line)
+        if found is None:
+            found = self._find_by_shingles(normalized_line)
+        # Short lines, headings and table rulers repeat by chance (a report update reuses its headings).
+        if found is None or _word_count(normalized_line) < MIN_STANDALONE_WORDS:
+            return None
+        return found
+
+    def _find_by_shingles(self, normalized_line: str) -> int | None:
         words = normalized_line.split()
         if len(words) < SHINGLE_WORDS:
             return None
+        owners = self._shingles
         votes: Counter[int] = Counter()
-        for start in range(len(words) - SHINGLE_WORDS + 1):
-            owner = self._shingles.get(hash(tuple(words[start : start + SHINGLE_WORDS])))
-            if owner is None:
+        for key in map(hash, _shingles(words)):
+            owner = owners.get(key)
+            if owner is None:  # most lines are not quotes: the first unknown shingle settles it
                 return None
             votes[owner] += 1
         for candidate, _ in votes.most_common(3):
             if self.contains(candidate, normalized_line):
                 return candidate
         return None
+
+
+def _shingles(words: list[str]) -> Iterable[tuple[str, ...]]:
+    """Every run of SHINGLE_WORDS consecutive words."""
+    return zip(*(words[offset:] for offset in range(SHINGLE_WORDS)))
 
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -161,7 +175,8 @@ def segment_text(
     while i < count:
         line = lines[i]
         stripped = line.strip()
-        header = REPLY_HEADER.match(line)
+        ends_with_colon = stripped.endswith(":")
+        header = REPLY_HEADER.match(line) if stripped.startswith("(In reply to") else None
         if header:
             hint = int(header.group("number"))
             reply_to.append(hint)
@@ -169,7 +184,7 @@ def segment_text(
             expect_quote = True
             i += 1
             continue
-        if EMAIL_HEADER.match(line) and _next_is_quote(lines, i + 1, verbatim):
+        if ends_with_colon and EMAIL_HEADER.match(line) and _next_is_quote(lines, i + 1, verbatim):
             hint = parent
             kinds.append(("attribution", hint))
             expect_quote = True
@@ -177,6 +192,7 @@ def segment_text(
             continue
         if (
             i + 1 < count
+            and stripped.startswith("On")
             and EMAIL_HEADER_START.match(line)
             and WROTE_ALONE.match(lines[i + 1])
             and _next_is_quote(lines, i + 2, verbatim)
@@ -186,7 +202,7 @@ def segment_text(
             expect_quote = True
             i += 2
             continue
-        named = NAME_WROTE.match(line)
+        named = NAME_WROTE.match(line) if ends_with_colon else None
         if named and _next_is_quote(lines, i + 1, verbatim, index):
             author_comment = index.author_comment(named.group("name"))
             hint = author_comment if author_comment is not None else parent
@@ -194,7 +210,7 @@ def segment_text(
             expect_quote = True
             i += 1
             continue
-        if QUOTE_PREFIX.match(line):
+        if stripped.startswith(">") and QUOTE_PREFIX.match(line):
             content = normalize(_quote_content(line))
             depth = _quote_depth(line)
             source: int | None

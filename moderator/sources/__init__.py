@@ -64,7 +64,8 @@ def _detect_json(source: SourceText) -> str:
         return bugzilla_json.FORMAT
     if github_json.looks_like(documents):
         return github_json.FORMAT
-    if all(isinstance(d, dict) and "text" in d for d in documents):
+    if isinstance(documents[0], dict) and "text" in documents[0]:
+        # JSONL comments; a later bad line is for the JSONL importer to name.
         return jsonl.FORMAT
     raise source.error(
         "JSON of an unknown shape: not a Bugzilla REST comment response, a GitHub issue comment list, "

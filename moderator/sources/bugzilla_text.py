@@ -19,6 +19,7 @@ from moderator.thread import Comment, Thread
 FORMAT = "bugzilla-text"
 
 MARKER = re.compile(r"^\s*Comment (?P<number>\d+)\s*•\s*(?P<age>.*?)\s*$")
+_MARKER_ANYWHERE = re.compile(r"^[ \t]*Comment \d+[ \t]*•", re.MULTILINE)
 UPDATED = re.compile(r"^\s*Updated\s*•")
 ROLE_BADGE = re.compile(r"^\s*\|\s*(?P<role>Assignee|Reporter|Triage Owner|Comment Author)\s*\|\s*\|*\s*$")
 SEPARATOR = {"", "•", "|", "||", "| |"}
@@ -34,7 +35,7 @@ def looks_like(text: str) -> bool:
     head = text[:4000].split("\n")[:40]
     stripped = {line.strip() for line in head}
     has_header = "Categories" in stripped and "People" in stripped
-    return has_header or MARKER.search(text[:2_000_000] if len(text) > 2_000_000 else text) is not None
+    return has_header or _MARKER_ANYWHERE.search(text) is not None
 
 
 @dataclass(slots=True)
@@ -199,13 +200,29 @@ def _blocks(source: SourceText, lines: list[str], header: _Header) -> list[_Bloc
     return blocks
 
 
+def _neighbours(blocks: list[_Block]) -> tuple[list[int], list[int | None]]:
+    """For each block, the number of the closest numbered block before it (-1) and after it (None)."""
+    previous: list[int] = []
+    last = -1
+    for block in blocks:
+        previous.append(last)
+        if block.number is not None:
+            last = block.number
+    following: list[int | None] = [None] * len(blocks)
+    upcoming: int | None = None
+    for position in range(len(blocks) - 1, -1, -1):
+        following[position] = upcoming
+        if blocks[position].number is not None:
+            upcoming = blocks[position].number
+    return previous, following
+
+
 def _comments(blocks: list[_Block], header: _Header) -> list[Comment]:
-    numbered = [b.number for b in blocks]
+    previous_numbers, following_numbers = _neighbours(blocks)
     comments: list[Comment] = []
     for position, block in enumerate(blocks):
         text = "\n".join(block.lines).strip("\n")
-        previous = next((n for n in reversed(numbered[:position]) if n is not None), -1)
-        following = next((n for n in numbered[position + 1 :] if n is not None), None)
+        previous, following = previous_numbers[position], following_numbers[position]
         if block.number is None:
             if not text.strip():
                 continue

@@ -223,6 +223,7 @@ def to_mbox(thread: Thread, *, logins: Mapping[str, str] | None = None, list_nam
             message.set_content(body, charset="utf-8", cte="quoted-printable")
             escaped = body.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             message.add_alternative(f"<html><body><pre>{escaped}</pre></body></html>", subtype="html")
+            message.set_boundary(f"=-part-{comment.id or number}-=")  # reproducible output
         raw = message.as_bytes(policy=message.policy.clone(linesep="\n")).decode("ascii")
         raw = re.sub(r"^(>*From )", r">\1", raw, flags=re.MULTILINE)
         envelope = moment.strftime("%a %b %d %H:%M:%S %Y")

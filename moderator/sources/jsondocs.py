@@ -20,7 +20,8 @@ def json_documents(source: SourceText) -> list[Any]:
             value, end = _decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
             problem = error.msg
-            if error.pos >= len(text.rstrip()):
+            # An unterminated string runs to the end of the text; its error position is where the string starts.
+            if error.pos >= len(text.rstrip()) or error.msg.startswith("Unterminated string"):
                 problem = f"truncated JSON ({error.msg})"
             raise source.error(f"invalid JSON: {problem}", line=error.lineno, column=error.colno) from None
         except RecursionError:

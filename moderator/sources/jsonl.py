@@ -19,7 +19,8 @@ def parse(source: SourceText) -> list[Thread]:
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            problem = "truncated JSON line" if error.pos >= len(line.rstrip()) else "invalid JSON"
+            truncated = error.pos >= len(line.rstrip()) or error.msg.startswith("Unterminated string")
+            problem = "truncated JSON line" if truncated else "invalid JSON"
             raise source.error(f"{problem} ({error.msg})", line=number, column=error.colno) from None
         if not isinstance(value, dict):
             raise source.error(f"expected one JSON object per line, found {type(value).__name__}", line=number)

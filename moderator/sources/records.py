@@ -50,7 +50,7 @@ def _number(source: SourceText, record: Record) -> int | None:
     value = record.fields.get("number")
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():  # not isdigit: int() refuses "²"
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise record.error(source, f"field 'number' must be a whole number >= 0, found {value!r}")

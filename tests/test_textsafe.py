@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import json
+
+from moderator.textsafe import dumps, one_line, visible
+
+
+def test_visible_escapes_every_control_and_reordering_character() -> None:
+    raw = "a\x1b[2Jb\x07c\x9bd\x7fe\u202ef\u2066g\x00h"
+    shown = visible(raw)
+    assert shown == "a\\x1b[2Jb\\x07c\\x9bd\\x7fe\\u202ef\\u2066g\\x00h"
+
+
+def test_visible_keeps_ordinary_text_tabs_and_newlines() -> None:
+    text = "Grüße, 東京 🎉\tok\nnext [bold]literal[/bold]"
+    assert visible(text) == text
+
+
+def test_one_line_folds_and_cuts() -> None:
+    assert one_line("a\n\n b\x1b", 6) == "a b\\x…"
+    assert one_line("short") == "short"
+
+
+def test_dumps_round_trips_and_escapes_c1_and_bidi() -> None:
+    value = {"text": "x\x9by\u202ez\x1b Grüße"}
+    out = dumps(value)
+    assert "\x9b" not in out and "\u202e" not in out and "\x1b" not in out
+    assert "Grüße" in out
+    assert json.loads(out) == value
