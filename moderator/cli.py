@@ -9,12 +9,13 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from moderator import __version__
 from moderator.errors import ModeratorError
 from moderator.render import thread_table
 from moderator.sources import FORMATS, load_threads
-from moderator.textsafe import dumps
+from moderator.textsafe import dumps, one_line
 
 EXIT_USAGE = 2
 
@@ -65,7 +66,72 @@ def build_parser() -> argparse.ArgumentParser:
         help='print {"thread": {...}, "comments": [...]} (or {"threads": [...]} for several threads)',
     )
     thread.set_defaults(handler=_cmd_thread)
+
+    train = commands.add_parser(
+        "train",
+        formatter_class=_Formatter,
+        help="train the guideline classifier and write it with its model card",
+        description="Train the guideline classifier on the starter corpus (labels/starter) plus any labeled JSONL\n"
+        "corpora (the fields of ../shared/data: text, uncivil, category, thread, title, number), choose\n"
+        "per-label thresholds by cross-validation, and write model.joblib and model-card.yaml.",
+        epilog="examples:\n"
+        "  moderator train -o /tmp/model\n"
+        "  moderator train --corpus ../shared/data/train/vcu_incivility.jsonl \\\n"
+        "                  --corpus ../shared/data/train/github_ordinary_threads.jsonl -o classifiers/default_model\n",
+    )
+    train.add_argument("--corpus", action="append", default=[], metavar="PATH", help="labeled JSONL file (repeatable)")
+    train.add_argument("-o", "--output", metavar="MODEL_DIR", help=f"where to write the model (default: {_default_train_dir()})")
+    train.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: labels/taxonomy.yaml)")
+    train.add_argument("--precision", type=float, default=0.7, metavar="P", help="precision target of each label's threshold (default: 0.7)")
+    train.set_defaults(handler=_cmd_train)
+
+    score = commands.add_parser(
+        "score",
+        formatter_class=_Formatter,
+        help="score every comment of a thread against the guidelines",
+        description="Score each comment's own words: a probability per label, the labels over their thresholds,\n"
+        "the concern (probability that a moderator should look at all) and the evidence spans.",
+        epilog="examples:\n"
+        "  moderator score moderator/samples/bug-4127.txt\n"
+        "  moderator score threads.jsonl --json | jq 'select(.flags != [])'\n"
+        "  moderator score bug.json --model /tmp/model --json\n",
+    )
+    _add_source_arguments(score)
+    _add_model_argument(score)
+    score.add_argument("--json", action="store_true", help="one JSON object per comment per line")
+    score.set_defaults(handler=_cmd_score)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        formatter_class=_Formatter,
+        help="measure a model on labeled JSONL files",
+        description="Per file: ROC-AUC and average precision of concern against the binary label, per-label\n"
+        "precision / recall / F1 where the file's categories map onto the taxonomy, and the flag rate\n"
+        "(which is the false-flag rate on files of civil comments only).",
+        epilog="examples:\n"
+        "  moderator evaluate --data ../shared/data/heldout/strudel_github_comments.jsonl\n"
+        "  moderator evaluate --data ../shared/data/heldout/*.jsonl --json\n",
+    )
+    evaluate.add_argument("--data", nargs="+", action="extend", required=True, metavar="PATH", help="labeled JSONL files")
+    _add_model_argument(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    evaluate.set_defaults(handler=_cmd_evaluate)
     return parser
+
+
+def _add_model_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        metavar="DIR",
+        default=os.environ.get("MODERATOR_MODEL"),
+        help="model folder (default: $MODERATOR_MODEL, else the bundled model)",
+    )
+
+
+def _default_train_dir() -> str:
+    import platformdirs
+
+    return str(platformdirs.user_data_path("moderator") / "models" / "latest")
 
 
 def _cmd_thread(args: argparse.Namespace) -> int:
@@ -79,6 +145,70 @@ def _cmd_thread(args: argparse.Namespace) -> int:
         return 0
     width = shutil.get_terminal_size((120, 24)).columns
     _write("\n\n".join(thread_table(t, width) for t in threads) + "\n")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from classifiers.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+    from classifiers.training import train
+
+    taxonomy = load_taxonomy(args.taxonomy or DEFAULT_TAXONOMY)
+    output = args.output or _default_train_dir()
+
+    def progress(message: str) -> None:
+        print(f"moderator train: {message}", file=sys.stderr, flush=True)
+
+    card = train(args.corpus, taxonomy, output, precision_target=args.precision, progress=progress)
+    metrics = card["cross_validated_metrics"]
+    lines = [f"model written to {output} ({card['artifact']['bytes'] / 1e6:.1f} MB, {card['training_seconds']} s)"]
+    lines.append(f"{'label':16} {'threshold':>9} {'precision':>9} {'recall':>7} {'AUC':>6}")
+    for label in card["taxonomy"]["labels"]:
+        m = metrics[label]
+        lines.append(f"{label:16} {m['threshold']:9.3f} {m['precision']:9.3f} {m['recall']:7.3f} {m['roc_auc'] or 0:6.3f}")
+    lines.append(f"concern ROC-AUC {metrics['concern']['roc_auc']:.3f} (cross-validated)")
+    _write("\n".join(lines) + "\n")
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from moderator.scoring import load_scorer, score_thread
+
+    threads = load_threads(args.source, args.format)
+    scorer = load_scorer(args.model)
+    out: list[str] = []
+    for thread in threads:
+        results = score_thread(scorer, thread)
+        if args.json:
+            out.extend(dumps(r.to_dict(thread.id)) for r in results)
+            continue
+        out.append(one_line(thread.title or "(untitled thread)", 120))
+        flagged = sum(1 for r in results if r.flags)
+        out.append(f"{len(results)} comments, {flagged} flagged · model {scorer.model_id}")
+        out.append(f"{'#':>4}  {'concern':>7}  {'flags':28}  own text")
+        for comment, result in zip(thread.comments, results):
+            number = str(comment.number) if comment.number is not None else "?"
+            flags = ",".join(result.flags) or "-"
+            out.append(f"{number:>4}  {result.concern:7.2f}  {one_line(flags, 28):28}  {one_line(comment.own_text, 70)}")
+        out.append("")
+    _write("\n".join(out) + "\n")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from classifiers.evaluation import evaluate
+    from moderator.scoring import load_scorer
+
+    scorer = load_scorer(args.model)
+    results = evaluate(scorer.model, args.data)
+    if args.json:
+        _write(dumps({"model": scorer.model_id, "files": results}, indent=2) + "\n")
+        return 0
+    lines = [f"model {scorer.model_id}", f"{'file':36} {'comments':>8} {'uncivil':>7} {'AUC':>6} {'AP':>6} {'flagged':>8}"]
+    for r in results:
+        auc = f"{r['concern_roc_auc']:.3f}" if "concern_roc_auc" in r else "-"
+        ap = f"{r['concern_average_precision']:.3f}" if "concern_average_precision" in r else "-"
+        lines.append(f"{one_line(Path(r['file']).name, 36):36} {r['comments']:8d} {r['uncivil']:7d} {auc:>6} {ap:>6} {r['flag_rate']:8.2%}")
+    _write("\n".join(lines) + "\n")
     return 0
 
 

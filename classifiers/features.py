@@ -1,0 +1,258 @@
+"""Features of a comment's own words, fast enough to score ten thousand comments a second in one process.
+
+One tokenisation per comment feeds everything: TF-IDF weights of word unigrams and bigrams (bigrams keyed as
+token tuples, so no strings are built), counts of the cue lexicons, a few style signals, and the overlap of the
+comment with its thread's title and opening post (off-topic needs to know what the thread is about).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from classifiers.lexicon import CATEGORIES, LEXICONS
+
+
+@dataclass(frozen=True, slots=True)
+class CommentInput:
+    """What the model sees of a comment: its own words, and the thread around it where known."""
+
+    text: str
+    title: str = ""
+    context: str = ""
+
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_MENTION = re.compile(r"(?<!\w)@[\w-]+")
+# Words (with inner apostrophes and the asterisks of "f*ck") and emoji; punctuation is left to the style features.
+TOKEN = re.compile("[\\w'*]+|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_SHOUT = re.compile(r"\b[A-Z]{3,}\b")
+_MARKS = re.compile(r"[!?]{2,}")
+_STOP = frozenset(
+    ". , ; : ! ? ( ) [ ] { } \" ' - * / 0 codeblock urltoken @user "
+    "a an the and or but if of to in on at by for with from is are was were be been being it its this that these "
+    "those i me my we our you your he she they them their his her as not no so do does did have has had will "
+    "would can could should may might must just than then there here what which who whom when where why how all "
+    "any some more most other such only also very too into about over after before again out up down off 's "
+    "n't 're 've 'll 'd".split()
+)
+
+
+def normalize(text: str) -> str:
+    """Lower-cased text with code blocks, links and mentions replaced by placeholders."""
+    if "```" in text:
+        text = _FENCE.sub(" codeblock ", text)
+    if "http" in text or "www." in text:
+        text = _URL.sub(" urltoken ", text)
+    if "@" in text:
+        text = _MENTION.sub(" @user ", text)
+    return text.lower()
+
+
+def tokenize(text: str) -> list[str]:
+    return TOKEN.findall(normalize(text))
+
+
+def _lexicon_keys() -> dict[object, int]:
+    """Lexicon entries keyed like the vectorizer's features: a token, or a tuple of two or three tokens."""
+    keys: dict[object, int] = {}
+    for index, name in enumerate(CATEGORIES):
+        for phrase in LEXICONS[name]:
+            parts = TOKEN.findall(phrase.lower())
+            key: object = parts[0] if len(parts) == 1 else tuple(parts)
+            keys.setdefault(key, index)
+    return keys
+
+
+LEXICON_KEYS = _lexicon_keys()
+_LEXICON_KEYSET = frozenset(LEXICON_KEYS)
+_LEXICON_TRIGRAMS = frozenset(k for k in LEXICON_KEYS if isinstance(k, tuple) and len(k) == 3)
+_TRIGRAM_FIRSTS = frozenset(k[0] for k in LEXICON_KEYS if isinstance(k, tuple) and len(k) == 3)
+_INSULT_WORDS = frozenset(LEXICONS["insult"]) | frozenset(LEXICONS["profanity"])
+_SECOND_PERSON = frozenset(LEXICONS["second_person"])
+_IDENTITY = CATEGORIES.index("identity")
+_IDENTITY_WORDS = frozenset(k for k, c in LEXICON_KEYS.items() if c == _IDENTITY and isinstance(k, str))
+_HOSTILE_WORDS = _INSULT_WORDS | frozenset(LEXICONS["threat"]) | frozenset(
+    "hate disgusting filthy sick vermin subhuman inferior go back deport ban banned shouldn't allowed can't "
+    "cannot never all always typical these those people".split()
+)
+N_STYLE = len(CATEGORIES) + 8
+
+
+class CommentVectorizer(BaseEstimator, TransformerMixin):
+    """Sparse features of :class:`CommentInput` items (scikit-learn transformer).
+
+    Parameters: ``min_df`` (a feature must occur in this many training comments), ``max_features`` (keep the
+    most frequent), ``bigrams`` (add adjacent token pairs).
+    """
+
+    def __init__(self, min_df: int = 2, max_features: int = 60_000, bigrams: bool = True) -> None:
+        self.min_df = min_df
+        self.max_features = max_features
+        self.bigrams = bigrams
+
+    def _keys(self, tokens: list[str]) -> Counter[object]:
+        counts: Counter[object] = Counter(tokens)
+        if self.bigrams and len(tokens) > 1:
+            counts.update(zip(tokens, tokens[1:]))
+        return counts
+
+    def fit(self, X: Sequence[CommentInput], y: object = None) -> CommentVectorizer:
+        document_frequency: Counter[object] = Counter()
+        for item in X:
+            document_frequency.update(self._keys(tokenize(item.text)).keys())
+        # A comment must never score higher for naming who someone is: bare identity terms are left out of the
+        # vocabulary (pairs such as "gay people" stay, and the identity-hostility cue below covers attacks).
+        kept = [
+            (key, df)
+            for key, df in document_frequency.items()
+            if df >= self.min_df and key not in _IDENTITY_WORDS
+        ]
+        kept.sort(key=lambda pair: (-pair[1], repr(pair[0])))
+        kept = kept[: self.max_features]
+        self.vocabulary_: dict[object, int] = {key: index for index, (key, _) in enumerate(kept)}
+        n_documents = max(len(X), 1)
+        self.idf_ = np.array([math.log((1 + n_documents) / (1 + df)) + 1.0 for _, df in kept], dtype=np.float64)
+        self.n_features_out_ = len(kept) + N_STYLE
+        return self
+
+    def transform(self, X: Iterable[CommentInput]) -> sp.csr_matrix:
+        # Per comment only C-level work (regex, Counter, map over dict.get); the arithmetic is done once for the
+        # whole batch in numpy. Python-level loops per token would halve the speed.
+        vocabulary_get = self.vocabulary_.get
+        lexicon_get = LEXICON_KEYS.get
+        n_words = len(self.idf_)
+        n_categories = len(CATEGORIES)
+        all_indices: list[int] = []
+        all_counts: list[int] = []
+        cue_rows: list[list[float]] = []
+        row_lengths: list[int] = []
+        style_rows: list[list[float]] = []
+        token_cache: dict[str, set[str]] = {}
+        for item in X:
+            text = item.text
+            tokens = tokenize(text)
+            counts = self._keys(tokens)
+            if not _TRIGRAM_FIRSTS.isdisjoint(counts) and len(tokens) > 2:
+                counts.update(_LEXICON_TRIGRAMS.intersection(zip(tokens, tokens[1:], tokens[2:])))
+            all_indices.extend(map(vocabulary_get, counts, repeat(-1, len(counts))))
+            all_counts.extend(counts.values())
+            row_lengths.append(len(counts))
+            cue_row = [0.0] * n_categories
+            for key in _LEXICON_KEYSET.intersection(counts):
+                cue_row[lexicon_get(key)] += counts[key]
+            if cue_row[_IDENTITY]:
+                cue_row[_IDENTITY] = _identity_hostility(tokens)
+            cue_rows.append(cue_row)
+            length = len(tokens)
+            title_overlap, context_overlap = _overlaps(tokens, item.title, item.context, token_cache)
+            style_rows.append(
+                [
+                    _aimed_insults(tokens) if not _INSULT_WORDS.isdisjoint(counts) else 0.0,
+                    len(_SHOUT.findall(text)),
+                    len(_MARKS.findall(text)) if ("!!" in text or "??" in text or "?!" in text or "!?" in text) else 0,
+                    length,
+                    title_overlap,
+                    context_overlap,
+                    1.0 if (item.title or item.context) else 0.0,
+                ]
+            )
+        n_rows = len(row_lengths)
+        rows = np.repeat(np.arange(n_rows), row_lengths)
+        indices = np.asarray(all_indices, dtype=np.int64)
+        counts_array = np.asarray(all_counts, dtype=np.float64)
+
+        known = indices >= 0
+        words = sp.csr_matrix(
+            ((1.0 + np.log(counts_array[known])) * self.idf_[indices[known]], (rows[known], indices[known])),
+            shape=(n_rows, n_words),
+        )
+        norms = np.sqrt(np.asarray(words.multiply(words).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        words = sp.diags(1.0 / norms) @ words
+
+        cues = np.asarray(cue_rows, dtype=np.float64).reshape(n_rows, n_categories)
+        style = np.asarray(style_rows, dtype=np.float64).reshape(n_rows, 7)
+        lengths = style[:, 3]
+        scale = 1.0 / np.sqrt(np.maximum(lengths, 1.0))
+        # Style and cue features scaled to stay within about 0..3, like the TF-IDF part.
+        dense = np.column_stack(
+            [
+                np.minimum(cues * scale[:, None] * 2.0, 3.0),
+                (cues[:, :2].sum(axis=1) > 0).astype(np.float64),
+                np.minimum(style[:, 0], 3.0),
+                np.minimum(style[:, 1] * scale, 3.0),
+                np.minimum(style[:, 2] * scale * 2.0, 3.0),
+                np.log1p(lengths) / 6.0,
+                # Misses, not overlaps: a comment scored without its thread (no title, no context) must look
+                # neutral, not like one that shares no word with its thread.
+                (1.0 - style[:, 4]) * style[:, 6],
+                (1.0 - style[:, 5]) * style[:, 6],
+                style[:, 6],
+            ]
+        )
+        return sp.hstack([words, sp.csr_matrix(dense)], format="csr")
+
+    def feature_names(self) -> list[str]:
+        words = [k if isinstance(k, str) else " ".join(k) for k in self.vocabulary_]
+        style = [f"cue:{c}" for c in CATEGORIES] + [
+            "cue:any-profanity-or-insult", "cue:aimed-insult", "style:shouting", "style:!?", "style:length",
+            "context:title-miss", "context:thread-miss", "context:known",
+        ]
+        return words + style
+
+
+def _aimed_insults(tokens: list[str]) -> float:
+    """Insults or profanity within four tokens after "you"/"your": aimed at the reader."""
+    hits = 0
+    for position, token in enumerate(tokens):
+        if token in _INSULT_WORDS:
+            window = tokens[max(0, position - 4) : position]
+            if not _SECOND_PERSON.isdisjoint(window):
+                hits += 1
+    return float(min(hits, 3))
+
+
+def _identity_hostility(tokens: list[str]) -> float:
+    """Identity terms with hostile or generalising words within five tokens: hostility aimed at a group."""
+    hits = 0
+    for position, token in enumerate(tokens):
+        if token in _IDENTITY_WORDS:
+            window = tokens[max(0, position - 5) : position + 6]
+            if not _HOSTILE_WORDS.isdisjoint(window):
+                hits += 1
+    return float(hits)
+
+
+def _content_words(text: str, cache: dict[str, set[str]]) -> set[str]:
+    words = cache.get(text)
+    if words is None:
+        words = set(tokenize(text)).difference(_STOP)
+        if len(cache) < 10_000:
+            cache[text] = words
+    return words
+
+
+def _overlaps(tokens: list[str], title: str, context: str, cache: dict[str, set[str]]) -> tuple[float, float]:
+    """Share of the comment's content words that also occur in the title, and in the thread context."""
+    if not title and not context:
+        return 0.0, 0.0
+    own = set(tokens).difference(_STOP)
+    if not own:
+        return 0.0, 0.0
+    title_words = _content_words(title, cache) if title else set()
+    shared_title = len(own.intersection(title_words))
+    if not context:
+        return shared_title / len(own), shared_title / len(own)
+    context_words = _content_words(context, cache)
+    shared_context = len(own.intersection(context_words) | own.intersection(title_words))
+    return shared_title / len(own), shared_context / len(own)

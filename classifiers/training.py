@@ -1,0 +1,163 @@
+"""Training a guideline classifier: data assembly, thresholds chosen by cross-validation, metrics, model card."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from classifiers.data import STARTER_CORPUS, Example, label_matrix, load_labeled_jsonl, load_starter_corpus
+from classifiers.errors import DataError
+from classifiers.model import GuidelineClassifier
+from classifiers.persist import save_model
+from classifiers.taxonomy import Taxonomy
+
+PRECISION_TARGET = 0.7
+# On sources where every comment is civil (ordinary threads), at most this share may be flagged out of fold.
+CIVIL_FLAG_RATE = 0.005
+FALLBACK_THRESHOLD = 0.95
+
+# Datasets we know by file name: their origin and licence go into the model card.
+KNOWN_DATASETS: dict[str, dict[str, str]] = {
+    "vcu_incivility": {"name": "VCU incivility dataset (locked GitHub issues)", "licence": "MIT", "origin": "vcu-swim-lab/incivility-dataset"},
+    "github_ordinary_threads": {"name": "ordinary GitHub issue threads", "licence": "MIT", "origin": "imranraad07/derailment-oss-replication"},
+}
+EVALUATION_ONLY = {"code_review_comments", "lkml_sentences"}
+
+
+@dataclass(slots=True)
+class TrainingData:
+    examples: list[Example]
+    sources: list[dict[str, Any]]
+
+
+def assemble(corpora: Sequence[str | Path], taxonomy: Taxonomy, starter: Path = STARTER_CORPUS) -> TrainingData:
+    examples = load_starter_corpus(starter, taxonomy.ids)
+    sources: list[dict[str, Any]] = [
+        {
+            "name": "moderator starter corpus",
+            "path": "labels/starter",
+            "licence": "MIT (written for this project)",
+            "examples": len(examples),
+        }
+    ]
+    for corpus in corpora:
+        path = Path(corpus)
+        if "heldout" in path.parts:
+            raise DataError(f"{path}: held-out data is for evaluation only, never for training")
+        if path.stem in EVALUATION_ONLY:
+            raise DataError(f"{path}: this dataset's licence allows evaluation only, not training a shipped model")
+        loaded = load_labeled_jsonl(path)
+        known = KNOWN_DATASETS.get(path.stem, {"name": path.stem, "licence": "unknown (supplied by the user)"})
+        sources.append({**known, "path": path.name, "examples": len(loaded), "uncivil": sum(e.concern for e in loaded)})
+        examples.extend(loaded)
+    return TrainingData(examples, sources)
+
+
+def choose_threshold(proba: np.ndarray, target: np.ndarray, civil: np.ndarray, precision: float) -> float:
+    """The lowest threshold whose out-of-fold precision reaches ``precision`` and whose flag rate on civil-only
+    sources stays within CIVIL_FLAG_RATE; FALLBACK_THRESHOLD when no threshold does."""
+    order = np.argsort(-proba)
+    sorted_proba = proba[order]
+    hits = np.cumsum(target[order])
+    counts = np.arange(1, len(order) + 1)
+    precisions = hits / counts
+    best = FALLBACK_THRESHOLD
+    # Walk from the strictest threshold down (precision is not monotonic, so do not stop at a dip); keep the
+    # lowest that satisfies both conditions, requiring a handful of positives so one lucky comment does not set it.
+    for k in range(len(order)):
+        if k + 1 < len(order) and sorted_proba[k + 1] == sorted_proba[k]:
+            continue
+        if hits[k] >= 5 and precisions[k] >= precision:
+            candidate = float(sorted_proba[k])
+            if civil.any() and (proba[civil] >= candidate).mean() > CIVIL_FLAG_RATE:
+                break
+            best = min(best, candidate)
+    return round(max(best, 0.05), 4)
+
+
+def _label_metrics(proba: np.ndarray, target: np.ndarray, threshold: float) -> dict[str, Any]:
+    flagged = proba >= threshold
+    tp = int((flagged & (target == 1)).sum())
+    precision = tp / flagged.sum() if flagged.sum() else 0.0
+    recall = tp / target.sum() if target.sum() else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    both = len(np.unique(target)) == 2
+    return {
+        "threshold": threshold,
+        "precision": round(float(precision), 3),
+        "recall": round(float(recall), 3),
+        "f1": round(float(f1), 3),
+        "roc_auc": round(float(roc_auc_score(target, proba)), 3) if both else None,
+        "average_precision": round(float(average_precision_score(target, proba)), 3) if both else None,
+        "positives": int(target.sum()),
+    }
+
+
+def train(
+    corpora: Sequence[str | Path],
+    taxonomy: Taxonomy,
+    output: str | Path,
+    *,
+    precision_target: float = PRECISION_TARGET,
+    starter: Path = STARTER_CORPUS,
+    progress: Callable[[str], None] = lambda message: None,
+) -> dict[str, Any]:
+    """Train on the starter corpus plus ``corpora`` and write the model and its card into ``output``."""
+    began = time.perf_counter()
+    progress("reading training data")
+    data = assemble(corpora, taxonomy, starter)
+    examples = data.examples
+    X = [e.input for e in examples]
+    Y = label_matrix(examples, taxonomy.ids)
+    concern = np.array([e.concern for e in examples])
+    groups = [e.group for e in examples]
+    mask = np.array([e.known_labels for e in examples])
+    progress(f"fitting {len(taxonomy.ids)} label models and the concern model on {len(examples)} examples")
+    model = GuidelineClassifier(labels=taxonomy.ids).fit(X, Y, concern, groups, mask)
+    sources = np.array([e.source for e in examples])
+    civil_sources = {s for s in set(sources) if not concern[sources == s].any() and not s.startswith("starter")}
+    civil = np.isin(sources, list(civil_sources))
+
+    progress("choosing thresholds from out-of-fold predictions")
+    metrics: dict[str, Any] = {}
+    thresholds = []
+    for j, label in enumerate(taxonomy.ids):
+        rows = mask
+        proba, target = model.oof_proba_[rows, j], Y[rows, j]
+        threshold = choose_threshold(proba, target, civil[rows], precision_target)
+        thresholds.append(threshold)
+        metrics[label] = _label_metrics(proba, target, threshold)
+    model.thresholds_ = np.array(thresholds)
+    concern_oof = model.oof_proba_[:, -1]
+    metrics["concern"] = {
+        "roc_auc": round(float(roc_auc_score(concern, concern_oof)), 3),
+        "average_precision": round(float(average_precision_score(concern, concern_oof)), 3),
+    }
+    flagged = (model.oof_proba_[:, :-1] >= model.thresholds_).any(axis=1)
+    if civil.any():
+        metrics["civil_flag_rate"] = round(float(flagged[civil].mean()), 4)
+    del model.oof_proba_  # training diagnostics, not part of the shipped artifact
+    seconds = time.perf_counter() - began
+    card = {
+        "model": "guideline-classifier",
+        "description": "Per-label logistic regressions on word uni/bigram TF-IDF, cue lexicons, style and "
+        "thread-overlap features; Platt-calibrated on out-of-fold scores. Judges a comment's own words.",
+        "trained": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "training_seconds": round(seconds, 1),
+        "data": data.sources,
+        "taxonomy": {"name": taxonomy.name, "version": taxonomy.version, "labels": list(taxonomy.ids)},
+        "thresholds": {label: float(t) for label, t in zip(taxonomy.ids, model.thresholds_)},
+        "threshold_rule": f"lowest threshold with out-of-fold precision >= {precision_target} and at most "
+        f"{CIVIL_FLAG_RATE:.1%} of civil-only sources flagged; {FALLBACK_THRESHOLD} where none qualifies",
+        "parameters": {k: v for k, v in model.get_params().items() if k != "labels"},
+        "cross_validated_metrics": metrics,
+    }
+    progress("writing the model and its card")
+    return save_model(model, output, card)

@@ -1,0 +1,105 @@
+"""Scoring a thread: each comment's own words, with its thread around it, through the guideline classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from classifiers.features import CommentInput
+from classifiers.model import GuidelineClassifier, Span
+from classifiers.persist import DEFAULT_MODEL_DIR, load_model
+from classifiers.taxonomy import Taxonomy, load_taxonomy
+from moderator.thread import Comment, Thread
+
+CONTEXT_CHARS = 2000
+
+
+@dataclass(slots=True)
+class CommentScore:
+    """The model's view of one comment."""
+
+    number: int | None
+    id: str | None
+    scores: dict[str, float]
+    flags: list[str]
+    concern: float
+    evidence: dict[str, list[Span]] = field(default_factory=dict)
+
+    def to_dict(self, thread_id: str | None) -> dict[str, object]:
+        return {
+            "thread": thread_id,
+            "number": self.number,
+            "id": self.id,
+            "scores": self.scores,
+            "flags": self.flags,
+            "concern": self.concern,
+            "evidence": {label: [s.to_dict() for s in spans] for label, spans in self.evidence.items()},
+        }
+
+
+@dataclass(slots=True)
+class Scorer:
+    """A loaded model with its card, ready to score threads."""
+
+    model: GuidelineClassifier
+    card: dict[str, object]
+    taxonomy: Taxonomy
+
+    @property
+    def model_id(self) -> str:
+        artifact = self.card.get("artifact", {})
+        digest = artifact.get("sha256", "") if isinstance(artifact, dict) else ""
+        return f"{self.card.get('model', 'model')}@{str(digest)[:12]}"
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return {str(label): float(t) for label, t in zip(self.model.classes_, self.model.thresholds_)}
+
+
+def load_scorer(model_dir: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Scorer:
+    taxonomy = taxonomy or load_taxonomy()
+    model, card = load_model(model_dir or DEFAULT_MODEL_DIR, taxonomy)
+    return Scorer(model, card, taxonomy)
+
+
+def comment_inputs(thread: Thread) -> list[CommentInput]:
+    """Each comment's own words, with the title, the opening post and the previous comment as its context."""
+    opening = thread.comments[0].own_text[:CONTEXT_CHARS] if thread.comments else ""
+    inputs = []
+    previous: Comment | None = None
+    for position, comment in enumerate(thread.comments):
+        parts = []
+        if position > 0:
+            parts.append(opening)
+        if previous is not None and position > 1:
+            parts.append(previous.own_text[:CONTEXT_CHARS])
+        inputs.append(CommentInput(comment.own_text, thread.title or "", "\n".join(parts)))
+        previous = comment
+    return inputs
+
+
+def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evidence: bool = True) -> list[tuple[dict[str, float], list[str], float, dict[str, list[Span]]]]:
+    model = scorer.model
+    if not inputs:
+        return []
+    proba, concern = model.score_all(inputs)
+    flags_matrix = proba >= model.thresholds_
+    labels = [str(label) for label in model.classes_]
+    results = []
+    for i, item in enumerate(inputs):
+        scores = {label: round(float(proba[i, j]), 4) for j, label in enumerate(labels)}
+        flags = [labels[j] for j in np.flatnonzero(flags_matrix[i])]
+        evidence = {label: model.evidence(item, label) for label in flags} if with_evidence else {}
+        results.append((scores, flags, round(float(concern[i]), 4), evidence))
+    return results
+
+
+def score_thread(scorer: Scorer, thread: Thread, *, with_evidence: bool = True) -> list[CommentScore]:
+    results = score_comments(scorer, comment_inputs(thread), with_evidence=with_evidence)
+    return [
+        CommentScore(comment.number, comment.id, scores, flags, concern, evidence)
+        for comment, (scores, flags, concern, evidence) in zip(thread.comments, results)
+    ]
