@@ -37,7 +37,7 @@ _MENTION = re.compile(r"(?<!\w)@[\w-]+")
 TOKEN = re.compile("[\\w'*]+|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 _MARKS = re.compile(r"[!?]{2,}")
-_STOP = frozenset(
+STOP_WORDS = _STOP = frozenset(
     ". , ; : ! ? ( ) [ ] { } \" ' - * / 0 codeblock urltoken @user "
     "a an the and or but if of to in on at by for with from is are was were be been being it its this that these "
     "those i me my we our you your he she they them their his her as not no so do does did have has had will "

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from classifiers.features import TOKEN, CommentInput, CommentVectorizer, normalize
+from classifiers.features import LEXICON_KEYS, STOP_WORDS, TOKEN, CommentInput, CommentVectorizer
 
 _SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+[\"')\]]*|\n|$)")
 
@@ -143,7 +143,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
 
     @staticmethod
     def _logistic(strength: float) -> LogisticRegression:
-        return LogisticRegression(C=strength, class_weight="balanced", solver="liblinear", max_iter=200)
+        return LogisticRegression(C=strength, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
 
     def _out_of_fold(self, features, target: np.ndarray, groups: np.ndarray, strength: float, fit_rows: np.ndarray) -> np.ndarray:
         """Decision scores for every row from models fitted on the other folds' ``fit_rows``."""
@@ -197,19 +197,32 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         threshold = self.thresholds_[column]
         chosen = [i for i in order[:max_sentences] if proba[i] >= threshold * 0.6] or [int(order[0])]
         result = [Span(spans[i][0], spans[i][1], text[spans[i][0] : spans[i][1]]) for i in sorted(chosen)]
-        coef = self.estimators_[column].coef_[0]
+        # A word weighs by its contribution to "needs a moderator" plus "this guideline": its TF-IDF weight in the
+        # sentence times the coefficients, plus the weight of the cue lexicon it belongs to.
+        coef = self.estimators_[column].coef_[0] + self.concern_estimator_.coef_[0]
         vocabulary = self.vectorizer_.vocabulary_
+        n_words = len(vocabulary)
         weighted: list[tuple[float, int, int]] = []
         for i in chosen:
             start, end = spans[i]
-            lowered = normalize(text[start:end]) if len(normalize(text[start:end])) == end - start else None
-            source = lowered if lowered is not None else text[start:end].lower()
-            for match in TOKEN.finditer(source):
-                index = vocabulary.get(match.group())
-                if index is not None and coef[index] > 0:
-                    weighted.append((float(coef[index]), start + match.start(), start + match.end()))
+            row = self.vectorizer_.transform([parts[i]]).toarray()[0]
+            lowered = text[start:end].lower()
+            if len(lowered) != end - start:  # a few characters change length when lower-cased
+                continue
+            for match in TOKEN.finditer(lowered):
+                token = match.group()
+                if token in STOP_WORDS:
+                    continue
+                index = vocabulary.get(token)
+                weight = coef[index] * row[index] if index is not None else 0.0
+                category = LEXICON_KEYS.get(token)
+                if category is not None:
+                    cue = n_words + category
+                    weight += coef[cue] * row[cue]
+                if weight > 0:
+                    weighted.append((float(weight), start + match.start(), start + match.end()))
         weighted.sort(reverse=True)
         for weight, start, end in weighted[:max_terms]:
-            if weight >= 0.5:
+            if weight >= 0.15:
                 result.append(Span(start, end, text[start:end], "term"))
         return result

@@ -22,3 +22,15 @@ def run_moderator(*args: str, cwd: Path | None = None, timeout: float = 120) -> 
     return subprocess.run(
         [str(MODERATOR_BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False
     )
+
+
+@pytest.fixture(scope="session")
+def small_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained on the starter corpus alone (a few seconds), for tests that must not depend on the
+    bundled model or on ../shared."""
+    from classifiers.taxonomy import load_taxonomy
+    from classifiers.training import train
+
+    folder = tmp_path_factory.mktemp("model")
+    train([], load_taxonomy(), folder)
+    return folder
