@@ -75,6 +75,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     concern_C: the same for the concern model.
     min_df, max_features: passed to :class:`CommentVectorizer`.
     folds: cross-validation folds for the out-of-fold scores behind calibration.
+    bigrams: add word pairs to the word features.
     """
 
     def __init__(
@@ -85,6 +86,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         min_df: int = 2,
         max_features: int = 60_000,
         folds: int = 5,
+        bigrams: bool = True,
     ) -> None:
         self.labels = labels
         self.C = C
@@ -92,6 +94,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         self.min_df = min_df
         self.max_features = max_features
         self.folds = folds
+        self.bigrams = bigrams
 
     # -- fitting ---------------------------------------------------------------------------------------------
     def fit(
@@ -115,7 +118,9 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         groups = np.asarray(groups if groups is not None else np.arange(n))
         mask = np.ones(n, dtype=bool) if label_mask is None else np.asarray(label_mask, dtype=bool)
         self.classes_ = np.asarray(list(self.labels))
-        self.vectorizer_ = CommentVectorizer(min_df=self.min_df, max_features=self.max_features).fit(X)
+        self.vectorizer_ = CommentVectorizer(
+            min_df=self.min_df, max_features=self.max_features, bigrams=self.bigrams
+        ).fit(X)
         features = self.vectorizer_.transform(X)
         # The concern model sees every comment; each label model sees only comments that need a moderator and
         # learns which guideline they break. A label's probability is P(concern) * P(label | concern), so a civil
@@ -139,7 +144,26 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
             self.calibrators_.append(calibrator)
         self.oof_proba_ = oof
         self.thresholds_ = np.full(len(self.labels), 0.5)
+        self._stack_coefficients()
         return self
+
+    def __getstate__(self) -> dict[str, object]:
+        # The stacked matrix repeats the estimators' coefficients: rebuilt on load instead of stored twice.
+        state = dict(self.__dict__)
+        state.pop("coef_matrix_", None)
+        state.pop("intercepts_", None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        if "estimators_" in state:
+            self._stack_coefficients()
+
+    def _stack_coefficients(self) -> None:
+        """All models' weights as one matrix: scoring is then a single sparse-dense product."""
+        estimators = [*self.estimators_, self.concern_estimator_]
+        self.coef_matrix_ = np.column_stack([e.coef_[0] for e in estimators])
+        self.intercepts_ = np.array([e.intercept_[0] for e in estimators])
 
     @staticmethod
     def _logistic(strength: float) -> LogisticRegression:
@@ -159,11 +183,9 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
 
     # -- prediction ------------------------------------------------------------------------------------------
     def _scores(self, features) -> tuple[np.ndarray, np.ndarray]:
-        concern = self.concern_calibrator_.transform(self.concern_estimator_.decision_function(features))
-        columns = [
-            concern * calibrator.transform(estimator.decision_function(features))
-            for estimator, calibrator in zip(self.estimators_, self.calibrators_)
-        ]
+        decision = np.asarray(features @ self.coef_matrix_) + self.intercepts_
+        concern = self.concern_calibrator_.transform(decision[:, -1])
+        columns = [concern * calibrator.transform(decision[:, j]) for j, calibrator in enumerate(self.calibrators_)]
         proba = np.column_stack(columns) if columns else np.zeros((features.shape[0], 0))
         return proba, concern
 
@@ -192,7 +214,8 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         if not spans:
             return []
         parts = [CommentInput(text[s:e], item.title, item.context) for s, e in spans]
-        proba = self._scores(self.vectorizer_.transform(parts))[0][:, column]
+        matrix = self.vectorizer_.transform(parts)
+        proba = self._scores(matrix)[0][:, column]
         order = np.argsort(-proba)
         threshold = self.thresholds_[column]
         chosen = [i for i in order[:max_sentences] if proba[i] >= threshold * 0.6] or [int(order[0])]
@@ -200,12 +223,13 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         # A word weighs by its contribution to "needs a moderator" plus "this guideline": its TF-IDF weight in the
         # sentence times the coefficients, plus the weight of the cue lexicon it belongs to.
         coef = self.estimators_[column].coef_[0] + self.concern_estimator_.coef_[0]
-        vocabulary = self.vectorizer_.vocabulary_
-        n_words = len(vocabulary)
+        lookup = self.vectorizer_.lookup_
+        n_words = len(self.vectorizer_.idf_)
         weighted: list[tuple[float, int, int]] = []
         for i in chosen:
             start, end = spans[i]
-            row = self.vectorizer_.transform([parts[i]]).toarray()[0]
+            sparse_row = matrix.getrow(i)
+            row = dict(zip(sparse_row.indices.tolist(), sparse_row.data.tolist()))
             lowered = text[start:end].lower()
             if len(lowered) != end - start:  # a few characters change length when lower-cased
                 continue
@@ -213,12 +237,12 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
                 token = match.group()
                 if token in STOP_WORDS:
                     continue
-                index = vocabulary.get(token)
-                weight = coef[index] * row[index] if index is not None else 0.0
+                index = lookup.get(token)
+                weight = coef[index] * row.get(index, 0.0) if index is not None and index < n_words else 0.0
                 category = LEXICON_KEYS.get(token)
                 if category is not None:
                     cue = n_words + category
-                    weight += coef[cue] * row[cue]
+                    weight += coef[cue] * row.get(cue, 0.0)
                 if weight > 0:
                     weighted.append((float(weight), start + match.start(), start + match.end()))
         weighted.sort(reverse=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,26 @@ def assemble(corpora: Sequence[str | Path], taxonomy: Taxonomy, starter: Path = 
         sources.append({**known, "path": path.name, "examples": len(loaded), "uncivil": sum(e.concern for e in loaded)})
         examples.extend(loaded)
     return TrainingData(examples, sources)
+
+
+CONTEXT_DROPOUT = 0.3
+
+
+def without_context_sometimes(examples: list[Example], share: float = CONTEXT_DROPOUT) -> list[Example]:
+    """A stable ``share`` of the examples with their thread context removed.
+
+    Comments are often scored without their thread (a JSONL of loose comments, a code review export); a model
+    that only ever saw context would read "no context" as a signal. Off-topic examples keep their context:
+    without it, off-topic cannot be told, and the model should learn exactly that.
+    """
+    result = []
+    for example in examples:
+        has_context = example.input.title or example.input.context
+        bucket = int(hashlib.sha256(f"{example.source}:{example.id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+        if has_context and bucket < share and "off-topic" not in example.labels:
+            example = replace(example, input=replace(example.input, title="", context=""))
+        result.append(example)
+    return result
 
 
 def choose_threshold(proba: np.ndarray, target: np.ndarray, civil: np.ndarray, precision: float) -> float:
@@ -113,7 +134,7 @@ def train(
     began = time.perf_counter()
     progress("reading training data")
     data = assemble(corpora, taxonomy, starter)
-    examples = data.examples
+    examples = without_context_sometimes(data.examples)
     X = [e.input for e in examples]
     Y = label_matrix(examples, taxonomy.ids)
     concern = np.array([e.concern for e in examples])

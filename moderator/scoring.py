@@ -86,14 +86,21 @@ def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evide
     if not inputs:
         return []
     proba, concern = model.score_all(inputs)
-    flags_matrix = proba >= model.thresholds_
+    flagged = proba >= model.thresholds_
+    any_flag = flagged.any(axis=1)
     labels = [str(label) for label in model.classes_]
+    # One conversion of the whole matrix to Python floats; per-comment numpy calls would cost more than the model.
+    rounded = np.round(proba, 4).tolist()
+    concern_values = np.round(concern, 4).tolist()
     results = []
     for i, item in enumerate(inputs):
-        scores = {label: round(float(proba[i, j]), 4) for j, label in enumerate(labels)}
-        flags = [labels[j] for j in np.flatnonzero(flags_matrix[i])]
-        evidence = {label: model.evidence(item, label) for label in flags} if with_evidence else {}
-        results.append((scores, flags, round(float(concern[i]), 4), evidence))
+        scores = dict(zip(labels, rounded[i]))
+        if any_flag[i]:
+            flags = [labels[j] for j in np.flatnonzero(flagged[i])]
+            evidence = {label: model.evidence(item, label) for label in flags} if with_evidence else {}
+        else:
+            flags, evidence = [], {}
+        results.append((scores, flags, concern_values[i], evidence))
     return results
 
 
