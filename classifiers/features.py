@@ -91,7 +91,7 @@ _HOSTILE_WORDS = _INSULT_WORDS | frozenset(LEXICONS["threat"]) | frozenset(
     "hate disgusting filthy sick vermin subhuman inferior go back deport ban banned shouldn't allowed can't "
     "cannot never all always typical these those people".split()
 )
-N_STYLE = len(CATEGORIES) + 8
+N_STYLE = 2 * len(CATEGORIES) + 8
 
 
 class CommentVectorizer(BaseEstimator, TransformerMixin):
@@ -204,6 +204,8 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         dense = np.column_stack(
             [
                 np.minimum(cues * scale[:, None] * 2.0, 3.0),
+                # presence too: one insult in a long comment is still an insult
+                (cues > 0).astype(np.float64),
                 (cues[:, :2].sum(axis=1) > 0).astype(np.float64),
                 np.minimum(style[:, 0], 3.0),
                 np.minimum(style[:, 1] * scale, 3.0),
@@ -242,7 +244,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
 
     def feature_names(self) -> list[str]:
         words = [k if isinstance(k, str) else " ".join(k) for k in self.vocabulary_]
-        style = [f"cue:{c}" for c in CATEGORIES] + [
+        style = [f"cue:{c}" for c in CATEGORIES] + [f"cue-present:{c}" for c in CATEGORIES] + [
             "cue:any-profanity-or-insult", "cue:aimed-insult", "style:shouting", "style:!?", "style:length",
             "context:title-miss", "context:thread-miss", "context:known",
         ]

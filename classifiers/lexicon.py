@@ -14,7 +14,11 @@ LEXICONS: dict[str, tuple[str, ...]] = {
         "shit", "shitty", "bullshit", "sh*t", "shite", "crap", "crappy", "damn", "damned", "goddamn", "ass",
         "asshole", "arse", "arsehole", "bastard", "bitch", "bitching", "piss", "pissed", "dick", "dickhead", "wtf",
         "stfu", "gtfo", "ffs", "cock", "cunt", "twat", "wanker", "bollocks", "prick", "douche", "douchebag",
-        "jerk", "sucks", "suck", "screw you", "hell", "bloody", "effing", "frigging", "freaking",
+        "jerk", "sucks", "suck", "screw you", "hell", "bloody", "effing", "frigging", "freaking", "fucks",
+        "fuckers", "fuckwit", "shits", "shithead", "bullcrap", "asses", "assholes", "bastards", "bitches",
+        "dicks", "cocks", "cunts", "twats", "wankers", "pricks", "whore", "slut", "sucker", "suckers", "damnit",
+        "dammit", "goddammit", "wtf?", "omfg", "fu", "f-ing", "f'ing", "s**t", "a**hole", "b*tch", "bs",
+        "piss off", "shut up", "shut the", "go to hell", "hell no", "shove it", "crapware", "crappiest",
     ),
     "insult": (
         "idiot", "idiots", "idiotic", "moron", "morons", "moronic", "stupid", "stupidity", "dumb", "dumbass",
@@ -27,6 +31,13 @@ LEXICONS: dict[str, tuple[str, ...]] = {
         "lunatics", "nutjob", "crackpot", "ignoramus", "coward", "cowards", "spineless", "scumbag", "scum",
         "parasite", "parasites", "pig", "pigs", "sheep", "snowflake", "snowflakes", "incompetents", "hack",
         "hacks", "dense", "clueless", "pea-brained", "numbskull", "bozo", "bozos", "dolt", "cretin", "twit",
+        "stupidest", "dumbest", "idiocy", "morons'", "imbeciles", "cretins", "clowns'", "jackass", "jackasses",
+        "dumbo", "nincompoop", "simpleton", "halfwits", "ignorant", "ignoramuses", "incompetents", "pathetically",
+        "freak", "freaks", "weirdo", "creep", "creepy", "ugly", "fat", "vandal", "vandals", "vandalism",
+        "bigot", "bigots", "racist", "racists", "sexist", "nazi", "fascist", "hypocrisy", "liar", "lying",
+        "psycho", "psychopath", "sociopath", "maniac", "mental", "insane", "nuts", "deranged", "senile",
+        "worthless", "useless", "hopeless", "spineless", "gutless", "clown", "joke", "disgrace", "embarrassment",
+        "stupidly", "idiotically", "brainless", "thick", "slow", "unqualified", "unfit",
     ),
     "mockery": (
         "lol", "lmao", "lmfao", "rofl", "haha", "hahaha", "slow clap", "oh wonderful", "oh great", "oh good",
@@ -61,6 +72,8 @@ LEXICONS: dict[str, tuple[str, ...]] = {
         "consequences", "you'll see", "be careful", "last warning", "or else", "your family", "your employer",
         "your boss", "ruin", "ruined", "punch", "beat you", "kill you", "shoot", "bleed", "die", "dead", "attorney",
         "defamation", "libel", "slander", "cease and desist", "publicly expose", "expose you",
+        "kill yourself", "kys", "hang yourself", "deserve to die", "should die", "hope you die", "murder",
+        "beat", "smash", "burn", "hunt", "track you down", "your kids", "find out where", "regret this",
     ),
     "identity": (
         "gay", "gays", "lesbian", "lesbians", "trans", "transgender", "homosexual", "homosexuals", "queer",
@@ -73,6 +86,11 @@ LEXICONS: dict[str, tuple[str, ...]] = {
         "negro", "gypsy", "gypsies", "cripple", "cripples", "midget", "midgets",
     ),
     "second_person": ("you", "your", "you're", "youre", "ur", "u", "yourself", "yourselves", "you've", "you'd"),
+    "hate": (
+        "hate", "hates", "hated", "hating", "despise", "loathe", "disgust", "disgusted", "sick of", "vomit",
+        "filth", "filthy", "scum", "vermin", "subhuman", "animals", "savages", "plague", "cancer", "trash",
+        "garbage", "rubbish", "crap", "awful", "horrible", "terrible", "worst", "pathetic", "shameful", "shame",
+    ),
     "politeness": (
         "please", "thanks", "thank you", "appreciate", "sorry", "could you", "would you", "i think", "i believe",
         "my opinion", "imho", "imo", "perhaps", "maybe", "kindly", "cheers", "regards", "best", "happy to",

@@ -62,6 +62,7 @@ def assemble(corpora: Sequence[str | Path], taxonomy: Taxonomy, starter: Path = 
 
 
 CONTEXT_DROPOUT = 0.3
+MIN_POSITIVES = 10
 
 
 def without_context_sometimes(examples: list[Example], share: float = CONTEXT_DROPOUT) -> list[Example]:
@@ -140,6 +141,12 @@ def train(
     concern = np.array([e.concern for e in examples])
     groups = [e.group for e in examples]
     mask = np.array([e.known_labels for e in examples])
+    too_few = [f"{label} ({int(count)})" for label, count in zip(taxonomy.ids, Y[mask].sum(axis=0)) if count < MIN_POSITIVES]
+    if too_few:
+        raise DataError(
+            f"too few training examples for {', '.join(too_few)}: each label needs at least {MIN_POSITIVES} "
+            "(add labeled examples to labels/starter or a corpus)"
+        )
     progress(f"fitting {len(taxonomy.ids)} label models and the concern model on {len(examples)} examples")
     model = GuidelineClassifier(labels=taxonomy.ids).fit(X, Y, concern, groups, mask)
     sources = np.array([e.source for e in examples])
