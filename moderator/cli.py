@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from moderator import __version__
-from moderator.errors import ModeratorError
+from moderator.errors import ModeratorError, UsageError
 from moderator.render import thread_table
-from moderator.sources import FORMATS, load_threads
+from moderator.sources import FORMATS, load_thread, load_threads
 from moderator.textsafe import dumps, one_line
 
 EXIT_USAGE = 2
@@ -116,6 +116,53 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_argument(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
     evaluate.set_defaults(handler=_cmd_evaluate)
+
+    decide = commands.add_parser(
+        "decide",
+        formatter_class=_Formatter,
+        help="record a moderator's decision on one comment in the decision log",
+        description="Append one decision to the log: exactly the document the review screen writes, with the\n"
+        "model's scores at that moment. The log is $MODERATOR_LOG or labels/decisions.yaml unless --log\n"
+        "names one; the moderator is --moderator, $MODERATOR_NAME, or the login name.",
+        epilog="examples:\n"
+        "  moderator decide moderator/samples/bug-4127.txt --comment 21 --labels personal-attack --action hide\n"
+        "  moderator decide bug.json --comment 3 --ok --note 'sharp but fair'\n"
+        "  moderator decide bug.json --comment 9 --labels demand,off-topic --log /tmp/decisions.yaml\n",
+    )
+    _add_source_arguments(decide)
+    decide.add_argument("--comment", required=True, type=int, metavar="N", help="comment number")
+    verdict = decide.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--labels", metavar="A,B", help="comma-separated label ids from the taxonomy")
+    verdict.add_argument("--ok", action="store_true", help="the comment is fine")
+    decide.add_argument("--action", choices=("ok", "flag", "remind", "hide", "escalate", "skip"), help="default: ok with --ok, flag with --labels")
+    decide.add_argument("--note", default="", help="free text kept with the decision")
+    decide.add_argument("--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)")
+    decide.add_argument("--log", metavar="FILE", help="decision log (default: $MODERATOR_LOG, else labels/decisions.yaml)")
+    _add_model_argument(decide)
+    decide.set_defaults(handler=_cmd_decide)
+
+    log = commands.add_parser(
+        "log",
+        formatter_class=_Formatter,
+        help="check, summarise or repair a decision log",
+        description="Decision log maintenance.",
+        epilog="examples:\n"
+        "  moderator log validate labels/decisions.yaml   # exit 0 when valid, 1 listing every problem\n"
+        "  moderator log stats labels/decisions.yaml --json\n"
+        "  moderator log repair labels/decisions.yaml     # move a torn last document to a side file\n",
+    )
+    log_commands = log.add_subparsers(dest="log_command", metavar="ACTION", required=True)
+    for name, handler, text in (
+        ("validate", _cmd_log_validate, "exit 0 when the log is valid, 1 with the line of every problem"),
+        ("stats", _cmd_log_stats, "counts of decisions, moderators, actions, labels and model agreement"),
+        ("repair", _cmd_log_repair, "move a torn last document into a side file, leaving a valid log"),
+    ):
+        sub = log_commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        sub.add_argument("file", metavar="FILE")
+        sub.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: labels/taxonomy.yaml)")
+        if name == "stats":
+            sub.add_argument("--json", action="store_true")
+        sub.set_defaults(handler=handler)
     return parser
 
 
@@ -209,6 +256,104 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         ap = f"{r['concern_average_precision']:.3f}" if "concern_average_precision" in r else "-"
         lines.append(f"{one_line(Path(r['file']).name, 36):36} {r['comments']:8d} {r['uncivil']:7d} {auc:>6} {ap:>6} {r['flag_rate']:8.2%}")
     _write("\n".join(lines) + "\n")
+    return 0
+
+
+def _taxonomy(path: str | None = None):
+    from classifiers.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+
+    return load_taxonomy(path or DEFAULT_TAXONOMY)
+
+
+def _cmd_decide(args: argparse.Namespace) -> int:
+    from moderator import config
+    from moderator.decisions import DecisionLog, decision_document
+    from moderator.scoring import load_scorer, score_thread
+
+    taxonomy = _taxonomy()
+    labels: list[str] = []
+    if args.labels is not None:
+        labels = [label.strip() for label in args.labels.split(",") if label.strip()]
+        unknown = [label for label in labels if label not in taxonomy.ids]
+        if unknown or not labels:
+            raise UsageError(f"--labels: {', '.join(unknown) or 'none given'} not in the taxonomy ({', '.join(taxonomy.ids)})")
+    action = args.action or ("ok" if args.ok else "flag")
+    if labels and action == "ok":
+        raise UsageError("--action ok contradicts --labels: a comment that is fine carries no label")
+    path = config.log_path(args.log)
+    log = DecisionLog(path, taxonomy.ids)  # refuses a damaged or hostile log before anything is written
+    thread = load_thread(args.source, args.format)
+    comment = next((c for c in thread.comments if c.number == args.comment), None)
+    if comment is None:
+        numbers = [c.number for c in thread.comments if c.number is not None]
+        raise UsageError(f"{args.source}: no comment {args.comment} (numbers {min(numbers)}..{max(numbers)})")
+    scorer = load_scorer(args.model, taxonomy)
+    scored = score_thread(scorer, thread, with_evidence=False)[thread.comments.index(comment)]
+    document = decision_document(
+        moderator=config.moderator_name(args.moderator),
+        thread=thread.header_dict(),
+        comment=comment.to_dict(),
+        model={"id": scorer.model_id, "scores": scored.scores, "flags": scored.flags, "concern": scored.concern},
+        labels=labels,
+        action=action,
+        note=args.note,
+    )
+    log.record(document)
+    _write(f"saved: comment {comment.number} {action} {','.join(labels) or '-'} by {document['moderator']} in {path}\n")
+    return 0
+
+
+def _cmd_log_validate(args: argparse.Namespace) -> int:
+    from moderator.decisions import read_log
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    contents = read_log(path, _taxonomy(args.taxonomy).ids)
+    if contents.problems:
+        _write("\n".join(one_line(p.format(path)) for p in contents.problems) + "\n")
+        return 1
+    _write(f"{path}: valid, {len(contents.entries)} documents\n")
+    return 0
+
+
+def _cmd_log_stats(args: argparse.Namespace) -> int:
+    from moderator.decisions import read_log, stats
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    summary = stats(read_log(path, _taxonomy(args.taxonomy).ids))
+    if args.json:
+        _write(dumps(summary, indent=2) + "\n")
+        return 0
+    lines = [f"{path}"]
+    for key in ("documents", "decisions", "retractions", "effective_decisions", "threads", "problems"):
+        lines.append(f"  {key.replace('_', ' '):20} {summary[key]}")
+    for key in ("moderators", "actions", "labels"):
+        values = ", ".join(f"{one_line(str(k))} {v}" for k, v in sorted(summary[key].items())) or "-"
+        lines.append(f"  {key:20} {values}")
+    agreement = summary["model_agreement"]
+    lines.append(f"  {'model agreement':20} {'-' if agreement is None else f'{agreement:.1%}'}")
+    _write("\n".join(lines) + "\n")
+    return 0
+
+
+def _cmd_log_repair(args: argparse.Namespace) -> int:
+    from moderator.decisions import read_log, repair
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    ids = _taxonomy(args.taxonomy).ids
+    side = repair(path, ids)
+    remaining = read_log(path, ids).problems
+    if side is None:
+        _write(f"{path}: no torn last document to repair\n")
+    else:
+        _write(f"{path}: moved the torn last document to {side}\n")
+    if remaining:
+        raise UsageError(f"{path}: {len(remaining)} other problems remain; see 'moderator log validate {path}'")
     return 0
 
 

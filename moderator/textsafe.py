@@ -13,7 +13,7 @@ from typing import Any
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals),
 # and the Unicode format characters that reorder or hide text (bidi overrides and isolates, zero-width joiners are
 # harmless but LRO/RLO/isolates can disguise text).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+UNSAFE_CHARACTERS = _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def _escape(match: re.Match[str]) -> str:
