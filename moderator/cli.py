@@ -117,6 +117,28 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
     evaluate.set_defaults(handler=_cmd_evaluate)
 
+    review = commands.add_parser(
+        "review",
+        formatter_class=_Formatter,
+        help="review a thread comment by comment in the terminal, saving every decision to the log",
+        description="Open the review screen on a thread: the classifier's flags and evidence beside each comment,\n"
+        "one or two keys per decision (a: fine, 1-7: toggle a label, enter: save, f: next flagged,\n"
+        "u: undo, ?: help). Every decision is saved to the log at its keystroke; reopening the same\n"
+        "thread with the same log starts at the first undecided comment.",
+        epilog="examples:\n"
+        "  moderator review moderator/samples/bug-4127.txt\n"
+        "  moderator review bug.json --queue concern --only-flagged --moderator dana\n"
+        "  moderator review list.mbox --log ~/moderation/decisions.yaml\n",
+    )
+    _add_source_arguments(review)
+    review.add_argument("--log", metavar="FILE", help="decision log (default: $MODERATOR_LOG, else labels/decisions.yaml)")
+    review.add_argument("--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)")
+    _add_model_argument(review)
+    review.add_argument("--queue", choices=("thread", "concern", "uncertain"), default="thread",
+                        help="order: thread order, most concerning first, or closest to a threshold first")
+    review.add_argument("--only-flagged", action="store_true", help="only the comments the model flags")
+    review.set_defaults(handler=_cmd_review)
+
     decide = commands.add_parser(
         "decide",
         formatter_class=_Formatter,
@@ -263,6 +285,27 @@ def _taxonomy(path: str | None = None):
     from classifiers.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
     return load_taxonomy(path or DEFAULT_TAXONOMY)
+
+
+def _cmd_review(args: argparse.Namespace) -> int:
+    from moderator import config
+    from moderator.scoring import load_scorer
+    from moderator.tui.app import make_app
+
+    taxonomy = _taxonomy()
+    thread = load_thread(args.source, args.format)  # an unreadable source stops here, before any screen
+    scorer = load_scorer(args.model, taxonomy)
+    app = make_app(
+        thread,
+        taxonomy,
+        config.log_path(args.log),
+        config.moderator_name(args.moderator),
+        scorer=scorer,
+        queue=args.queue,
+        only_flagged=args.only_flagged,
+    )
+    app.run()
+    return 0
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""The review screen: a Textual app over :mod:`moderator.review`."""

@@ -1,0 +1,241 @@
+"""The review app. ``make_app`` is the one factory the CLI, Pilot tests and snapshot tests use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from classifiers.taxonomy import Taxonomy
+from moderator.decisions import ACTIONS, DecisionLog, LogError
+from moderator.review import Queue, ReviewSession
+from moderator.scoring import Scorer, score_thread
+from moderator.thread import Thread
+from moderator.tui.components.comment_view import CommentView
+from moderator.tui.components.decision_panel import DecisionPanel
+from moderator.tui.components.help_screen import HelpScreen
+from moderator.tui.components.outline import Outline
+from moderator.tui.components.prompt_screen import PromptScreen
+from moderator.tui.components.score_panel import ScorePanel
+from moderator.tui.components.thread_header import ThreadHeader
+
+CYCLED_ACTIONS = ("flag", "remind", "hide", "escalate")
+
+
+class ReviewApp(App[None]):
+    """Walks a moderator through a thread; every decision is saved to the log at its keystroke."""
+
+    CSS_PATH = "review.tcss"
+    TITLE = "moderator review"
+    BINDINGS = [
+        Binding("a", "accept", "Fine"),
+        Binding("enter", "save", "Save"),
+        Binding("n,j,down", "next", "Next", key_display="n/j/↓"),
+        Binding("p,k,up", "previous", "Prev", key_display="p/k/↑"),
+        Binding("f", "next_flagged", "Next flagged"),
+        Binding("u", "undo", "Undo"),
+        Binding("e", "edit_note", "Note"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("x", "cycle_action", "Action", show=False),
+        Binding("s", "skip", "Skip", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ] + [Binding(str(digit), f"toggle({digit})", show=False) for digit in range(1, 10)]
+
+    def __init__(self, session: ReviewSession, scorer: Scorer | None) -> None:
+        super().__init__()
+        self.session = session
+        self.scorer = scorer
+        self._error: str | None = None
+        self._search = ""
+
+    def compose(self) -> ComposeResult:
+        yield ThreadHeader(id="header")
+        with Horizontal(id="body"):
+            yield Outline(id="outline")
+            with Vertical(id="main"):
+                yield CommentView(id="comment")
+                with Horizontal(id="panels"):
+                    yield ScorePanel(id="scores")
+                    yield DecisionPanel(id="decision")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Outline).fill(self.session)
+        self._show()
+        if self.scorer is not None:
+            self.score_in_background()
+
+    # -- scoring in a worker thread -------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def score_in_background(self) -> None:
+        assert self.scorer is not None
+        scores = score_thread(self.scorer, self.session.thread)
+        self.call_from_thread(self._scores_ready, scores)
+
+    def _scores_ready(self, scores: list) -> None:  # type: ignore[type-arg]
+        assert self.scorer is not None
+        self.session.set_scores(scores, self.scorer.thresholds, self.scorer.model_id)
+        self.query_one(Outline).fill(self.session)
+        self._show()
+
+    # -- painting -------------------------------------------------------------------------------------------
+    def _show(self, comment: bool = True) -> None:
+        self.query_one(ThreadHeader).show(self.session)
+        if comment:
+            self.query_one(CommentView).show(self.session)
+            self.query_one(ScorePanel).show(self.session)
+        self.query_one(DecisionPanel).show(self.session, self._error)
+        self.query_one(Outline).follow(self.session)
+
+    def _moved(self) -> None:
+        self._error = None
+        self._show()
+
+    def on_outline_comment_chosen(self, message: Outline.CommentChosen) -> None:
+        if message.position != self.session.position:
+            self.session.go_to_position(message.position)
+            self._moved()
+
+    # -- actions --------------------------------------------------------------------------------------------
+    def action_next(self) -> None:
+        self.session.next()
+        self._moved()
+
+    def action_previous(self) -> None:
+        self.session.previous()
+        self._moved()
+
+    def action_next_flagged(self) -> None:
+        if not self.session.next_flagged_undecided():
+            self.notify("No flagged comment is left undecided.", markup=False)
+            return
+        self._moved()
+
+    def action_toggle(self, digit: int) -> None:
+        label = next((l.id for l in self.session.taxonomy.labels if l.key == str(digit)), None)
+        if label is None:
+            self.bell()
+            return
+        self.session.toggle_label(label)
+        self._show(comment=False)
+
+    def action_cycle_action(self) -> None:
+        current = self.session.pending.action
+        following = CYCLED_ACTIONS[(CYCLED_ACTIONS.index(current) + 1) % len(CYCLED_ACTIONS)] if current in CYCLED_ACTIONS else "flag"
+        self.session.set_action(following)
+        self._show(comment=False)
+
+    def _record(self, decide) -> None:  # type: ignore[no-untyped-def]
+        decided_index = self.session.index
+        try:
+            decide()
+        except LogError as error:
+            self._error = error.message
+            self.notify(error.message, title="Decision not saved", severity="error", markup=False, timeout=10)
+            self._show(comment=False)
+            return
+        self._error = None
+        self.query_one(Outline).show_decision(self.session, decided_index)
+        self._show()
+
+    def action_accept(self) -> None:
+        self._record(self.session.accept)
+
+    def action_save(self) -> None:
+        self._record(self.session.save)
+
+    def action_skip(self) -> None:
+        self._record(self.session.skip)
+
+    def action_undo(self) -> None:
+        try:
+            index = self.session.undo()
+        except LogError as error:
+            self.notify(error.message, title="Undo not saved", severity="error", markup=False, timeout=10)
+            return
+        if index is None:
+            self.notify("Nothing to undo in this session.", markup=False)
+            return
+        self.query_one(Outline).show_decision(self.session, index)
+        self._moved()
+
+    def action_edit_note(self) -> None:
+        def done(note: str | None) -> None:
+            if note is not None:
+                self.session.set_note(note)
+                self._show(comment=False)
+
+        self.push_screen(PromptScreen("Note for this decision", self.session.pending.note), done)
+
+    def action_search(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            self._search = text
+            if self.session.search(text):
+                self._moved()
+            else:
+                self.notify(f"Not found: {text}", markup=False)
+
+        self.push_screen(PromptScreen("Search the thread", self._search, "text or author"), done)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.session.taxonomy))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Accept comment as fine", "Save 'ok' and go to the next comment", self.action_accept)
+        yield SystemCommand("Save decision", "Save the toggled labels and go to the next comment", self.action_save)
+        yield SystemCommand("Next flagged comment", "Jump to the next flagged comment not yet decided", self.action_next_flagged)
+        yield SystemCommand("Undo last decision", "Append a retraction of the last decision", self.action_undo)
+        yield SystemCommand("Edit note", "Write a note kept with the decision", self.action_edit_note)
+        yield SystemCommand("Search thread", "Find text or an author in the thread", self.action_search)
+        yield SystemCommand("Skip comment", "Record that you passed on this comment", self.action_skip)
+        for label in self.session.taxonomy.labels:
+            yield SystemCommand(
+                f"Toggle label {label.key}: {label.id}", label.description, lambda k=int(label.key): self.action_toggle(k)
+            )
+        for action in ACTIONS[1:5]:
+            yield SystemCommand(f"Action: {action}", f"Save flagged labels with action '{action}'",
+                                lambda a=action: (self.session.set_action(a), self._show(comment=False)))
+
+
+def make_app(
+    thread: Thread,
+    taxonomy: Taxonomy,
+    log_path: str | Path,
+    moderator: str,
+    *,
+    scorer: Scorer | None,
+    queue: Queue = "thread",
+    only_flagged: bool = False,
+) -> ReviewApp:
+    """Everything checked before the app starts: the log must be readable, valid and writable."""
+    log = DecisionLog(log_path, taxonomy.ids)
+    _check_writable(Path(log_path))
+    session = ReviewSession(
+        thread, taxonomy, log, moderator, queue=queue, only_flagged=only_flagged,
+        model_id=scorer.model_id if scorer else None,
+    )
+    return ReviewApp(session, scorer)
+
+
+def _check_writable(path: Path) -> None:
+    import os
+
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except FileNotFoundError:
+        raise LogError(f"{path}: the folder does not exist") from None
+    except IsADirectoryError:
+        raise LogError(f"{path}: is a directory, not a decision log") from None
+    except OSError as error:
+        raise LogError(f"{path}: cannot write the decision log ({error.strerror or error})") from None
+    os.close(descriptor)

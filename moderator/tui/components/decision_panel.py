@@ -1,0 +1,40 @@
+"""The pending decision (toggled labels, action, note) and what is saved for the comment."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from moderator.review import ReviewSession
+from moderator.tui.text import literal
+
+
+class DecisionPanel(Static):
+    def show(self, session: ReviewSession, error: str | None = None) -> None:
+        keys = {label.id: label for label in session.taxonomy.labels}
+        pending = session.pending
+        text = Text("Pending  ", style="bold")
+        if pending.labels:
+            for label_id in pending.labels:
+                label = keys[label_id]
+                text.append(f"[{label.key}] {label.id} ", style=f"bold {label.color}")
+            text.append(f" action {pending.action}")
+        else:
+            text.append("no labels (enter saves as fine)", style="dim")
+        if pending.note:
+            text.append("\nNote     ", style="bold")
+            text.append_text(literal(pending.note, "italic"))
+        saved = session.decisions[session.index]
+        text.append("\nSaved    ", style="bold")
+        if error:
+            text.append("NOT SAVED: ", style="bold red")
+            text.append_text(literal(error, "red"))
+        elif saved is None:
+            text.append("undecided", style="dim")
+        else:
+            labels = ", ".join(saved.labels) or "-"
+            text.append(f"✓ {saved.action} {labels}", style="bold green")
+            if saved.note:
+                text.append("  ")
+                text.append_text(literal(saved.note, "italic"))
+        self.update(text)

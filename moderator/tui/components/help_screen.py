@@ -1,0 +1,53 @@
+"""The help screen: every key of the review screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from classifiers.taxonomy import Taxonomy
+
+KEYS = (
+    ("a", "accept: the comment is fine; save and go to the next"),
+    ("1-9", "toggle the label with that key"),
+    ("enter", "save the toggled labels (none: fine) and go to the next"),
+    ("s", "skip: record that you passed on it"),
+    ("x", "cycle the action: flag, remind, hide, escalate"),
+    ("n / j / ↓", "next comment"),
+    ("p / k / ↑", "previous comment"),
+    ("f", "next flagged comment not yet decided"),
+    ("u", "undo the last decision (appends a retraction)"),
+    ("e", "edit the note"),
+    ("/", "search the thread"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q", "quit (every decision is already saved)"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        super().__init__()
+        self.taxonomy = taxonomy
+
+    def compose(self) -> ComposeResult:
+        text = Text("Review keys\n\n", style="bold")
+        for key, meaning in KEYS:
+            text.append(f"{key:>10}  ", style="bold")
+            text.append(meaning + "\n")
+        text.append("\nLabels\n\n", style="bold")
+        for label in self.taxonomy.labels:
+            text.append(f"{label.key:>10}  ", style=f"bold {label.color}")
+            text.append(f"{label.id}: ", style="bold")
+            text.append(label.description + "\n")
+        with Vertical(id="help-box"):
+            yield Static(text)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
