@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,8 +104,21 @@ def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evide
     return results
 
 
-def score_thread(scorer: Scorer, thread: Thread, *, with_evidence: bool = True) -> list[CommentScore]:
-    results = score_comments(scorer, comment_inputs(thread), with_evidence=with_evidence)
+def score_thread(
+    scorer: Scorer, thread: Thread, *, with_evidence: bool = True, chunk: int | None = None,
+    pause: Callable[[], None] | None = None,
+) -> list[CommentScore]:
+    """Scores of every comment; with ``chunk``, in batches with ``pause()`` between them (a worker thread that
+    leaves the interface room to answer keys)."""
+    inputs = comment_inputs(thread)
+    if chunk is None:
+        results = score_comments(scorer, inputs, with_evidence=with_evidence)
+    else:
+        results = []
+        for start in range(0, len(inputs), chunk):
+            results.extend(score_comments(scorer, inputs[start : start + chunk], with_evidence=with_evidence))
+            if pause is not None:
+                pause()
     return [
         CommentScore(comment.number, comment.id, scores, flags, concern, evidence)
         for comment, (scores, flags, concern, evidence) in zip(thread.comments, results)

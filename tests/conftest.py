@@ -34,3 +34,16 @@ def small_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("model")
     train([], load_taxonomy(), folder)
     return folder
+
+
+def make_review_app(log_path: Path, source: Path | None = None, *, scored: bool = True, **options: object):
+    """The review app exactly as ``moderator review`` builds it, for Pilot and snapshot tests."""
+    from classifiers.taxonomy import load_taxonomy
+    from moderator.scoring import load_scorer
+    from moderator.sources import load_thread
+    from moderator.tui.app import make_app
+
+    taxonomy = load_taxonomy()
+    thread = load_thread(source or SAMPLES / "bug-4127.yaml")
+    scorer = load_scorer(None, taxonomy) if scored else None
+    return make_app(thread, taxonomy, log_path, "tester", scorer=scorer, **options)  # type: ignore[arg-type]

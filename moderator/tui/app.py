@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -10,7 +13,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from classifiers.taxonomy import Taxonomy
 from moderator.decisions import ACTIONS, DecisionLog, LogError
@@ -20,6 +23,7 @@ from moderator.thread import Thread
 from moderator.tui.components.comment_view import CommentView
 from moderator.tui.components.decision_panel import DecisionPanel
 from moderator.tui.components.help_screen import HelpScreen
+from moderator.tui.components.outline import HEADER as OUTLINE_HEADER
 from moderator.tui.components.outline import Outline
 from moderator.tui.components.prompt_screen import PromptScreen
 from moderator.tui.components.score_panel import ScorePanel
@@ -58,7 +62,9 @@ class ReviewApp(App[None]):
     def compose(self) -> ComposeResult:
         yield ThreadHeader(id="header")
         with Horizontal(id="body"):
-            yield Outline(id="outline")
+            with Vertical(id="outline-column"):
+                yield Static(OUTLINE_HEADER, id="outline-header", markup=False)
+                yield Outline(id="outline")
             with Vertical(id="main"):
                 yield CommentView(id="comment")
                 with Horizontal(id="panels"):
@@ -67,6 +73,9 @@ class ReviewApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The thread is loaded for good: keep the garbage collector from walking its objects again and again,
+        # which showed as 100+ ms pauses between key presses on a 10,000-comment thread.
+        gc.freeze()
         self.query_one(Outline).fill(self.session)
         self._show()
         if self.scorer is not None:
@@ -76,12 +85,20 @@ class ReviewApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def score_in_background(self) -> None:
         assert self.scorer is not None
-        scores = score_thread(self.scorer, self.session.thread)
+        # Batches with a short sleep between them: the interface thread gets the interpreter to answer keys.
+        # and a shorter interpreter switch interval while it runs, so a key waits at most a millisecond for it.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.0005)
+        try:
+            scores = score_thread(self.scorer, self.session.thread, chunk=200, pause=lambda: time.sleep(0.002))
+        finally:
+            sys.setswitchinterval(interval)
         self.call_from_thread(self._scores_ready, scores)
 
     def _scores_ready(self, scores: list) -> None:  # type: ignore[type-arg]
         assert self.scorer is not None
         self.session.set_scores(scores, self.scorer.thresholds, self.scorer.model_id)
+        gc.freeze()
         self.query_one(Outline).fill(self.session)
         self._show()
 

@@ -1,0 +1,161 @@
+"""The review screen driven by keys with Textual's Pilot; every assertion is on the decision log."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from classifiers.taxonomy import load_taxonomy
+from conftest import make_review_app, run_moderator
+from moderator.decisions import LogError, read_log
+from moderator.tui.components.help_screen import HelpScreen
+from moderator.tui.components.outline import Outline
+
+IDS = load_taxonomy().ids
+SIZE = (150, 45)
+
+
+def entries(path: Path):  # type: ignore[no-untyped-def]
+    contents = read_log(path, IDS)
+    assert contents.problems == []
+    return contents.entries
+
+
+async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_accept_toggle_enter_and_navigation_keys(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a")  # comment 0 fine
+        await pilot.press("5", "1", "1", "enter")  # comment 1: demand
+        await pilot.press("n", "j", "down")  # 2 -> 5
+        await pilot.press("p", "k", "up")  # back to 2
+        assert app.session.current.number == 2
+        await pilot.press("n", "n", "n")
+        await pilot.press("x", "x")  # cycle the action twice
+        await pilot.press("2", "enter")
+    saved = entries(log)
+    assert [(e.key[3], e.labels, e.action) for e in saved[:2]] == [(0, (), "ok"), (1, ("demand",), "flag")]
+    last = saved[2]
+    assert last.key[3] == 5 and "accusation" in last.labels and last.action in ("hide", "escalate", "remind")
+
+
+async def test_next_flagged_and_undo(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("f")
+        flagged = app.session.current
+        assert app.session.current_score.flags
+        await pilot.press("enter")
+        assert app.session.decisions[app.session.thread.comments.index(flagged)] is not None
+        await pilot.press("u")
+        assert app.session.current is flagged
+        assert app.session.decisions[app.session.thread.comments.index(flagged)] is None
+    kinds = [e.kind for e in entries(log)]
+    assert kinds == ["decision", "retraction"]
+
+
+async def test_note_search_help_and_quit(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"popcorn", "enter")
+        assert "popcorn" in app.session.current.text.lower()
+        await pilot.press("e", *"quoted the policy; fine", "enter")
+        await pilot.press("a")
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+        await pilot.press("q")
+    [entry] = entries(log)
+    assert entry.note == "quoted the policy; fine" and entry.action == "ok"
+    assert "popcorn" in entry.data["comment"]["own_text"].lower()
+
+
+async def test_resume_shows_earlier_decisions(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "a", "a")
+    again = make_review_app(log)
+    async with again.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert again.session.current.number == 3
+        outline = again.query_one(Outline)
+        assert [outline.row_text(i)[0].split()[-1] for i in range(4)] == ["ok", "ok", "ok", "·"]
+
+
+async def test_failed_append_is_shown_and_not_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+
+        def disk_full(fd: int, data: bytes) -> int:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "write", disk_full)
+        await pilot.press("a")
+        monkeypatch.undo()
+        await pilot.pause()
+        assert app.session.position == 0 and app.session.decisions[0] is None
+        panel = str(app.query_one("#decision", Static).render())
+        assert "NOT SAVED" in panel and "No space left" in panel
+    assert entries(log) == []
+
+
+HOSTILE = "[bold]loud[/bold] [@click=app.quit]click me[/] \x1b[2J\x1b[31mred\x1b[0m bell\x07 \u202eevil"
+
+
+async def test_markup_and_escape_sequences_are_shown_literally(tmp_path: Path) -> None:
+    source = tmp_path / "hostile.jsonl"
+    source.write_text(
+        "\n".join(json.dumps({"thread": "t", "title": "[red]title[/red]", "text": t}) for t in (HOSTILE, "second"))
+        + "\n",
+        encoding="utf-8",
+    )
+    app = make_review_app(tmp_path / "log.yaml", source)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        body = app.query_one("#comment-body", Static).render()
+        shown = str(body)
+        assert "[bold]loud[/bold]" in shown and "[@click=app.quit]click me[/]" in shown
+        assert "\\x1b[2J" in shown and "\\x07" in shown and "\\u202e" in shown
+        assert "\x1b" not in shown and "\x07" not in shown
+        await pilot.click("#comment-body")
+        await pilot.pause()
+        assert app.is_running
+        header = str(app.query_one("#header", Static).render())
+        assert "[red]title[/red]" in header
+
+
+def test_unreadable_source_and_unwritable_log_fail_before_the_screen(tmp_path: Path, samples: Path) -> None:
+    missing = run_moderator("review", str(tmp_path / "missing.json"), "--log", str(tmp_path / "log.yaml"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+    unwritable = run_moderator("review", str(samples / "bug-4127.txt"), "--log", str(tmp_path / "no" / "log.yaml"))
+    assert unwritable.returncode == 2 and "folder does not exist" in unwritable.stderr
+    directory = run_moderator("review", str(samples / "bug-4127.txt"), "--log", str(tmp_path))
+    assert directory.returncode == 2 and "is a directory" in directory.stderr
+
+
+async def test_clicking_a_row_of_the_outline_opens_that_comment(tmp_path: Path) -> None:
+    app = make_review_app(tmp_path / "log.yaml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.click(Outline, offset=(3, 4))  # one line per comment: the fifth is comment 4
+        await pilot.pause()
+        assert app.session.current.number == 4
