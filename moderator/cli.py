@@ -346,12 +346,17 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def _existing_log(name: str) -> Path:
+    path = Path(name)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    return path
+
+
 def _cmd_log_validate(args: argparse.Namespace) -> int:
     from moderator.decisions import read_log
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+    path = _existing_log(args.file)
     contents = read_log(path, _taxonomy(args.taxonomy).ids)
     if contents.problems:
         _write("\n".join(one_line(p.format(path)) for p in contents.problems) + "\n")
@@ -363,9 +368,7 @@ def _cmd_log_validate(args: argparse.Namespace) -> int:
 def _cmd_log_stats(args: argparse.Namespace) -> int:
     from moderator.decisions import read_log, stats
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+    path = _existing_log(args.file)
     summary = stats(read_log(path, _taxonomy(args.taxonomy).ids))
     if args.json:
         _write(dumps(summary, indent=2) + "\n")
@@ -385,9 +388,7 @@ def _cmd_log_stats(args: argparse.Namespace) -> int:
 def _cmd_log_repair(args: argparse.Namespace) -> int:
     from moderator.decisions import read_log, repair
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+    path = _existing_log(args.file)
     ids = _taxonomy(args.taxonomy).ids
     side = repair(path, ids)
     remaining = read_log(path, ids).problems

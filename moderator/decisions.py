@@ -205,10 +205,9 @@ def retraction_document(decision: Entry, moderator: str) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _locked(path: Path, flags: int) -> Iterator[int]:
+def _open(path: Path, flags: int) -> int:
     try:
-        descriptor = os.open(path, flags, 0o644)
+        return os.open(path, flags, 0o644)
     except FileNotFoundError:
         raise LogError(f"{path}: the folder does not exist") from None
     except IsADirectoryError:
@@ -217,6 +216,16 @@ def _locked(path: Path, flags: int) -> Iterator[int]:
         raise LogError(f"{path}: permission denied") from None
     except OSError as error:
         raise LogError(f"{path}: cannot open ({error.strerror or error})") from None
+
+
+def ensure_writable(path: str | Path) -> None:
+    """Refuse, before any work is done, a log that could not take a decision (creating an empty one is fine)."""
+    os.close(_open(Path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT))
+
+
+@contextmanager
+def _locked(path: Path, flags: int) -> Iterator[int]:
+    descriptor = _open(path, flags)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield descriptor
@@ -424,12 +433,25 @@ class DecisionLog:
             raise LogError(first.format(self.path) + more)
         self.contents = contents
         self._by_id = {e.id: e for e in contents.entries}
+        self._identity = self._file_identity()
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (stat.st_dev, stat.st_ino)
 
     def record(self, document: dict[str, Any]) -> Entry:
         problem = _check(document, set(self.label_ids))
         if problem:
             raise LogError(f"{self.path}: refusing to write an invalid decision: {problem}")
+        if self._identity is not None and self._file_identity() != self._identity:
+            # Appending would start a new file and hide that the earlier decisions are gone.
+            raise LogError(f"{self.path}: the log was removed or replaced since it was opened; decision not saved")
         append_document(self.path, document)
+        if self._identity is None:
+            self._identity = self._file_identity()
         entry = Entry(document, 0)
         self.contents.entries.append(entry)
         self._by_id[entry.id] = entry

@@ -159,3 +159,16 @@ async def test_clicking_a_row_of_the_outline_opens_that_comment(tmp_path: Path) 
         await pilot.click(Outline, offset=(3, 4))  # one line per comment: the fifth is comment 4
         await pilot.pause()
         assert app.session.current.number == 4
+
+
+async def test_removed_log_is_reported_and_nothing_is_shown_as_saved(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        log.unlink()
+        await pilot.press("a")
+        assert app.session.decisions[1] is None and app.session.position == 1
+        assert "removed or replaced" in str(app.query_one("#decision", Static).render())
+    assert not log.exists()

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from classifiers.taxonomy import Taxonomy
-from moderator.decisions import ACTIONS, DecisionLog, LogError
+from moderator.decisions import ACTIONS, DecisionLog, LogError, ensure_writable
 from moderator.review import Queue, ReviewSession
 from moderator.scoring import Scorer, score_thread
 from moderator.thread import Thread
@@ -236,23 +236,10 @@ def make_app(
 ) -> ReviewApp:
     """Everything checked before the app starts: the log must be readable, valid and writable."""
     log = DecisionLog(log_path, taxonomy.ids)
-    _check_writable(Path(log_path))
+    ensure_writable(log_path)
     session = ReviewSession(
         thread, taxonomy, log, moderator, queue=queue, only_flagged=only_flagged,
         model_id=scorer.model_id if scorer else None,
     )
     return ReviewApp(session, scorer)
 
-
-def _check_writable(path: Path) -> None:
-    import os
-
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    except FileNotFoundError:
-        raise LogError(f"{path}: the folder does not exist") from None
-    except IsADirectoryError:
-        raise LogError(f"{path}: is a directory, not a decision log") from None
-    except OSError as error:
-        raise LogError(f"{path}: cannot write the decision log ({error.strerror or error})") from None
-    os.close(descriptor)
