@@ -51,6 +51,7 @@ class ReviewSession:
         self.only_flagged = only_flagged
         self.model_id = model_id
         self.scores: list[CommentScore | None] = [None] * len(thread.comments)
+        self.scoring_error: str | None = None
         self.thresholds: dict[str, float] = {}
         self.decisions: list[Entry | None] = [None] * len(thread.comments)
         self._history: list[tuple[int, Entry]] = []  # decisions made in this session, for undo

@@ -172,3 +172,21 @@ async def test_removed_log_is_reported_and_nothing_is_shown_as_saved(tmp_path: P
         assert app.session.decisions[1] is None and app.session.position == 1
         assert "removed or replaced" in str(app.query_one("#decision", Static).render())
     assert not log.exists()
+
+
+async def test_scoring_failure_is_reported_and_review_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import moderator.tui.app as review_app
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(review_app, "score_thread", broken)
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        header = str(app.query_one("#header", Static).render())
+        assert "no model scores: model exploded" in header
+        await pilot.press("a")
+    assert [e.action for e in entries(log)] == ["ok"]

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
 from classifiers.taxonomy import Taxonomy
 from moderator.decisions import ACTIONS, DecisionLog, LogError, ensure_writable
@@ -94,6 +95,14 @@ class ReviewApp(App[None]):
         finally:
             sys.setswitchinterval(interval)
         self.call_from_thread(self._scores_ready, scores)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            # The review goes on without the model rather than waiting for scores that will not come.
+            self.session.scoring_error = str(event.worker.error)
+            self.query_one(ThreadHeader).show(self.session)
+            self.notify(f"Scoring failed: {event.worker.error}", title="No model scores", severity="error",
+                        markup=False, timeout=15)
 
     def _scores_ready(self, scores: list) -> None:  # type: ignore[type-arg]
         assert self.scorer is not None

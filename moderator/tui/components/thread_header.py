@@ -23,6 +23,9 @@ class ThreadHeader(Static):
         progress = Text(f"decided {session.decided_count()}/{total}")
         if session.scored:
             progress.append(f"  ·  flagged left {session.flagged_left()}")
+        elif session.scoring_error:
+            progress.append("  ·  no model scores: ", style="bold red")
+            progress.append_text(literal(session.scoring_error, "red"))
         else:
             progress.append("  ·  scoring…", style="italic")
         progress.append(f"  ·  queue {session.queue}{' (flagged only)' if session.only_flagged else ''}")
