@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
-from classifiers.taxonomy import Taxonomy
+from classifiers.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 from moderator.decisions import ACTIONS, DecisionLog, Entry, decision_document
 from moderator.scoring import CommentScore
 from moderator.thread import Comment, Thread
@@ -42,15 +43,18 @@ class ReviewSession:
         queue: Queue = "thread",
         only_flagged: bool = False,
         model_id: str | None = None,
+        taxonomy_path: Path | None = None,
     ) -> None:
         self.thread = thread
         self.taxonomy = taxonomy
+        self.taxonomy_path = taxonomy_path or DEFAULT_TAXONOMY
         self.log = log
         self.moderator = moderator
         self.queue = queue
         self.only_flagged = only_flagged
         self.model_id = model_id
         self.scores: list[CommentScore | None] = [None] * len(thread.comments)
+        self._scored = False
         self.scoring_error: str | None = None
         self.thresholds: dict[str, float] = {}
         self.decisions: list[Entry | None] = [None] * len(thread.comments)
@@ -66,7 +70,8 @@ class ReviewSession:
     # -- state -----------------------------------------------------------------------------------------------
     @property
     def scored(self) -> bool:
-        return any(s is not None for s in self.scores)
+        """Whether the model's scores have arrived (kept as a flag: it is asked for every line drawn)."""
+        return self._scored
 
     @property
     def index(self) -> int:
@@ -107,6 +112,7 @@ class ReviewSession:
     def set_scores(self, scores: Sequence[CommentScore], thresholds: dict[str, float], model_id: str) -> None:
         current = self.index
         self.scores = list(scores)
+        self._scored = any(s is not None for s in self.scores)
         self.thresholds = thresholds
         self.model_id = model_id
         self._recount()

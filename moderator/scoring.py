@@ -47,6 +47,7 @@ class Scorer:
     model: GuidelineClassifier
     card: dict[str, object]
     taxonomy: Taxonomy
+    model_dir: Path | None = None
 
     @property
     def model_id(self) -> str:
@@ -61,8 +62,9 @@ class Scorer:
 
 def load_scorer(model_dir: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Scorer:
     taxonomy = taxonomy or load_taxonomy()
-    model, card = load_model(model_dir or DEFAULT_MODEL_DIR, taxonomy)
-    return Scorer(model, card, taxonomy)
+    folder = Path(model_dir or DEFAULT_MODEL_DIR)
+    model, card = load_model(folder, taxonomy)
+    return Scorer(model, card, taxonomy, folder)
 
 
 def comment_inputs(thread: Thread) -> list[CommentInput]:

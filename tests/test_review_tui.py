@@ -190,3 +190,34 @@ async def test_scoring_failure_is_reported_and_review_goes_on(tmp_path: Path, mo
         assert "no model scores: model exploded" in header
         await pilot.press("a")
     assert [e.action for e in entries(log)] == ["ok"]
+
+
+async def test_a_long_thread_is_scored_in_another_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
+    from classifiers.taxonomy import load_taxonomy
+    from moderator.scoring import load_scorer
+    from moderator.thread import Comment, Thread
+    from moderator.tui.app import make_app
+
+    comments = [
+        Comment(number=n, text=("You clueless idiot, any update??" if n % 97 == 0 else f"Build {n} passes on arm64."))
+        for n in range(1200)
+    ]
+    thread = Thread(source="jsonl", id="long", title="Long thread", comments=comments)
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def spy(args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(list(args))
+        return real_run(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spy)
+    taxonomy = load_taxonomy()
+    app = make_app(thread, taxonomy, tmp_path / "log.yaml", "tester", scorer=load_scorer(None, taxonomy))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.scored
+        assert app.session.scores[97] is not None and app.session.scores[97].concern > app.session.scores[1].concern
+    assert calls and calls[0][1:3] == ["-m", "moderator.scoring_worker"]

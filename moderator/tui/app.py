@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import pickle
+import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -19,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from classifiers.taxonomy import Taxonomy
 from moderator.decisions import ACTIONS, DecisionLog, LogError, ensure_writable
 from moderator.review import Queue, ReviewSession
-from moderator.scoring import Scorer, score_thread
+from moderator.scoring import CommentScore, Scorer, score_thread
 from moderator.thread import Thread
 from moderator.tui.components.comment_view import CommentView
 from moderator.tui.components.decision_panel import DecisionPanel
@@ -31,6 +33,8 @@ from moderator.tui.components.score_panel import ScorePanel
 from moderator.tui.components.thread_header import ThreadHeader
 
 CYCLED_ACTIONS = ("flag", "remind", "hide", "escalate")
+# From this many comments on, scoring (a second or more) runs in its own process on the other core.
+PROCESS_SCORING_FROM = 1000
 
 
 class ReviewApp(App[None]):
@@ -86,15 +90,40 @@ class ReviewApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def score_in_background(self) -> None:
         assert self.scorer is not None
-        # Batches with a short sleep between them: the interface thread gets the interpreter to answer keys.
-        # and a shorter interpreter switch interval while it runs, so a key waits at most a millisecond for it.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.0005)
-        try:
-            scores = score_thread(self.scorer, self.session.thread, chunk=200, pause=lambda: time.sleep(0.002))
-        finally:
-            sys.setswitchinterval(interval)
+        thread = self.session.thread
+        scores = None
+        if len(thread.comments) >= PROCESS_SCORING_FROM and self.scorer.model_dir is not None:
+            scores = self._score_in_a_process()
+        if scores is None:
+            # Batches with a short sleep between them, and a short interpreter switch interval while this runs:
+            # the interface thread gets the interpreter to answer keys.
+            interval = sys.getswitchinterval()
+            sys.setswitchinterval(0.0005)
+            try:
+                scores = score_thread(self.scorer, thread, chunk=200, pause=lambda: time.sleep(0.002))
+            finally:
+                sys.setswitchinterval(interval)
         self.call_from_thread(self._scores_ready, scores)
+
+    def _score_in_a_process(self) -> list[CommentScore] | None:
+        """Scores from ``moderator.scoring_worker`` on the machine's other core, or None to score here instead.
+
+        A thread in this process would compete with the interface for the interpreter: on a 10,000-comment
+        thread, keys took twice as long to answer while it ran."""
+        assert self.scorer is not None and self.scorer.model_dir is not None
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "moderator.scoring_worker", str(self.scorer.model_dir),
+                 str(self.session.taxonomy_path)],
+                input=pickle.dumps(self.session.thread, protocol=pickle.HIGHEST_PROTOCOL),
+                capture_output=True,
+                check=False,
+            )
+        except OSError:
+            return None
+        if result.returncode != 0:
+            return None
+        return pickle.loads(result.stdout)  # written by our own worker process, never by anyone else
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
