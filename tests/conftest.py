@@ -47,3 +47,17 @@ def make_review_app(log_path: Path, source: Path | None = None, *, scored: bool 
     thread = load_thread(source or SAMPLES / "bug-4127.yaml")
     scorer = load_scorer(None, taxonomy) if scored else None
     return make_app(thread, taxonomy, log_path, "tester", scorer=scorer, **options)  # type: ignore[arg-type]
+
+
+def expect_source_error(path: Path, format: str | None = None):  # type: ignore[no-untyped-def]
+    """The SourceError importing ``path`` raises, after checking it is one line that names the file first."""
+    from moderator.errors import SourceError
+    from moderator.sources import load_threads
+
+    with pytest.raises(SourceError) as info:
+        load_threads(path, format)
+    error = info.value
+    assert str(error).startswith(str(path) + ":")
+    assert str(error).endswith(error.problem)
+    assert "\n" not in str(error)
+    return error

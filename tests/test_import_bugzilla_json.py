@@ -13,6 +13,7 @@ import pytest
 from moderator.errors import SourceError
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
+from conftest import expect_source_error
 
 REPORTER = "odile.marchetti@fernhollow.example"
 ASSIGNEE = "teodor.valk@brightmoss.example"
@@ -172,45 +173,36 @@ def test_raw_text_used_when_text_absent(tmp_path: Path) -> None:
     assert load_threads(path)[0].comments[0].text == "Only the raw text field is present here."
 
 
-def _error(path: Path, format: str | None = None) -> SourceError:
-    with pytest.raises(SourceError) as info:
-        load_threads(path, format)
-    error = info.value
-    # The message names the file first, then the problem, on one line.
-    assert str(error).startswith(str(path) + ":")
-    assert str(error).endswith(error.problem)
-    assert "\n" not in str(error)
-    return error
 
 
-def test_duplicate_count_is_an_error(tmp_path: Path) -> None:
+def test_duplicate_count_is_anexpect_source_error(tmp_path: Path) -> None:
     comments = [COMMENTS[0], COMMENTS[1], _comment(1, OTHER, "A second comment claiming number one.")]
     path = _write(tmp_path, "dup.json", json.dumps(_comment_response(comments)))
-    error = _error(path)
+    error = expect_source_error(path)
     assert "duplicate comment number 1" in error.problem
     assert "bug 9312" in error.problem
 
 
-def test_comment_without_text_is_an_error(tmp_path: Path) -> None:
+def test_comment_without_text_is_anexpect_source_error(tmp_path: Path) -> None:
     broken = _comment(1, OTHER, "x")
     del broken["text"]
     path = _write(tmp_path, "notext.json", json.dumps(_comment_response([COMMENTS[0], broken])))
-    error = _error(path)
+    error = expect_source_error(path)
     assert "missing 'text'" in error.problem
     assert "comment [1]" in error.problem
 
 
-def test_comment_with_non_string_text_is_an_error(tmp_path: Path) -> None:
+def test_comment_with_non_string_text_is_anexpect_source_error(tmp_path: Path) -> None:
     broken = _comment(1, OTHER, "x", {"text": ["not", "a", "string"]})
     path = _write(tmp_path, "listtext.json", json.dumps(_comment_response([COMMENTS[0], broken])))
-    assert "missing 'text'" in _error(path).problem
+    assert "missing 'text'" in expect_source_error(path).problem
 
 
 @pytest.mark.parametrize("count", ["two", 1.5, True, -1])
-def test_count_not_a_whole_number_is_an_error(tmp_path: Path, count: object) -> None:
+def test_count_not_a_whole_number_is_anexpect_source_error(tmp_path: Path, count: object) -> None:
     broken = _comment(1, OTHER, "Counted oddly.", {"count": count})
     path = _write(tmp_path, "count.json", json.dumps(_comment_response([COMMENTS[0], broken])))
-    error = _error(path)
+    error = expect_source_error(path)
     assert "'count' must be a whole number" in error.problem
     assert repr(count) in error.problem
 
@@ -219,7 +211,7 @@ def test_truncated_json_is_an_error_with_line(tmp_path: Path) -> None:
     full = json.dumps(_comment_response(COMMENTS), indent=1)
     cut = full[: len(full) // 2]
     path = _write(tmp_path, "cut.json", cut)
-    error = _error(path)
+    error = expect_source_error(path)
     assert "truncated" in error.problem
     assert error.line is not None
     # The string cut off starts on the last line of the cut text.
@@ -227,23 +219,23 @@ def test_truncated_json_is_an_error_with_line(tmp_path: Path) -> None:
     assert str(error).startswith(f"{path}:{error.line}:")
 
 
-def test_json_of_another_shape_is_an_error(tmp_path: Path) -> None:
+def test_json_of_another_shape_is_anexpect_source_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "shape.json", json.dumps({"result": {"items": [1, 2, 3]}, "ok": True}))
-    error = _error(path)
+    error = expect_source_error(path)
     assert "unknown shape" in error.problem
     assert "ok, result" in error.problem
 
 
 def test_bug_response_alone_is_not_a_comment_response(tmp_path: Path) -> None:
     path = _write(tmp_path, "bugonly.json", json.dumps(BUG_RESPONSE))
-    error = _error(path, "bugzilla-json")
+    error = expect_source_error(path, "bugzilla-json")
     assert "not a Bugzilla comment response" in error.problem
 
 
-def test_extra_document_beside_bugzilla_responses_is_an_error(tmp_path: Path) -> None:
+def test_extra_document_beside_bugzilla_responses_is_anexpect_source_error(tmp_path: Path) -> None:
     content = json.dumps(_comment_response(COMMENTS)) + "\n" + json.dumps({"note": "stray"})
     path = _write(tmp_path, "stray.json", content)
-    error = _error(path, "bugzilla-json")
+    error = expect_source_error(path, "bugzilla-json")
     assert "unexpected JSON document" in error.problem
     assert "note" in error.problem
 
@@ -252,7 +244,7 @@ def test_truncated_between_tokens_is_an_error_with_line(tmp_path: Path) -> None:
     full = json.dumps([BUG_RESPONSE, _comment_response(COMMENTS)], indent=1)
     cut = full[: full.index('"count": 2,') + len('"count": 2,')] + "\n"
     path = _write(tmp_path, "cut2.json", cut)
-    error = _error(path)
+    error = expect_source_error(path)
     assert "truncated" in error.problem
     assert error.line == cut.count("\n") + 1
     assert str(error).startswith(f"{path}:{error.line}:")
@@ -262,7 +254,7 @@ def test_malformed_json_mid_file_is_not_called_truncated(tmp_path: Path) -> None
     full = json.dumps(_comment_response(COMMENTS), indent=1)
     broken = full.replace('"count": 1,', '"count": 1,,', 1)
     path = _write(tmp_path, "broken.json", broken)
-    error = _error(path)
+    error = expect_source_error(path)
     assert "invalid JSON" in error.problem
     assert "truncated" not in error.problem
     assert error.line == broken[: broken.index(",,")].count("\n") + 1

@@ -13,6 +13,7 @@ import pytest
 from moderator.errors import SourceError
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
+from conftest import expect_source_error
 
 API = "https://api.github.example/repos/tarnwick/kettle-sync"
 HTML = "https://github.example/tarnwick/kettle-sync"
@@ -169,45 +170,38 @@ def test_quote_of_unknown_text_has_no_origin(tmp_path: Path) -> None:
     assert comment.reply_to == ()
 
 
-def _error(path: Path, format: str | None = None) -> SourceError:
-    with pytest.raises(SourceError) as info:
-        load_threads(path, format)
-    error = info.value
-    assert str(error).startswith(str(path) + ":")
-    assert str(error).endswith(error.problem)
-    return error
 
 
-def test_list_of_non_comment_objects_is_an_error(tmp_path: Path) -> None:
+def test_list_of_non_comment_objects_is_anexpect_source_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "objects.json", [{"name": "alpha", "size": 3}, {"name": "beta", "size": 4}])
-    error = _error(path)
+    error = expect_source_error(path)
     assert "unknown shape" in error.problem
     assert "found a list of 2 items" in error.problem
 
 
-def test_list_of_non_comment_objects_named_github_is_an_error(tmp_path: Path) -> None:
+def test_list_of_non_comment_objects_named_github_is_anexpect_source_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "objects.json", [{"name": "alpha", "size": 3}])
-    error = _error(path, "github-json")
+    error = expect_source_error(path, "github-json")
     assert "not a GitHub issue comments export" in error.problem
     assert "a list of 1 items" in error.problem
 
 
-def test_non_comment_after_issue_is_an_error(tmp_path: Path) -> None:
+def test_non_comment_after_issue_is_anexpect_source_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "mixed.json", [ISSUE, [COMMENTS[0], {"name": "alpha"}]])
-    error = _error(path)
+    error = expect_source_error(path)
     assert "comment [1]" in error.problem
     assert "expected a GitHub comment object" in error.problem
 
 
-def test_duplicate_comment_ids_are_an_error(tmp_path: Path) -> None:
+def test_duplicate_comment_ids_are_anexpect_source_error(tmp_path: Path) -> None:
     comments = [COMMENTS[0], _gh_comment(9001, "marit-fenn", "Same id as the first comment.")]
-    error = _error(_write(tmp_path, "dups.json", comments))
+    error = expect_source_error(_write(tmp_path, "dups.json", comments))
     assert "duplicate comment id 9001" in error.problem
 
 
-def test_non_string_body_is_an_error(tmp_path: Path) -> None:
+def test_non_string_body_is_anexpect_source_error(tmp_path: Path) -> None:
     comments = [COMMENTS[0], _gh_comment(9005, "marit-fenn", None)]
     comments[1]["body"] = {"text": "nested"}
-    error = _error(_write(tmp_path, "body.json", comments))
+    error = expect_source_error(_write(tmp_path, "body.json", comments))
     assert "comment [1]" in error.problem
     assert "'body' must be a string" in error.problem

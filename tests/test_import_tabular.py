@@ -15,6 +15,7 @@ import pytest
 from moderator.errors import SourceError
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
+from conftest import expect_source_error
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -27,14 +28,6 @@ def _detected(path: Path) -> str:
     return detect_format(read_source(path))
 
 
-def _error(path: Path, format: str | None = None) -> SourceError:
-    with pytest.raises(SourceError) as info:
-        load_threads(path, format)
-    error = info.value
-    assert str(error).startswith(str(path) + ":")
-    assert str(error).endswith(error.problem)
-    assert "\n" not in str(error)
-    return error
 
 
 def _jsonl(records: list[object]) -> str:
@@ -127,7 +120,7 @@ def test_jsonl_duplicate_number_names_the_line(tmp_path: Path) -> None:
         {"thread": "a", "number": 1, "text": "one again"},
     ]
     path = _write(tmp_path, "dup.jsonl", _jsonl(records))
-    error = _error(path)
+    error = expect_source_error(path)
     assert error.line == 4
     assert str(error).startswith(f"{path}:4:")
     assert "duplicate comment number 1" in error.problem
@@ -140,14 +133,14 @@ def test_jsonl_truncated_last_line(tmp_path: Path) -> None:
     for cut in ('{"number": 3, "text": "comment th', '{"number": 3, "text": "comment three"', '{"number": 3,'):
         path = _write(tmp_path, "cut.jsonl", good + cut)
         assert _detected(path) == "jsonl"
-        error = _error(path)
+        error = expect_source_error(path)
         assert error.line == 4, cut
         assert "truncated JSON line" in error.problem, cut
 
 
 def test_jsonl_malformed_middle_line(tmp_path: Path) -> None:
     text = '{"text": "fine"}\n{"text": "broken",, "number": 1}\n{"text": "also fine"}\n'
-    error = _error(_write(tmp_path, "bad.jsonl", text))
+    error = expect_source_error(_write(tmp_path, "bad.jsonl", text))
     assert error.line == 2
     assert "invalid JSON" in error.problem
     assert "truncated" not in error.problem
@@ -155,26 +148,26 @@ def test_jsonl_malformed_middle_line(tmp_path: Path) -> None:
 
 def test_jsonl_non_object_line(tmp_path: Path) -> None:
     text = '{"text": "fine"}\n["not", "an", "object"]\n{"text": "also fine"}\n'
-    error = _error(_write(tmp_path, "list.jsonl", text), "jsonl")
+    error = expect_source_error(_write(tmp_path, "list.jsonl", text), "jsonl")
     assert error.line == 2
     assert "expected one JSON object per line, found list" in error.problem
 
 
 def test_jsonl_non_object_line_detected(tmp_path: Path) -> None:
     text = '{"text": "fine"}\n["not", "an", "object"]\n{"text": "also fine"}\n'
-    error = _error(_write(tmp_path, "list.jsonl", text))
+    error = expect_source_error(_write(tmp_path, "list.jsonl", text))
     assert "JSON" in error.problem
 
 
 def test_jsonl_non_object_line_detected_names_the_line(tmp_path: Path) -> None:
     text = '{"text": "fine"}\n["not", "an", "object"]\n{"text": "also fine"}\n'
-    error = _error(_write(tmp_path, "list.jsonl", text))
+    error = expect_source_error(_write(tmp_path, "list.jsonl", text))
     assert error.line == 2
 
 
 def test_jsonl_record_without_text_named_by_line(tmp_path: Path) -> None:
     text = '{"text": "fine"}\n{"body": "wrong field name"}\n'
-    error = _error(_write(tmp_path, "notext.jsonl", text), "jsonl")
+    error = expect_source_error(_write(tmp_path, "notext.jsonl", text), "jsonl")
     assert error.line == 2
     assert "missing required field 'text'" in error.problem
 
@@ -182,7 +175,7 @@ def test_jsonl_record_without_text_named_by_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("number", ["-1", "1.5", "²", True, -3, [1]])
 def test_jsonl_bad_number(tmp_path: Path, number: object) -> None:
     path = _write(tmp_path, "num.jsonl", _jsonl([{"text": "a"}, {"number": number, "text": "b"}]))
-    error = _error(path)
+    error = expect_source_error(path)
     assert error.line == 2
     assert "field 'number' must be a whole number" in error.problem
 
@@ -254,7 +247,7 @@ def test_csv_one_megabyte_text_field(tmp_path: Path) -> None:
 
 def test_csv_missing_text_column(tmp_path: Path) -> None:
     path = _write(tmp_path, "notext.csv", "thread,number,body\r\nx,0,hello\r\n")
-    error = _error(path)
+    error = expect_source_error(path)
     assert error.line == 1
     assert "no 'text' column" in error.problem
     assert "thread, number, body" in error.problem
@@ -265,7 +258,7 @@ def test_csv_row_with_wrong_number_of_fields(tmp_path: Path) -> None:
     # Header on line 1, the multi-line text on lines 2-5, the short row on line 6.
     assert MULTILINE.count("\n") == 3
     path = _write(tmp_path, "short.csv", text)
-    error = _error(path)
+    error = expect_source_error(path)
     assert error.line == 6
     assert "row has 5 fields, the header has 8" in error.problem
 
@@ -273,14 +266,14 @@ def test_csv_row_with_wrong_number_of_fields(tmp_path: Path) -> None:
 def test_csv_duplicate_number_names_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path, "dup.csv", _csv([["t", "", "0", "", "", "", "", MULTILINE],
                                              ["t", "", "0", "", "", "", "", "again"]]))
-    error = _error(path)
+    error = expect_source_error(path)
     assert error.line == 6
     assert "duplicate comment number 0 (first at line 2)" in error.problem
 
 
-def test_csv_superscript_number_is_an_error(tmp_path: Path) -> None:
+def test_csv_superscript_number_is_anexpect_source_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "sup.csv", "number,text\r\n\u00b2,hello\r\n")
-    error = _error(path)
+    error = expect_source_error(path)
     assert error.line == 2
     assert "field 'number' must be a whole number" in error.problem
 
@@ -373,7 +366,7 @@ def test_yaml_refuses_python_object_tag(tmp_path: Path) -> None:
         "  - text: !!python/object/apply:os.system ['echo pwned']\n"
     )
     path = _write(tmp_path, "evil.yaml", text)
-    error = _error(path)
+    error = expect_source_error(path)
     assert "unsupported YAML tag" in error.problem
     assert "python/object" in error.problem
     assert error.line == 3
@@ -381,7 +374,7 @@ def test_yaml_refuses_python_object_tag(tmp_path: Path) -> None:
 
 def test_yaml_refuses_python_object_mapping_tag(tmp_path: Path) -> None:
     text = "format: moderator-thread/1\ncomments:\n  - !!python/object:collections.OrderedDict {text: hi}\n"
-    error = _error(_write(tmp_path, "evil2.yaml", text))
+    error = expect_source_error(_write(tmp_path, "evil2.yaml", text))
     assert "unsupported YAML tag" in error.problem
 
 
@@ -395,37 +388,37 @@ def test_yaml_refuses_anchors_and_aliases(tmp_path: Path) -> None:
         "  - text: plain\n"
         "    tags: *lol3\n"
     )
-    error = _error(_write(tmp_path, "laughs.yaml", text))
+    error = expect_source_error(_write(tmp_path, "laughs.yaml", text))
     assert "YAML anchors are not allowed" in error.problem
     assert error.line == 2
 
 
 def test_yaml_refuses_alias_without_anchor(tmp_path: Path) -> None:
-    error = _error(_write(tmp_path, "alias.yaml", "comments:\n  - text: *nowhere\n"))
+    error = expect_source_error(_write(tmp_path, "alias.yaml", "comments:\n  - text: *nowhere\n"))
     assert error.line == 2
     assert "YAML aliases are not allowed" in error.problem
 
 
 def test_yaml_wrong_format_value(tmp_path: Path) -> None:
     path = _write(tmp_path, "v2.yaml", YAML_DOC.replace("moderator-thread/1", "moderator-thread/2"))
-    error = _error(path)
+    error = expect_source_error(path)
     assert "unsupported thread document format 'moderator-thread/2'" in error.problem
 
 
 def test_yaml_without_comments_list(tmp_path: Path) -> None:
-    error = _error(_write(tmp_path, "nocomments.yaml", "format: moderator-thread/1\nthread: {id: 1}\n"))
+    error = expect_source_error(_write(tmp_path, "nocomments.yaml", "format: moderator-thread/1\nthread: {id: 1}\n"))
     assert "expected a mapping with a 'comments' list" in error.problem
 
 
 def test_yaml_duplicate_number_names_the_item(tmp_path: Path) -> None:
     text = "comments:\n  - {number: 0, text: a}\n  - {number: 2, text: b}\n  - {number: 2, text: c}\n"
-    error = _error(_write(tmp_path, "dup.yaml", text))
+    error = expect_source_error(_write(tmp_path, "dup.yaml", text))
     assert "comments[2]" in error.problem
     assert "duplicate comment number 2 (first at comments[1])" in error.problem
 
 
 def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
     text = "format: moderator-thread/1\ncomments:\n  - text: fine\n  - text: [unclosed\n"
-    error = _error(_write(tmp_path, "syntax.yaml", text))
+    error = expect_source_error(_write(tmp_path, "syntax.yaml", text))
     assert "invalid YAML" in error.problem
     assert error.line == 5  # where the parser found the unclosed flow sequence still open (end of file)
