@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import pickle
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from classifiers.taxonomy import Taxonomy
 from moderator.decisions import ACTIONS, DecisionLog, LogError, ensure_writable
 from moderator.review import Queue, ReviewSession
 from moderator.scoring import CommentScore, Scorer, score_thread
+from moderator.scoring_worker import decode_scores, encode_thread
 from moderator.thread import Thread
 from moderator.tui.components.comment_view import CommentView
 from moderator.tui.components.decision_panel import DecisionPanel
@@ -35,6 +35,10 @@ from moderator.tui.components.thread_header import ThreadHeader
 CYCLED_ACTIONS = ("flag", "remind", "hide", "escalate")
 # From this many comments on, scoring (a second or more) runs in its own process on the other core.
 PROCESS_SCORING_FROM = 1000
+
+
+def _yield() -> None:
+    time.sleep(0.001)  # let the interface thread have the interpreter between two batches
 
 
 class ReviewApp(App[None]):
@@ -115,7 +119,7 @@ class ReviewApp(App[None]):
             result = subprocess.run(
                 [sys.executable, "-m", "moderator.scoring_worker", str(self.scorer.model_dir),
                  str(self.session.taxonomy_path)],
-                input=pickle.dumps(self.session.thread, protocol=pickle.HIGHEST_PROTOCOL),
+                input=encode_thread(self.session.thread, pause=_yield),
                 capture_output=True,
                 check=False,
             )
@@ -123,7 +127,7 @@ class ReviewApp(App[None]):
             return None
         if result.returncode != 0:
             return None
-        return pickle.loads(result.stdout)  # written by our own worker process, never by anyone else
+        return decode_scores(result.stdout, pause=_yield)  # written by our own worker process only
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
