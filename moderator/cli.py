@@ -41,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
         description="A conduct-guideline moderation assistant for technical communities.",
         epilog="examples:\n"
+        "  moderator review moderator/samples/bug-4127.txt\n"
         "  moderator thread moderator/samples/bug-4127.txt\n"
-        "  moderator thread export.json --json | jq '.comments[0].own_text'\n"
+        "  moderator score export.json --json | jq 'select(.flags != [])'\n"
         "\nRun 'moderator COMMAND --help' for each command's options.",
     )
     parser.add_argument("--version", action="version", version=f"moderator {__version__}")
@@ -179,7 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
         ("stats", _cmd_log_stats, "counts of decisions, moderators, actions, labels and model agreement"),
         ("repair", _cmd_log_repair, "move a torn last document into a side file, leaving a valid log"),
     ):
-        sub = log_commands.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+        sub = log_commands.add_parser(
+            name,
+            help=text,
+            description=text[0].upper() + text[1:] + ".",
+            formatter_class=_Formatter,
+            epilog=f"example:\n  moderator log {name} labels/decisions.yaml{' --json' if name == 'stats' else ''}\n",
+        )
         sub.add_argument("file", metavar="FILE")
         sub.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: labels/taxonomy.yaml)")
         if name == "stats":

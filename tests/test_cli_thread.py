@@ -84,3 +84,14 @@ def test_module_entry_point(samples: Path) -> None:
         capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0 and "49 comments" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["thread"], ["score"], ["train"], ["evaluate"], ["review"], ["decide"], ["log"], ["log", "validate"],
+     ["log", "stats"], ["log", "repair"]],
+)
+def test_every_command_has_help_with_examples(command: list[str]) -> None:
+    result = run_moderator(*command, "--help")
+    assert result.returncode == 0
+    assert "example" in result.stdout and "moderator " + command[0] in result.stdout
