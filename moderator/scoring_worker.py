@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import sys
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 

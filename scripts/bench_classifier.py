@@ -86,7 +86,6 @@ def main() -> None:
         proba, concern = model.score_all([e.input for e in examples])
         truth = np.array([e.concern for e in examples])
         ours_flag = (proba >= model.thresholds_).any(axis=1).mean()
-        texts = [e.input.text for e in examples]
         raw_texts, _ = read_jsonl(path)
         tfidf_p = baseline.predict_proba(raw_texts)[:, 1]
         both = 0 < truth.sum() < len(truth)

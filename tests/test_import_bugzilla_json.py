@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from moderator.errors import SourceError
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
 from conftest import expect_source_error
@@ -144,7 +143,7 @@ def test_tags_kept(tmp_path: Path) -> None:
 
 def test_reply_header_and_quotes(tmp_path: Path) -> None:
     reply = (
-        f"(In reply to Teodor Valk from comment #1)\n"
+        "(In reply to Teodor Valk from comment #1)\n"
         "> We are drafting the disclosure and will post it before Friday.\n"
         "\n"
         "Friday has come and gone. Where is it?"

@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
-from moderator.errors import SourceError
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
 from conftest import expect_source_error
