@@ -37,7 +37,7 @@ _MENTION = re.compile(r"(?<!\w)@[\w-]+")
 TOKEN = re.compile("[\\w'*]+|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 _MARKS = re.compile(r"[!?]{2,}")
-STOP_WORDS = _STOP = frozenset(
+STOP_WORDS = frozenset(
     ". , ; : ! ? ( ) [ ] { } \" ' - * / 0 codeblock urltoken @user "
     "a an the and or but if of to in on at by for with from is are was were be been being it its this that these "
     "those i me my we our you your he she they them their his her as not no so do does did have has had will "
@@ -276,7 +276,7 @@ def _identity_hostility(tokens: list[str]) -> float:
 def _content_words(text: str, cache: dict[str, set[str]]) -> set[str]:
     words = cache.get(text)
     if words is None:
-        words = set(tokenize(text)).difference(_STOP)
+        words = set(tokenize(text)).difference(STOP_WORDS)
         if len(cache) < 10_000:
             cache[text] = words
     return words
@@ -286,7 +286,7 @@ def _overlaps(tokens: list[str], title: str, context: str, cache: dict[str, set[
     """Share of the comment's content words that also occur in the title, and in the thread context."""
     if not title and not context:
         return 0.0, 0.0
-    own = set(tokens).difference(_STOP)
+    own = set(tokens).difference(STOP_WORDS)
     if not own:
         return 0.0, 0.0
     title_words = _content_words(title, cache) if title else set()

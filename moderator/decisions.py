@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator.errors import ModeratorError
-from moderator.textsafe import UNSAFE_CHARACTERS
+from moderator.textsafe import dumps
 from moderator.yamlsafe import YAMLProblem, load_one
 
 SCHEMA_VERSION = 1
@@ -140,15 +140,12 @@ class LogContents:
 
 
 # -- writing ---------------------------------------------------------------------------------------------------
-def _json(value: Any) -> str:
-    # JSON keeps non-ASCII readable; characters YAML reads as line breaks or refuses raw are escaped.
-    return UNSAFE_CHARACTERS.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def render(document: dict[str, Any]) -> bytes:
     lines = [START]
     for key, value in document.items():
-        lines.append(f"{key}: {_json(value)}")
+        lines.append(f"{key}: {dumps(value)}")  # JSON, readable, with YAML-unsafe characters escaped
     lines.append(END)
     return ("\n".join(lines) + "\n").encode("utf-8")
 

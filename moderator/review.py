@@ -18,7 +18,6 @@ from moderator.scoring import CommentScore
 from moderator.thread import Comment, Thread
 
 Queue = Literal["thread", "concern", "uncertain"]
-QUEUES: tuple[str, ...] = ("thread", "concern", "uncertain")
 
 
 @dataclass(slots=True)

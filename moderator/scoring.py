@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from classifiers.data import CONTEXT_CHARS  # the context the model was trained with
 from classifiers.features import CommentInput
 from classifiers.model import GuidelineClassifier, Span
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
 from classifiers.taxonomy import Taxonomy, load_taxonomy
 from moderator.thread import Comment, Thread
 
-CONTEXT_CHARS = 2000
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals),
 # and the Unicode format characters that reorder or hide text (bidi overrides and isolates, zero-width joiners are
 # harmless but LRO/RLO/isolates can disguise text).
-UNSAFE_CHARACTERS = _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -23,7 +23,7 @@ def _escape(match: re.Match[str]) -> str:
 
 def visible(text: str) -> str:
     """Text with every control and reordering character replaced by a visible escape such as ``\\x1b``."""
-    return _UNSAFE.sub(_escape, text)
+    return UNSAFE_CHARACTERS.sub(_escape, text)
 
 
 def one_line(text: str, width: int | None = None) -> str:
@@ -40,4 +40,4 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
     """JSON that keeps non-ASCII text readable but escapes every character a terminal could act on."""
-    return _UNSAFE.sub(_json_escape, json.dumps(value, ensure_ascii=False, indent=indent))
+    return UNSAFE_CHARACTERS.sub(_json_escape, json.dumps(value, ensure_ascii=False, indent=indent))

@@ -192,7 +192,6 @@ class ReviewApp(App[None]):
         self._show(comment=False)
 
     def _record(self, decide) -> None:  # type: ignore[no-untyped-def]
-        decided_index = self.session.index
         try:
             decide()
         except LogError as error:
@@ -201,8 +200,7 @@ class ReviewApp(App[None]):
             self._show(comment=False)
             return
         self._error = None
-        self.query_one(Outline).show_decision(self.session, decided_index)
-        self._show()
+        self._show()  # the outline's visible lines are drawn again there
 
     def action_accept(self) -> None:
         self._record(self.session.accept)
@@ -222,7 +220,6 @@ class ReviewApp(App[None]):
         if index is None:
             self.notify("Nothing to undo in this session.", markup=False)
             return
-        self.query_one(Outline).show_decision(self.session, index)
         self._moved()
 
     def action_edit_note(self) -> None:

@@ -84,9 +84,6 @@ class Outline(ScrollView):
         text, style = self.row_text(position)
         return Strip([Segment(text[:width].ljust(width), style)], width)
 
-    def show_decision(self, session: ReviewSession, index: int) -> None:
-        self.refresh()  # only the visible lines are drawn again
-
     def follow(self, session: ReviewSession) -> None:
         self.scroll_to_region(Region(0, session.position, 1, 1), animate=False, immediate=True)
         self.refresh()
