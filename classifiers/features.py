@@ -116,12 +116,14 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         document_frequency: Counter[object] = Counter()
         for item in X:
             document_frequency.update(self._keys(tokenize(item.text)).keys())
-        # A comment must never score higher for naming who someone is: bare identity terms are left out of the
-        # vocabulary (pairs such as "gay people" stay, and the identity-hostility cue below covers attacks).
+        # A comment must never score higher for naming who someone is: identity terms, and word pairs holding
+        # one ("a gay", "muslim families"), are left out of the vocabulary; the identity-hostility cue below
+        # covers attacks on a group, by the hostile words around the term.
         kept = [
             (key, df)
             for key, df in document_frequency.items()
-            if df >= self.min_df and key not in _IDENTITY_WORDS
+            if df >= self.min_df
+            and (key not in _IDENTITY_WORDS if isinstance(key, str) else _IDENTITY_WORDS.isdisjoint(key))
         ]
         kept.sort(key=lambda pair: (-pair[1], repr(pair[0])))
         kept = kept[: self.max_features]
