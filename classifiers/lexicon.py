@@ -84,6 +84,13 @@ LEXICONS: dict[str, tuple[str, ...]] = {
         "native speaker", "accent", "third world", "race", "religion", "religious", "arab", "arabs", "hindu",
         "ladies", "feminist", "feminists", "feminazi", "nazi", "nazis", "faggot", "fag", "dyke", "tranny",
         "negro", "gypsy", "gypsies", "cripple", "cripples", "midget", "midgets",
+        "deaf", "blind", "dyslexic", "adhd", "neurodivergent", "wheelchair", "elderly", "bisexual", "nonbinary",
+        "non-binary", "latino", "latina", "latinos", "hispanic", "hispanics", "buddhist", "buddhists", "sikh",
+        "sikhs", "catholic", "catholics", "atheist", "atheists", "hindus", "mormon", "mormons", "roma", "romani",
+        "german", "germans", "french", "japanese", "korean", "koreans", "nigerian", "nigerians", "brazilian",
+        "brazilians", "turkish", "iranian", "iranians", "pakistani", "pakistanis", "american",
+        "americans", "european", "europeans", "ukrainian", "ukrainians", "israeli", "israelis", "palestinian",
+        "palestinians", "refugee", "refugees",
     ),
     "second_person": ("you", "your", "you're", "youre", "ur", "u", "yourself", "yourselves", "you've", "you'd"),
     "hate": (

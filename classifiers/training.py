@@ -22,6 +22,8 @@ from classifiers.taxonomy import Taxonomy
 PRECISION_TARGET = 0.7
 # On sources where every comment is civil (ordinary threads), at most this share may be flagged out of fold.
 CIVIL_FLAG_RATE = 0.005
+# ... and at most this share may get any flag at all (the product's target on ordinary threads is 1%).
+CIVIL_ANY_FLAG_RATE = 0.0075
 FALLBACK_THRESHOLD = 0.95
 
 # Datasets we know by file name: their origin and licence go into the model card.
@@ -104,6 +106,27 @@ def choose_threshold(proba: np.ndarray, target: np.ndarray, civil: np.ndarray, p
     return round(max(best, 0.05), 4)
 
 
+def limit_civil_flags(civil_proba: np.ndarray, thresholds: np.ndarray, budget: float = CIVIL_ANY_FLAG_RATE) -> np.ndarray:
+    """Thresholds raised until at most ``budget`` of the civil-only comments get any flag at all.
+
+    Each label's own threshold keeps its civil flags within CIVIL_FLAG_RATE, but seven labels each allowed that
+    can together flag several times as many civil comments. While the union is over budget, the label that flags
+    the most civil comments has its threshold raised past its lowest-scoring civil flag.
+    """
+    thresholds = thresholds.astype(np.float64).copy()
+    if len(civil_proba) == 0 or thresholds.size == 0:
+        return thresholds
+    allowed = int(np.floor(budget * len(civil_proba)))
+    while True:
+        flagged = civil_proba >= thresholds
+        if int(flagged.any(axis=1).sum()) <= allowed:
+            return np.round(thresholds, 4)
+        label = int(np.argmax(flagged.sum(axis=0)))
+        lowest = float(civil_proba[flagged[:, label], label].min())
+        # Just past the lowest flagged civil score, rounded up so the stored (rounded) threshold still clears it.
+        thresholds[label] = np.ceil((lowest + 1e-6) * 1e4) / 1e4
+
+
 def _label_metrics(proba: np.ndarray, target: np.ndarray, threshold: float) -> dict[str, Any]:
     flagged = proba >= threshold
     tp = int((flagged & (target == 1)).sum())
@@ -161,8 +184,10 @@ def train(
         proba, target = model.oof_proba_[rows, j], Y[rows, j]
         threshold = choose_threshold(proba, target, civil[rows], precision_target)
         thresholds.append(threshold)
-        metrics[label] = _label_metrics(proba, target, threshold)
-    model.thresholds_ = np.array(thresholds)
+    thresholds = limit_civil_flags(model.oof_proba_[:, :-1][civil], np.array(thresholds))
+    for j, label in enumerate(taxonomy.ids):
+        metrics[label] = _label_metrics(model.oof_proba_[mask, j], Y[mask, j], float(thresholds[j]))
+    model.thresholds_ = thresholds
     concern_oof = model.oof_proba_[:, -1]
     metrics["concern"] = {
         "roc_auc": round(float(roc_auc_score(concern, concern_oof)), 3),
@@ -183,7 +208,8 @@ def train(
         "taxonomy": {"name": taxonomy.name, "version": taxonomy.version, "labels": list(taxonomy.ids)},
         "thresholds": {label: float(t) for label, t in zip(taxonomy.ids, model.thresholds_)},
         "threshold_rule": f"lowest threshold with out-of-fold precision >= {precision_target} and at most "
-        f"{CIVIL_FLAG_RATE:.1%} of civil-only sources flagged; {FALLBACK_THRESHOLD} where none qualifies",
+        f"{CIVIL_FLAG_RATE:.1%} of civil-only sources flagged; {FALLBACK_THRESHOLD} where none qualifies; then "
+        f"raised until at most {CIVIL_ANY_FLAG_RATE:.2%} of civil-only comments get any flag",
         "parameters": {k: v for k, v in model.get_params().items() if k != "labels"},
         "cross_validated_metrics": metrics,
     }

@@ -117,3 +117,25 @@ def test_evidence_points_at_the_offending_sentence(small_model_dir: Path) -> Non
     sentence = next(s for s in spans if s.kind == "sentence")
     assert "clueless idiot" in sentence.text
     assert any(s.kind == "term" and s.text.lower() in ("idiot", "clueless") for s in spans)
+
+
+def test_identity_word_pairs_are_not_features_either() -> None:
+    texts = [CommentInput(t) for t in ["a gay engineer wrote it", "a gay engineer fixed it", "muslim families moved"] * 3]
+    vocabulary = CommentVectorizer(min_df=1).fit(texts).vocabulary_
+    assert ("a", "gay") not in vocabulary and ("gay", "engineer") not in vocabulary
+    assert ("muslim", "families") not in vocabulary
+    assert ("a", "engineer") not in vocabulary and "engineer" in vocabulary
+
+
+def test_civil_flag_budget_holds_for_all_labels_together() -> None:
+    from classifiers.training import limit_civil_flags
+
+    rng = np.random.default_rng(0)
+    civil = rng.uniform(0, 1, size=(1000, 3)) ** 4  # mostly low scores, a tail of high ones
+    thresholds = np.array([0.5, 0.6, 0.7])
+    assert ((civil >= thresholds).any(axis=1)).mean() > 0.05
+    raised = limit_civil_flags(civil, thresholds, budget=0.01)
+    assert ((civil >= raised).any(axis=1)).sum() <= 10
+    assert (raised >= thresholds).all()
+    # Thresholds that already keep within the budget are left alone.
+    assert (limit_civil_flags(civil, np.array([0.99, 0.99, 0.99]), budget=0.01) == 0.99).all()
