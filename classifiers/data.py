@@ -159,6 +159,7 @@ def load_labeled_jsonl(path: str | Path) -> list[Example]:
                 id=str(record.get("id", number)),
                 # Only uncivil lines with a mapped category say which guideline; civil lines say "none".
                 known_labels=(not uncivil) or mapped is not None and category is not None,
+                extra={"category": str(category)} if category else {},
             )
         )
     return examples

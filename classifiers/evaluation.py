@@ -37,6 +37,9 @@ def evaluate_file(model: GuidelineClassifier, path: str | Path) -> dict[str, Any
         result["flag_recall"] = round(float(flagged[concern].mean()), 4)
     else:
         result["civil_only" if concern.sum() == 0 else "uncivil_only"] = True
+    categories = sorted({str(e.extra["category"]) for e in examples if e.concern and "category" in e.extra})
+    if categories and not concern.all() and concern.any():
+        result["categories"] = _by_category(examples, concern, concern_proba, flagged, categories)
     known = np.array([e.known_labels for e in examples])
     has_categories = any(e.labels for e in examples)
     if has_categories:
@@ -55,6 +58,26 @@ def evaluate_file(model: GuidelineClassifier, path: str | Path) -> dict[str, Any
                 "support": int(target.sum()),
             }
         result["labels"] = per_label
+    return result
+
+
+def _by_category(
+    examples: Sequence[Any], concern: np.ndarray, concern_proba: np.ndarray, flagged: np.ndarray, categories: list[str]
+) -> dict[str, dict[str, Any]]:
+    """For each of the source's own categories of uncivil comment: how many, how many the model flags, and how
+    well concern ranks them above the civil comments. Shows which kinds of incivility a model misses."""
+    civil_scores = concern_proba[~concern]
+    category_of = np.array([str(e.extra.get("category", "")) for e in examples])
+    result = {}
+    for category in categories:
+        rows = concern & (category_of == category)
+        scores = np.concatenate([civil_scores, concern_proba[rows]])
+        target = np.concatenate([np.zeros(len(civil_scores)), np.ones(int(rows.sum()))])
+        result[category] = {
+            "comments": int(rows.sum()),
+            "flagged": round(float(flagged[rows].mean()), 4),
+            "concern_roc_auc": round(float(roc_auc_score(target, scores)), 4),
+        }
     return result
 
 

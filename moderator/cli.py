@@ -284,6 +284,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         auc = f"{r['concern_roc_auc']:.3f}" if "concern_roc_auc" in r else "-"
         ap = f"{r['concern_average_precision']:.3f}" if "concern_average_precision" in r else "-"
         lines.append(f"{one_line(Path(r['file']).name, 36):36} {r['comments']:8d} {r['uncivil']:7d} {auc:>6} {ap:>6} {r['flag_rate']:8.2%}")
+        for category, figures in r.get("categories", {}).items():
+            lines.append(
+                f"  {one_line(category, 34):34} {figures['comments']:8d} {figures['comments']:7d} "
+                f"{figures['concern_roc_auc']:6.3f} {'':>6} {figures['flagged']:8.2%}"
+            )
     _write("\n".join(lines) + "\n")
     return 0
 

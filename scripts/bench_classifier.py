@@ -26,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline, make_union
 
+from classifiers.evaluation import evaluate_file
 from classifiers.data import label_matrix, load_labeled_jsonl, load_starter_corpus
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
@@ -98,6 +99,14 @@ def main() -> None:
             prof_p = profanity_check.predict_prob(raw_texts)
             row += f" {auc(prof_p):>13} {(prof_p >= 0.5).mean():6.2%}"
         print(row)
+
+    print("\nours by the source's own category of uncivil comment (concern AUC against the file's civil comments):")
+    for path in sorted((shared / "heldout").glob("*.jsonl")):
+        for category, figures in evaluate_file(model, path).get("categories", {}).items():
+            print(
+                f"  {path.stem:28} {category:30} n={figures['comments']:4d} "
+                f"AUC {figures['concern_roc_auc']:.3f}  flagged {figures['flagged']:6.1%}"
+            )
 
     ordinary, _ = read_jsonl(shared / "heldout" / "github_ordinary_threads.jsonl")
     batch = (ordinary * 5)[:10_000]

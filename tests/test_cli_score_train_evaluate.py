@@ -118,8 +118,13 @@ def test_evaluate_reports_auc_and_civil_flag_rate(tmp_path: Path) -> None:
     assert files[0]["concern_roc_auc"] >= 0.9
     assert "personal-attack" in files[0]["labels"]
     assert files[1]["civil_only"] is True and 0.0 <= files[1]["flag_rate"] <= 1.0
+    categories = files[0]["categories"]
+    assert set(categories) == {"insulting", "impatience", "mocking"} and "categories" not in files[1]
+    assert categories["insulting"]["comments"] == 1 and categories["insulting"]["concern_roc_auc"] == 1.0
+    assert categories["insulting"]["flagged"] in (0.0, 1.0)
     table = run_moderator("evaluate", "--data", str(mixed))
     assert table.returncode == 0 and "mixed.jsonl" in table.stdout
+    assert any(line.split()[:1] == ["impatience"] for line in table.stdout.splitlines())
 
 
 def test_evaluate_bad_file_is_one_line_error(tmp_path: Path) -> None:
