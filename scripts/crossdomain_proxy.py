@@ -9,6 +9,7 @@ each row trains on some sources and reports the ROC-AUC of ``concern`` on a sour
 - ``vcu``: train on the starter corpus and half the ordinary repositories, test on the VCU locked issues.
 - ``starter``: train on VCU and half the ordinary repositories, test on the whole starter corpus.
 - ``wiki-talk`` / ``patch-review``: train on everything except that starter file, test on it.
+- ``vcu-bare``: the same, with the VCU comments scored without their thread (as loose comments are).
 - ``ordinary>=0.5``: share of the other half of the ordinary repositories (never trained on) with concern >= 0.5,
   from the ``vcu`` model.
 - ``cv``: the in-domain out-of-fold ROC-AUC on everything (grouped by thread), as ``moderator train`` reports it.
@@ -41,8 +42,11 @@ def _parse_value(text: str) -> object:
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
+DROPOUT = {"share": 0.3}
+
+
 def fit(examples: list[Example], labels: tuple[str, ...], params: dict[str, object]) -> GuidelineClassifier:
-    examples = without_context_sometimes(examples)
+    examples = without_context_sometimes(examples, DROPOUT["share"])
     # Only concern is measured; a label the training sources never use (VCU has no off-topic) is left out.
     present = label_matrix(examples, labels).sum(axis=0) >= 10
     labels = tuple(label for label, keep in zip(labels, present) if keep)
@@ -65,8 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--param", action="append", default=[], help="a GuidelineClassifier parameter, NAME=VALUE")
+    parser.add_argument("--context-dropout", type=float, default=0.3, help="share of training comments shown without their thread")
     args = parser.parse_args()
     params = {k: _parse_value(v) for k, v in (p.split("=", 1) for p in args.param)}
+    DROPOUT["share"] = args.context_dropout
     train_dir = Path(args.shared) / "train"
     labels = load_taxonomy().ids
     starter = load_starter_corpus(taxonomy_ids=labels)
@@ -82,6 +88,8 @@ def main() -> None:
 
     model = fit(starter + ordinary_a, labels, params)
     results["vcu"] = concern_auc(model, vcu)
+    bare = [replace(e, input=replace(e.input, title="", context="")) for e in vcu]
+    results["vcu-bare"] = concern_auc(model, bare)
     results["ordinary>=0.5"] = float((model.predict_concern([e.input for e in ordinary_b]) >= 0.5).mean())
 
     model = fit(vcu + ordinary_a, labels, params)
@@ -93,7 +101,7 @@ def main() -> None:
         model = fit(rest + vcu + ordinary_a, labels, params)
         results[name] = concern_auc(model, left_out)
 
-    everything = without_context_sometimes(starter + vcu + ordinary)
+    everything = without_context_sometimes(starter + vcu + ordinary, DROPOUT["share"])
     model = fit(everything, labels, params)
     concern = np.array([e.concern for e in everything])
     results["cv"] = float(roc_auc_score(concern, model.oof_proba_[:, -1]))
