@@ -1,7 +1,8 @@
 """Features of a comment's own words, fast enough to score ten thousand comments a second in one process.
 
-One tokenisation per comment feeds everything: TF-IDF weights of word unigrams and bigrams (bigrams keyed as
-token tuples, so no strings are built), counts of the cue lexicons, a few style signals, and the overlap of the
+One tokenisation per comment feeds everything: TF-IDF weights of word unigrams and bigrams (the vocabulary
+keys bigrams as token tuples; scoring finds them as integer codes for a whole batch at once in numpy, see
+TokenTables), counts of the cue lexicons, a few style signals, and the overlap of the
 comment with its thread's title and opening post (off-topic needs to know what the thread is about).
 """
 
@@ -94,6 +95,43 @@ _HOSTILE_WORDS = _INSULT_WORDS | frozenset(LEXICONS["threat"]) | frozenset(
 N_STYLE = 2 * len(CATEGORIES) + 8
 
 
+@dataclass(frozen=True, slots=True)
+class TokenTables:
+    """The vocabulary as arrays: every token that occurs in a feature gets an id; ``unigram_feature[id]`` is the
+    token's own column (-1 if none, and the last entry is always -1); word pairs are ``id1 * size + id2`` codes,
+    sorted, with their columns in ``bigram_feature``."""
+
+    ids: dict[str, int]
+    size: int
+    unigram_feature: np.ndarray
+    bigram_codes: np.ndarray
+    bigram_feature: np.ndarray
+
+    @classmethod
+    def build(cls, lookup: dict[object, int]) -> TokenTables:
+        ids: dict[str, int] = {}
+        for key in lookup:
+            for part in (key,) if isinstance(key, str) else key:  # type: ignore[union-attr]
+                ids.setdefault(part, len(ids))
+        size = len(ids)
+        unigram_feature = np.full(size + 1, -1, dtype=np.int64)
+        codes, features = [], []
+        for key, index in lookup.items():
+            if isinstance(key, str):
+                unigram_feature[ids[key]] = index
+            elif len(key) == 2:  # type: ignore[arg-type]
+                codes.append(ids[key[0]] * size + ids[key[1]])  # type: ignore[index]
+                features.append(index)
+        order = np.argsort(np.asarray(codes, dtype=np.int64), kind="stable")
+        return cls(
+            ids,
+            size,
+            unigram_feature,
+            np.asarray(codes, dtype=np.int64)[order],
+            np.asarray(features, dtype=np.int64)[order],
+        )
+
+
 class CommentVectorizer(BaseEstimator, TransformerMixin):
     """Sparse features of :class:`CommentInput` items (scikit-learn transformer).
 
@@ -143,27 +181,30 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: Iterable[CommentInput]) -> sp.csr_matrix:
-        # Per comment only C-level work (regex, Counter, map over dict.get); the arithmetic is done once for the
-        # whole batch in numpy. Python-level loops per token would halve the speed.
+        # Per comment only C-level work (regex, set operations, map over dict.get): one dictionary lookup per
+        # token gives its id; word pairs are then found for the whole batch at once in numpy, as integer codes
+        # searched in a sorted table. Python-level loops per token, or a tuple per word pair, would halve the speed.
+        tables = self._token_tables()
+        token_get = tables.ids.get
         lookup_get = self.lookup_.get
         n_words = len(self.idf_)
         n_categories = len(CATEGORIES)
-        all_indices: list[int] = []
-        row_lengths: list[int] = []
+        token_ids: list[int] = []
+        token_counts: list[int] = []
+        trigram_rows: list[int] = []
+        trigram_indices: list[int] = []
         style_rows: list[list[float]] = []
         identity_rows: list[tuple[int, float]] = []
         token_cache: dict[str, set[str]] = {}
         for row, item in enumerate(X):
             text = item.text
             tokens = tokenize(text)
-            keys: list[object] = tokens
-            if self.bigrams and len(tokens) > 1:
-                keys = tokens + list(zip(tokens, tokens[1:]))
+            token_ids.extend(map(token_get, tokens, _MISSING))
+            token_counts.append(len(tokens))
             if not _TRIGRAM_FIRSTS.isdisjoint(tokens) and len(tokens) > 2:
-                keys += _LEXICON_TRIGRAMS.intersection(zip(tokens, tokens[1:], tokens[2:]))
-            # Repeated keys are summed when the sparse matrix is built; no per-comment Counter needed.
-            all_indices.extend(map(lookup_get, keys, _MISSING))
-            row_lengths.append(len(keys))
+                trigrams = _LEXICON_TRIGRAMS.intersection(zip(tokens, tokens[1:], tokens[2:]))
+                trigram_indices.extend(map(lookup_get, trigrams, _MISSING))
+                trigram_rows.extend([row] * len(trigrams))
             if not _IDENTITY_WORDS.isdisjoint(tokens):
                 identity_rows.append((row, _identity_hostility(tokens)))
             title_overlap, context_overlap = _overlaps(tokens, item.title, item.context, token_cache)
@@ -178,9 +219,24 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
                     1.0 if (item.title or item.context) else 0.0,
                 ]
             )
-        n_rows = len(row_lengths)
-        rows = np.repeat(np.arange(n_rows), row_lengths)
-        indices = np.asarray(all_indices, dtype=np.int64)
+        n_rows = len(token_counts)
+        ids = np.asarray(token_ids, dtype=np.int64)
+        token_rows = np.repeat(np.arange(n_rows), token_counts)
+        # Unknown tokens have id -1; they index the table's last entry, which is always -1 (no feature).
+        row_parts = [token_rows]
+        index_parts = [tables.unigram_feature[ids]]
+        if self.bigrams and len(ids) > 1 and len(tables.bigram_codes):
+            valid = (token_rows[1:] == token_rows[:-1]) & (ids[:-1] >= 0) & (ids[1:] >= 0)
+            codes = ids[:-1][valid] * tables.size + ids[1:][valid]
+            positions = np.minimum(np.searchsorted(tables.bigram_codes, codes), len(tables.bigram_codes) - 1)
+            found = tables.bigram_codes[positions] == codes
+            row_parts.append(token_rows[:-1][valid][found])
+            index_parts.append(tables.bigram_feature[positions[found]])
+        if trigram_rows:
+            row_parts.append(np.asarray(trigram_rows, dtype=np.int64))
+            index_parts.append(np.asarray(trigram_indices, dtype=np.int64))
+        rows = np.concatenate(row_parts)
+        indices = np.concatenate(index_parts)
         known = indices >= 0
         rows, indices = rows[known], indices[known]
         is_word = indices < n_words
@@ -222,10 +278,18 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         )
         return sp.hstack([words, sp.csr_matrix(dense)], format="csr")
 
+    def _token_tables(self) -> TokenTables:
+        # Derived from lookup_ on first use, never stored: the model file stays as small and as stable as before.
+        tables = self.__dict__.get("_token_tables_cache")
+        if tables is None:
+            tables = self.__dict__["_token_tables_cache"] = TokenTables.build(self.lookup_)
+        return tables
+
     def __getstate__(self) -> dict[str, object]:
         # joblib unpickles with the pure-Python unpickler, which needs ~0.3 s for a dict of 60,000 keys; one
         # string of keys in index order loads in milliseconds. Tokens never contain spaces or newlines.
         state = dict(self.__dict__)
+        state.pop("_token_tables_cache", None)
         if "lookup_" in state:
             keys = sorted(self.lookup_, key=self.lookup_.__getitem__)
             state["lookup_"] = "\n".join(k if isinstance(k, str) else " ".join(k) for k in keys)

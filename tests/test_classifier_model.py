@@ -139,3 +139,21 @@ def test_civil_flag_budget_holds_for_all_labels_together() -> None:
     assert (raised >= thresholds).all()
     # Thresholds that already keep within the budget are left alone.
     assert (limit_civil_flags(civil, np.array([0.99, 0.99, 0.99]), budget=0.01) == 0.99).all()
+
+
+def test_word_pairs_are_found_within_each_comment_and_never_across_two() -> None:
+    corpus = [CommentInput(t) for t in ["alpha beta gamma", "gamma alpha beta", "beta gamma", "delta alpha", "zeta"]]
+    vectorizer = CommentVectorizer(min_df=1).fit(corpus)
+    vocabulary = vectorizer.vocabulary_
+    # "gamma" ends the first comment and "gamma" starts the second: ("gamma", "gamma") is no pair of either.
+    texts = ["alpha beta gamma", "gamma alpha beta", "unknown alpha beta unknown", "", "beta gamma alpha beta"]
+    matrix = vectorizer.transform([CommentInput(t) for t in texts])
+    for row, text in enumerate(texts):
+        tokens = tokenize(text)
+        expected = {vocabulary[t] for t in tokens if t in vocabulary}
+        expected |= {vocabulary[p] for p in zip(tokens, tokens[1:]) if p in vocabulary}
+        present = set(matrix.getrow(row).indices.tolist()) & set(range(len(vectorizer.idf_)))
+        assert present == expected, text
+    # A token seen twice counts more than one seen once (sublinear term frequency), pairs included.
+    repeated = vectorizer.transform([CommentInput("alpha beta alpha beta gamma")]).toarray()[0]
+    assert repeated[vocabulary[("alpha", "beta")]] > repeated[vocabulary[("beta", "gamma")]] > 0
