@@ -17,7 +17,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from classifiers.features import LEXICON_KEYS, STOP_WORDS, TOKEN, CommentInput, CommentVectorizer
+from classifiers.features import (
+    LEXICON_KEYS,
+    STOP_WORDS,
+    TOKEN,
+    CommentInput,
+    CommentVectorizer,
+)
 
 _SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+[\"')\]]*|\n|$)")
 

@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from classifiers.data import STARTER_CORPUS, Example, label_matrix, load_labeled_jsonl, load_starter_corpus
+from classifiers.data import (
+    STARTER_CORPUS,
+    Example,
+    label_matrix,
+    load_labeled_jsonl,
+    load_starter_corpus,
+)
 from classifiers.errors import DataError
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import save_model
@@ -202,7 +208,7 @@ def train(
         "model": "guideline-classifier",
         "description": "Per-label logistic regressions on word uni/bigram TF-IDF, cue lexicons, style and "
         "thread-overlap features; Platt-calibrated on out-of-fold scores. Judges a comment's own words.",
-        "trained": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "trained": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "training_seconds": round(seconds, 1),
         "data": data.sources,
         "taxonomy": {"name": taxonomy.name, "version": taxonomy.version, "labels": list(taxonomy.ids)},

@@ -151,7 +151,7 @@ def render(document: dict[str, Any]) -> bytes:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def own_text_digest(text: str) -> str:
@@ -472,7 +472,7 @@ def repair(path: str | Path, label_ids: Iterable[str]) -> Path | None:
             return None
         size = os.fstat(descriptor).st_size
         torn = os.pread(descriptor, size - contents.torn_tail, contents.torn_tail)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         side = path.with_name(f"{path.name}.torn-{stamp}")
         side_descriptor = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:

@@ -16,7 +16,6 @@ from classifiers.taxonomy import Taxonomy, load_taxonomy
 from moderator.thread import Comment, Thread
 
 
-
 @dataclass(slots=True)
 class CommentScore:
     """The model's view of one comment."""

@@ -26,8 +26,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline, make_union
 
-from classifiers.evaluation import evaluate_file
 from classifiers.data import label_matrix, load_labeled_jsonl, load_starter_corpus
+from classifiers.evaluation import evaluate_file
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
 from classifiers.taxonomy import load_taxonomy

@@ -13,7 +13,7 @@ import argparse
 import random
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from moderator.sources import exporters, load_threads
@@ -28,7 +28,7 @@ WORDS = (
 
 def synthetic_thread(size: int, seed: int = 7) -> Thread:
     rng = random.Random(seed)
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
     comments: list[Comment] = []
     for number in range(size):
         sentences = [
@@ -79,7 +79,7 @@ def main() -> None:
             rest.write_text(exporters.to_bugzilla_rest(thread), encoding="utf-8")
             page = Path(folder) / f"page-{size}.txt"
             page.write_text(
-                exporters.to_page_copy(thread, now=datetime(2026, 11, 27, tzinfo=timezone.utc)), encoding="utf-8"
+                exporters.to_page_copy(thread, now=datetime(2026, 11, 27, tzinfo=UTC)), encoding="utf-8"
             )
             for label, path, fmt in (("REST JSON", rest, "bugzilla-json"), ("page copy", page, "bugzilla-text")):
                 seconds, count = best_time(path, fmt, args.repeat)

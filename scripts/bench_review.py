@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import import synthetic_thread  # noqa: E402
+from bench_import import synthetic_thread
+from textual import events
 
-from classifiers.taxonomy import load_taxonomy  # noqa: E402
-from moderator.scoring import load_scorer  # noqa: E402
-from moderator.tui.app import make_app  # noqa: E402
-from textual import events  # noqa: E402
+from classifiers.taxonomy import load_taxonomy
+from moderator.scoring import load_scorer
+from moderator.tui.app import make_app
 
 
 async def measure(comments: int, presses: int) -> None:

@@ -25,7 +25,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from classifiers.data import Example, label_matrix, load_labeled_jsonl, load_starter_corpus
+from classifiers.data import (
+    Example,
+    label_matrix,
+    load_labeled_jsonl,
+    load_starter_corpus,
+)
 from classifiers.model import GuidelineClassifier
 from classifiers.taxonomy import load_taxonomy
 from classifiers.training import without_context_sometimes

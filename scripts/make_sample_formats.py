@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
-from moderator.sources import load_thread
-from moderator.sources import exporters
+from moderator.sources import exporters, load_thread
 from moderator.yamlsafe import load_one
 
 SAMPLES = Path(__file__).resolve().parent.parent / "moderator" / "samples"
 CANONICAL = SAMPLES / "bug-4127.yaml"
-PAGE_COPY_NOW = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+PAGE_COPY_NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PAGE_COPY_MISSING_MARKERS = (15, 36)
 PAGE_COPY_UPDATED_BEFORE = (15, 30, 42)
 

@@ -4,11 +4,12 @@ problem, exit status 2, no traceback and no partial output."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-
 from conftest import run_moderator
+
 from moderator.errors import SourceError
 from moderator.sources import exporters, load_threads
 from moderator.thread import Comment, Thread
@@ -98,7 +99,7 @@ def _write_all_formats(tmp_path: Path, thread: Thread) -> dict[str, Path]:
 
     files = {
         "bugzilla-json": ("t.json", exporters.to_bugzilla_rest(thread)),
-        "bugzilla-text": ("t.txt", exporters.to_page_copy(thread, now=datetime(2026, 6, 1, tzinfo=timezone.utc))),
+        "bugzilla-text": ("t.txt", exporters.to_page_copy(thread, now=datetime(2026, 6, 1, tzinfo=UTC))),
         "github-json": ("t.gh.json", exporters.to_github(thread)),
         "mbox": ("t.mbox", exporters.to_mbox(thread)),
         "jsonl": ("t.jsonl", exporters.to_jsonl([thread])),

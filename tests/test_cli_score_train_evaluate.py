@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_DATA, run_moderator
 
 from classifiers.taxonomy import load_taxonomy
-from conftest import SHARED_DATA, run_moderator
 from moderator.sources import load_threads
 
 SAMPLE_FORMATS = ["bug-4127.yaml", "bug-4127.rest.json", "bug-4127.txt", "bug-4127.github.json", "bug-4127.mbox",

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_moderator
 
 COMMENT_KEYS = {"number", "id", "author", "author_role", "created", "text", "own_text", "quotes", "reply_to", "tags"}

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import run_moderator
+
 from moderator.decisions import (
     DecisionLog,
     LogError,

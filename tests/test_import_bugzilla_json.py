@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import expect_source_error
 
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
-from conftest import expect_source_error
 
 REPORTER = "odile.marchetti@fernhollow.example"
 ASSIGNEE = "teodor.valk@brightmoss.example"

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from conftest import expect_source_error
 
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
-from conftest import expect_source_error
 
 API = "https://api.github.example/repos/tarnwick/kettle-sync"
 HTML = "https://github.example/tarnwick/kettle-sync"

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import expect_source_error
 
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
-from conftest import expect_source_error
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -6,11 +6,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_DATA, run_moderator
 
 from classifiers.errors import ModelError
-from classifiers.persist import CARD_FILE, DEFAULT_MODEL_DIR, MODEL_FILE, load_model, read_card, sha256_of
+from classifiers.persist import (
+    CARD_FILE,
+    DEFAULT_MODEL_DIR,
+    MODEL_FILE,
+    load_model,
+    read_card,
+    sha256_of,
+)
 from classifiers.taxonomy import load_taxonomy
-from conftest import SHARED_DATA, run_moderator
 from moderator.yamlsafe import load_one
 
 

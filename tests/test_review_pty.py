@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import MODERATOR_BIN, SAMPLES
 
 from classifiers.taxonomy import load_taxonomy
-from conftest import MODERATOR_BIN, SAMPLES
 from moderator.decisions import read_log
 
 

@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import make_review_app, run_moderator
 from textual.widgets import Static
 
 from classifiers.taxonomy import load_taxonomy
-from conftest import make_review_app, run_moderator
 from moderator.decisions import read_log
 from moderator.tui.components.help_screen import HelpScreen
 from moderator.tui.components.outline import Outline

@@ -9,7 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from moderator.errors import SourceError
-from moderator.sources import bugzilla_json, bugzilla_text, csvfile, github_json, jsonl, mbox, yamldoc
+from moderator.sources import (
+    bugzilla_json,
+    bugzilla_text,
+    csvfile,
+    github_json,
+    jsonl,
+    mbox,
+    yamldoc,
+)
 from moderator.sources.jsondocs import describe, json_documents
 from moderator.sources.reading import MAX_SOURCE_BYTES, SourceText, read_source
 from moderator.thread import Thread

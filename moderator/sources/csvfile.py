@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
-from moderator.sources.records import Record, records_to_threads
 from moderator.sources.reading import SourceText
+from moderator.sources.records import Record, records_to_threads
 from moderator.thread import Thread
 
 FORMAT = "csv"

@@ -13,7 +13,7 @@ import io
 import json
 import re
 from collections.abc import Collection, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -32,7 +32,7 @@ def _parse_time(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def relative_age(created: str | None, now: datetime) -> str:
@@ -195,7 +195,7 @@ def to_mbox(thread: Thread, *, logins: Mapping[str, str] | None = None, list_nam
         parent = comment.reply_to[0] if comment.reply_to else (0 if number else None)
         if parent is not None:
             parents[number] = parent
-        moment = _parse_time(comment.created) or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        moment = _parse_time(comment.created) or datetime(2026, 1, 1, tzinfo=UTC)
         body = _mail_body(comment, thread)
         message = EmailMessage()
         message["From"] = f"{comment.author or 'Unknown'} <{_login(comment.author, logins)}>"

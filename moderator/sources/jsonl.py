@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from moderator.sources.records import Record, records_to_threads
 from moderator.sources.reading import SourceText
+from moderator.sources.records import Record, records_to_threads
 from moderator.thread import Thread
 
 FORMAT = "jsonl"

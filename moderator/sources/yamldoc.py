@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from moderator.sources.records import Record, records_to_threads
 from moderator.sources.reading import SourceText
+from moderator.sources.records import Record, records_to_threads
 from moderator.thread import Thread
 from moderator.yamlsafe import YAMLProblem, load_one
 
