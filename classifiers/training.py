@@ -184,13 +184,11 @@ def train(
 
     progress("choosing thresholds from out-of-fold predictions")
     metrics: dict[str, Any] = {}
-    thresholds = []
-    for j, label in enumerate(taxonomy.ids):
-        rows = mask
-        proba, target = model.oof_proba_[rows, j], Y[rows, j]
-        threshold = choose_threshold(proba, target, civil[rows], precision_target)
-        thresholds.append(threshold)
-    thresholds = limit_civil_flags(model.oof_proba_[:, :-1][civil], np.array(thresholds))
+    per_label = [
+        choose_threshold(model.oof_proba_[mask, j], Y[mask, j], civil[mask], precision_target)
+        for j in range(len(taxonomy.ids))
+    ]
+    thresholds = limit_civil_flags(model.oof_proba_[:, :-1][civil], np.array(per_label))
     for j, label in enumerate(taxonomy.ids):
         metrics[label] = _label_metrics(model.oof_proba_[mask, j], Y[mask, j], float(thresholds[j]))
     model.thresholds_ = thresholds

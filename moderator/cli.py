@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure a model on labeled JSONL files",
         description="Per file: ROC-AUC and average precision of concern against the binary label, per-label\n"
         "precision / recall / F1 where the file's categories map onto the taxonomy, and the flag rate\n"
-        "(which is the false-flag rate on files of civil comments only).",
+        "(which is the false-flag rate on files of civil comments only); for each of the file's own\n"
+        "categories of uncivil comment, how many are flagged and how well concern ranks them.",
         epilog="examples:\n"
         "  moderator evaluate --data ../shared/data/heldout/strudel_github_comments.jsonl\n"
         "  moderator evaluate --data ../shared/data/heldout/*.jsonl --json\n",

@@ -82,31 +82,30 @@ def main() -> None:
 
     header = f"{'file':32} {'n':>5} {'ours AUC':>8} {'flag':>6} | {'tfidf AUC':>9} {'flag':>6} | {'profanity AUC':>13} {'flag':>6}"
     print("\n" + header + "\n" + "-" * len(header))
+    category_lines = []
     for path in sorted((shared / "heldout").glob("*.jsonl")):
-        examples = load_labeled_jsonl(path)
-        proba, concern = model.score_all([e.input for e in examples])
-        truth = np.array([e.concern for e in examples])
-        ours_flag = (proba >= model.thresholds_).any(axis=1).mean()
-        raw_texts, _ = read_jsonl(path)
+        ours = evaluate_file(model, path)
+        raw_texts, truth = read_jsonl(path)
         tfidf_p = baseline.predict_proba(raw_texts)[:, 1]
         both = 0 < truth.sum() < len(truth)
 
-        def auc(scores: np.ndarray) -> str:
+        def auc(scores: np.ndarray, truth: np.ndarray = truth, both: bool = both) -> str:
             return f"{roc_auc_score(truth, scores):.3f}" if both else "-"
 
-        row = f"{path.stem:32} {len(examples):5d} {auc(concern):>8} {ours_flag:6.2%} | {auc(tfidf_p):>9} {(tfidf_p >= 0.5).mean():6.2%} |"
+        ours_auc = f"{ours['concern_roc_auc']:.4f}" if "concern_roc_auc" in ours else "-"
+        row = f"{path.stem:32} {ours['comments']:5d} {ours_auc:>8} {ours['flag_rate']:6.2%} | {auc(tfidf_p):>9} {(tfidf_p >= 0.5).mean():6.2%} |"
         if profanity_check is not None:
             prof_p = profanity_check.predict_prob(raw_texts)
             row += f" {auc(prof_p):>13} {(prof_p >= 0.5).mean():6.2%}"
         print(row)
+        category_lines += [
+            f"  {path.stem:28} {category:30} n={figures['comments']:4d} "
+            f"AUC {figures['concern_roc_auc']:.3f}  flagged {figures['flagged']:6.1%}"
+            for category, figures in ours.get("categories", {}).items()
+        ]
 
     print("\nours by the source's own category of uncivil comment (concern AUC against the file's civil comments):")
-    for path in sorted((shared / "heldout").glob("*.jsonl")):
-        for category, figures in evaluate_file(model, path).get("categories", {}).items():
-            print(
-                f"  {path.stem:28} {category:30} n={figures['comments']:4d} "
-                f"AUC {figures['concern_roc_auc']:.3f}  flagged {figures['flagged']:6.1%}"
-            )
+    print("\n".join(category_lines))
 
     ordinary, _ = read_jsonl(shared / "heldout" / "github_ordinary_threads.jsonl")
     batch = (ordinary * 5)[:10_000]

@@ -47,11 +47,10 @@ def _parse_value(text: str) -> object:
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
-DROPOUT = {"share": 0.3}
-
-
-def fit(examples: list[Example], labels: tuple[str, ...], params: dict[str, object]) -> GuidelineClassifier:
-    examples = without_context_sometimes(examples, DROPOUT["share"])
+def fit(
+    examples: list[Example], labels: tuple[str, ...], params: dict[str, object], dropout: float
+) -> GuidelineClassifier:
+    examples = without_context_sometimes(examples, dropout)
     # Only concern is measured; a label the training sources never use (VCU has no off-topic) is left out.
     present = label_matrix(examples, labels).sum(axis=0) >= 10
     labels = tuple(label for label, keep in zip(labels, present) if keep)
@@ -77,7 +76,7 @@ def main() -> None:
     parser.add_argument("--context-dropout", type=float, default=0.3, help="share of training comments shown without their thread")
     args = parser.parse_args()
     params = {k: _parse_value(v) for k, v in (p.split("=", 1) for p in args.param)}
-    DROPOUT["share"] = args.context_dropout
+    dropout = args.context_dropout
     train_dir = Path(args.shared) / "train"
     labels = load_taxonomy().ids
     starter = load_starter_corpus(taxonomy_ids=labels)
@@ -91,23 +90,23 @@ def main() -> None:
     results: dict[str, float] = {}
     began = time.perf_counter()
 
-    model = fit(starter + ordinary_a, labels, params)
+    model = fit(starter + ordinary_a, labels, params, dropout)
     results["vcu"] = concern_auc(model, vcu)
     bare = [replace(e, input=replace(e.input, title="", context="")) for e in vcu]
     results["vcu-bare"] = concern_auc(model, bare)
     results["ordinary>=0.5"] = float((model.predict_concern([e.input for e in ordinary_b]) >= 0.5).mean())
 
-    model = fit(vcu + ordinary_a, labels, params)
+    model = fit(vcu + ordinary_a, labels, params, dropout)
     results["starter"] = concern_auc(model, starter)
 
     for name in ("wiki-talk", "patch-review"):
         left_out = [e for e in starter if e.source == f"starter:{name}"]
         rest = [e for e in starter if e.source != f"starter:{name}"]
-        model = fit(rest + vcu + ordinary_a, labels, params)
+        model = fit(rest + vcu + ordinary_a, labels, params, dropout)
         results[name] = concern_auc(model, left_out)
 
-    everything = without_context_sometimes(starter + vcu + ordinary, DROPOUT["share"])
-    model = fit(everything, labels, params)
+    everything = without_context_sometimes(starter + vcu + ordinary, dropout)
+    model = fit(everything, labels, params, dropout)
     concern = np.array([e.concern for e in everything])
     results["cv"] = float(roc_auc_score(concern, model.oof_proba_[:, -1]))
 
