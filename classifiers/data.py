@@ -13,9 +13,10 @@ import numpy as np
 
 from classifiers.errors import DataError
 from classifiers.features import CommentInput
+from labels import data_path
 from moderator.segmentation import QuoteIndex, segment_text
 
-STARTER_CORPUS = Path(__file__).resolve().parent.parent / "labels" / "starter"
+STARTER_CORPUS = data_path("starter")
 CONTEXT_CHARS = 2000
 
 # Source categories (TbDF incivility classes and the like) mapped onto the taxonomy. A category mapped to no

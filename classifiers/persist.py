@@ -11,6 +11,7 @@ import hashlib
 import os
 import tempfile
 import time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from classifiers.model import GuidelineClassifier
 from classifiers.taxonomy import Taxonomy
 from moderator.yamlsafe import YAMLProblem, load_one
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default_model"
+# The bundled model ships as package data, found where the package is installed (wheel, pipx or checkout).
+DEFAULT_MODEL_DIR = Path(str(files("classifiers").joinpath("default_model")))
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model-card.yaml"
 CARD_FORMAT = "moderator-model-card/1"

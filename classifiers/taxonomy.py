@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifiers.errors import DataError
+from labels import data_path
 from moderator.yamlsafe import YAMLProblem, load_one
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "labels" / "taxonomy.yaml"
+DEFAULT_TAXONOMY = data_path("taxonomy.yaml")
 _REQUIRED = ("id", "name", "description", "guideline", "key", "bugzilla_tag", "github_hide_reason")
 
 

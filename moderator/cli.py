@@ -11,13 +11,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from moderator import __version__
+from moderator import __version__, config
 from moderator.errors import ModeratorError, UsageError
 from moderator.render import thread_table
 from moderator.sources import FORMATS, load_thread, load_threads
 from moderator.textsafe import dumps, one_line
 
 EXIT_USAGE = 2
+_LOG_DEFAULT_TEXT = f"$MODERATOR_LOG, else {config.default_log()}"
+_LOG_HELP = f"decision log (default: {_LOG_DEFAULT_TEXT})"
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -72,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         formatter_class=_Formatter,
         help="train the guideline classifier and write it with its model card",
-        description="Train the guideline classifier on the starter corpus (labels/starter) plus any labeled JSONL\n"
+        description="Train the guideline classifier on the starter corpus (shipped with moderator) plus any labeled JSONL\n"
         "corpora (the fields of ../shared/data: text, uncivil, category, thread, title, number), choose\n"
         "per-label thresholds by cross-validation, and write model.joblib and model-card.yaml.",
         epilog="examples:\n"
@@ -81,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         "                  --corpus ../shared/data/train/github_ordinary_threads.jsonl -o classifiers/default_model\n",
     )
     train.add_argument("--corpus", action="append", default=[], metavar="PATH", help="labeled JSONL file (repeatable)")
-    train.add_argument("-o", "--output", metavar="MODEL_DIR", help=f"where to write the model (default: {_default_train_dir()})")
-    train.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: labels/taxonomy.yaml)")
+    train.add_argument("-o", "--output", metavar="MODEL_DIR", help=f"where to write the model (default: {config.default_model_output()})")
+    train.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: the one shipped with moderator)")
     train.add_argument("--precision", type=float, default=0.7, metavar="P", help="precision target of each label's threshold (default: 0.7)")
     train.set_defaults(handler=_cmd_train)
 
@@ -133,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         "  moderator review list.mbox --log ~/moderation/decisions.yaml\n",
     )
     _add_source_arguments(review)
-    review.add_argument("--log", metavar="FILE", help="decision log (default: $MODERATOR_LOG, else labels/decisions.yaml)")
+    review.add_argument("--log", metavar="FILE", help=_LOG_HELP)
     review.add_argument("--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)")
     _add_model_argument(review)
     review.add_argument("--queue", choices=("thread", "concern", "uncertain"), default="thread",
@@ -146,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_Formatter,
         help="record a moderator's decision on one comment in the decision log",
         description="Append one decision to the log: exactly the document the review screen writes, with the\n"
-        "model's scores at that moment. The log is $MODERATOR_LOG or labels/decisions.yaml unless --log\n"
-        "names one; the moderator is --moderator, $MODERATOR_NAME, or the login name.",
+        "model's scores at that moment. The log is --log, else $MODERATOR_LOG, else\n"
+        f"{config.default_log()}; the moderator is --moderator, $MODERATOR_NAME, or the login name.",
         epilog="examples:\n"
         "  moderator decide moderator/samples/bug-4127.txt --comment 21 --labels personal-attack --action hide\n"
         "  moderator decide bug.json --comment 3 --ok --note 'sharp but fair'\n"
@@ -161,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--action", choices=("ok", "flag", "remind", "hide", "escalate", "skip"), help="default: ok with --ok, flag with --labels")
     decide.add_argument("--note", default="", help="free text kept with the decision")
     decide.add_argument("--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)")
-    decide.add_argument("--log", metavar="FILE", help="decision log (default: $MODERATOR_LOG, else labels/decisions.yaml)")
+    decide.add_argument("--log", metavar="FILE", help=_LOG_HELP)
     _add_model_argument(decide)
     decide.set_defaults(handler=_cmd_decide)
 
@@ -171,9 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="check, summarise or repair a decision log",
         description="Decision log maintenance.",
         epilog="examples:\n"
-        "  moderator log validate labels/decisions.yaml   # exit 0 when valid, 1 listing every problem\n"
-        "  moderator log stats labels/decisions.yaml --json\n"
-        "  moderator log repair labels/decisions.yaml     # move a torn last document to a side file\n",
+        "  moderator log validate                      # the default log: exit 0 when valid, 1 listing every problem\n"
+        "  moderator log stats ~/moderation/decisions.yaml --json\n"
+        "  moderator log repair decisions.yaml         # move a torn last document to a side file\n"
+        f"\nThe default log is $MODERATOR_LOG, else {config.default_log()}.\n",
     )
     log_commands = log.add_subparsers(dest="log_command", metavar="ACTION", required=True)
     for name, handler, text in (
@@ -186,10 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
             help=text,
             description=text[0].upper() + text[1:] + ".",
             formatter_class=_Formatter,
-            epilog=f"example:\n  moderator log {name} labels/decisions.yaml{' --json' if name == 'stats' else ''}\n",
+            epilog=f"examples:\n  moderator log {name}\n  moderator log {name} ~/moderation/decisions.yaml{' --json' if name == 'stats' else ''}\n",
         )
-        sub.add_argument("file", metavar="FILE")
-        sub.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: labels/taxonomy.yaml)")
+        sub.add_argument("file", metavar="FILE", nargs="?", help=f"the decision log (default: {_LOG_DEFAULT_TEXT})")
+        sub.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: the one shipped with moderator)")
         if name == "stats":
             sub.add_argument("--json", action="store_true")
         sub.set_defaults(handler=handler)
@@ -203,12 +206,6 @@ def _add_model_argument(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("MODERATOR_MODEL"),
         help="model folder (default: $MODERATOR_MODEL, else the bundled model)",
     )
-
-
-def _default_train_dir() -> str:
-    import platformdirs
-
-    return str(platformdirs.user_data_path("moderator") / "models" / "latest")
 
 
 def _cmd_thread(args: argparse.Namespace) -> int:
@@ -230,7 +227,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from classifiers.training import train
 
     taxonomy = load_taxonomy(args.taxonomy or DEFAULT_TAXONOMY)
-    output = args.output or _default_train_dir()
+    output = args.output or str(config.default_model_output())
 
     def progress(message: str) -> None:
         print(f"moderator train: {message}", file=sys.stderr, flush=True)
@@ -301,28 +298,29 @@ def _taxonomy(path: str | None = None):
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
-    from moderator import config
     from moderator.scoring import load_scorer
     from moderator.tui.app import make_app
 
     taxonomy = _taxonomy()
     thread = load_thread(args.source, args.format)  # an unreadable source stops here, before any screen
     scorer = load_scorer(args.model, taxonomy)
+    log = config.log_path(args.log)
     app = make_app(
         thread,
         taxonomy,
-        config.log_path(args.log),
+        log,
         config.moderator_name(args.moderator),
         scorer=scorer,
         queue=args.queue,
         only_flagged=args.only_flagged,
     )
     app.run()
+    # The screen is gone once the app exits: say where the work went, in the terminal the moderator returns to.
+    _write(f"decisions are saved in {log}\n")
     return 0
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
-    from moderator import config
     from moderator.decisions import DecisionLog, decision_document
     from moderator.scoring import load_scorer, score_thread
 
@@ -359,10 +357,11 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_log(name: str) -> Path:
-    path = Path(name)
+def _existing_log(name: str | None) -> Path:
+    """The named log, else the default one (``$MODERATOR_LOG``, else the per-user data folder's)."""
+    path = Path(name) if name else Path(os.environ.get(config.LOG_ENV) or config.default_log())
     if not path.is_file():
-        raise UsageError(f"{path}: no such file")
+        raise UsageError(f"{path}: no such file" + ("" if name else " (no decision has been saved to the default log yet)"))
     return path
 
 

@@ -12,6 +12,21 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 MODERATOR_BIN = Path(sys.executable).with_name("moderator")
 
 
+@pytest.fixture(autouse=True)
+def own_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test, and every ``moderator`` it runs, sees a home folder of its own and none of the developer's
+    settings: a test must neither read nor write the real per-user data folder, nor pass or fail because the
+    person running it has ``$MODERATOR_MODEL`` or ``$MODERATOR_LOG`` set."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("MODERATOR_LOG", "MODERATOR_MODEL", "MODERATOR_NAME", "COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+    # Children write UTF-8 whatever the machine's locale, as run_moderator reads them.
+    monkeypatch.setenv("PYTHONUTF8", "1")
+
+
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
@@ -20,7 +35,7 @@ def samples() -> Path:
 def run_moderator(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the installed ``moderator`` command as a user would."""
     return subprocess.run(
-        [str(MODERATOR_BIN), *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False
+        [str(MODERATOR_BIN), *args], capture_output=True, encoding="utf-8", cwd=cwd, timeout=timeout, check=False
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -11,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_moderator
+from conftest import ROOT, run_moderator
 
 from moderator.decisions import (
     DecisionLog,
@@ -295,6 +296,31 @@ def test_decide_defaults_from_environment(tmp_path: Path, samples: Path) -> None
     assert result.returncode == 0, result.stderr
     [entry] = read_log(path, LABELS).entries
     assert entry.data["moderator"] == "from-env" and entry.data["decision"]["action"] == "ok"
+
+
+def test_default_log_lives_in_the_per_user_data_folder(tmp_path: Path, samples: Path) -> None:
+    """Without --log or $MODERATOR_LOG a decision goes to the per-user data folder (platformdirs), never into
+    the checkout or the working folder; the log commands find the same file without being told."""
+    home = Path(os.environ["HOME"])  # a home folder of this test's own (conftest)
+    expected = home / ".local" / "share" / "moderator" / "decisions.yaml"
+    assert not expected.exists()
+    result = run_moderator("decide", str(samples / "bug-4127.csv"), "--comment", "4", "--ok", "--moderator", "dana",
+                           cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert str(expected) in result.stdout
+    [entry] = read_log(expected, LABELS).entries
+    assert entry.data["comment"]["number"] == 4
+    assert not list(tmp_path.iterdir()) and not (ROOT / "labels" / "decisions.yaml").exists()
+    stats = run_moderator("log", "stats", "--json", cwd=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["decisions"] == 1
+    validate = run_moderator("log", "validate", cwd=tmp_path)
+    assert validate.returncode == 0 and str(expected) in validate.stdout
+
+
+def test_log_commands_without_a_default_log_say_so(tmp_path: Path) -> None:
+    result = run_moderator("log", "validate", cwd=tmp_path)
+    assert result.returncode == 2 and "no decision has been saved to the default log yet" in result.stderr
 
 
 @pytest.mark.parametrize(

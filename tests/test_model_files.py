@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_DATA, run_moderator
+from conftest import SAMPLES, SHARED_DATA, run_moderator
 
 from classifiers.errors import ModelError
 from classifiers.persist import (
@@ -120,11 +120,23 @@ def test_bundled_default_model() -> None:
     assert "moderator starter corpus" in names
     for source in card["data"][1:]:
         assert source["licence"] and source["licence"] != "unknown (supplied by the user)"
-    assert model.load_seconds_ < 5
+    assert [round(float(t), 4) for t in model.thresholds_] == [card["thresholds"][label] for label in model.labels]
+
+
+# How far a retrained model may drift from the card on another machine. BLAS and liblinear sum in orders that
+# differ between CPUs and thread counts, so the last bits of every coefficient differ and the artifact's bytes
+# (its sha256) with them; the sha256 is the integrity check of the file the card describes, not a promise of
+# reproducibility. What the documented command must reproduce is the model's behaviour, within these bounds.
+THRESHOLD_TOLERANCE = 0.02
+METRIC_TOLERANCE = 0.02
+SCORE_TOLERANCE = 0.01
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "train").is_dir(), reason="../shared/data/train is absent: cannot retrain the default model")
 def test_default_model_is_reproducible_by_the_documented_command(tmp_path: Path) -> None:
+    from moderator.scoring import load_scorer, score_thread
+    from moderator.sources import load_thread
+
     card = read_card(DEFAULT_MODEL_DIR)
     corpora = [str(SHARED_DATA / "train" / source["path"]) for source in card["data"][1:]]
     args = ["train", "-o", str(tmp_path / "again")]
@@ -133,5 +145,25 @@ def test_default_model_is_reproducible_by_the_documented_command(tmp_path: Path)
     result = run_moderator(*args, timeout=300)
     assert result.returncode == 0, result.stderr
     again = load_one((tmp_path / "again" / CARD_FILE).read_text(encoding="utf-8"))
-    assert again["thresholds"] == card["thresholds"]
-    assert again["artifact"]["sha256"] == card["artifact"]["sha256"], "retrain classifiers/default_model (README)"
+    hint = "retrain classifiers/default_model with the README's command"
+    assert again["thresholds"].keys() == card["thresholds"].keys()
+    for label, threshold in card["thresholds"].items():
+        assert abs(again["thresholds"][label] - threshold) <= THRESHOLD_TOLERANCE, (label, hint)
+    for label, metrics in card["cross_validated_metrics"].items():
+        if not isinstance(metrics, dict):
+            assert abs(again["cross_validated_metrics"][label] - metrics) <= METRIC_TOLERANCE, (label, hint)
+            continue
+        for name, value in metrics.items():
+            retrained = again["cross_validated_metrics"][label][name]
+            if name == "positives":
+                assert retrained == value, (label, hint)  # counts of examples: data, not arithmetic
+            else:
+                assert abs(retrained - value) <= METRIC_TOLERANCE, (label, name, hint)
+    taxonomy = load_taxonomy()
+    thread = load_thread(SAMPLES / "bug-4127.yaml")
+    bundled = score_thread(load_scorer(None, taxonomy), thread, with_evidence=False)
+    retrained_scores = score_thread(load_scorer(tmp_path / "again", taxonomy), thread, with_evidence=False)
+    for first, second in zip(bundled, retrained_scores, strict=True):
+        assert abs(first.concern - second.concern) <= SCORE_TOLERANCE, (first.number, hint)
+        for label, value in first.scores.items():
+            assert abs(second.scores[label] - value) <= SCORE_TOLERANCE, (first.number, label, hint)

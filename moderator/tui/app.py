@@ -243,7 +243,7 @@ class ReviewApp(App[None]):
         self.push_screen(PromptScreen("Search the thread", self._search, "text or author"), done)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.session.taxonomy))
+        self.push_screen(HelpScreen(self.session.taxonomy, self.session.log.path))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from classifiers.taxonomy import Taxonomy
+from moderator.tui.text import literal
 
 KEYS = (
     ("a", "accept: the comment is fine; save and go to the next"),
@@ -32,9 +35,10 @@ KEYS = (
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, log_path: Path | None = None) -> None:
         super().__init__()
         self.taxonomy = taxonomy
+        self.log_path = log_path
 
     def compose(self) -> ComposeResult:
         text = Text("Review keys\n\n", style="bold")
@@ -46,6 +50,9 @@ class HelpScreen(ModalScreen[None]):
             text.append(f"{label.key:>10}  ", style=f"bold {label.color}")
             text.append(f"{label.id}: ", style="bold")
             text.append(label.description + "\n")
+        if self.log_path is not None:
+            text.append("\nDecisions are saved in\n", style="bold")
+            text.append_text(literal(str(self.log_path)))
         with Vertical(id="help-box"):
             yield Static(text)
 
