@@ -2,8 +2,9 @@
 screen shows it, the decision log records it.
 
 A comment keeps its full text exactly as the source had it, and also its *segments*: the author's own words,
-quoted text (with the number of the comment it quotes where that can be told) and attribution lines such as
-``(In reply to Pat from comment #3)``. Everything downstream judges ``own_text``, the author's own words.
+quoted text (with the number of the comment it quotes where that can be told), attribution lines such as
+``(In reply to Pat from comment #3)``, and the parts of a message that are not prose (a signature, a block of
+trailers such as ``Signed-off-by:``, a patch). Everything downstream judges ``own_text``, the author's own words.
 """
 
 from __future__ import annotations
@@ -11,16 +12,48 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SegmentKind = Literal["own", "quote", "attribution"]
+SegmentKind = Literal["own", "quote", "attribution", "signature", "trailer", "patch"]
+# Kinds kept in the text and shown, but never judged: they are not the author's prose (a signature's quip, a
+# patch's removed lines) or not prose at all.
+NOT_PROSE: frozenset[str] = frozenset({"signature", "trailer", "patch"})
 
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """A run of lines of a comment: own words, a quote, or an attribution line introducing a quote."""
+    """A run of text of a comment: own words, a quote, an attribution line introducing a quote, or a signature,
+    trailer block or patch.
+
+    ``inline`` is True when the segment starts on the line the previous segment ended on: a quote copied into
+    the middle of a line cuts that line into own / quote / own segments, and the own parts of one line are
+    then joined with a space in ``own_text`` (a sentence cut in two is still read as one line).
+    """
 
     kind: SegmentKind
     text: str
     quoted_comment: int | None = None
+    inline: bool = False
+
+
+def join_own(segments: tuple[Segment, ...] | list[Segment]) -> str:
+    """The own segments as one text: a line break between them, or a space where only inline segments stand
+    between two own parts (they were one line before a quote was cut out of it).
+
+    Either separator is one character, so offsets into the result map onto the segments by adding
+    ``len(text) + 1`` per own segment (the review screen relies on that for evidence highlights).
+    """
+    if len(segments) == 1:
+        return segments[0].text.strip("\n") if segments[0].kind == "own" else ""
+    parts: list[str] = []
+    same_line = True
+    for segment in segments:
+        same_line = same_line and segment.inline
+        if segment.kind != "own":
+            continue
+        if parts:
+            parts.append(" " if same_line else "\n")
+        parts.append(segment.text)
+        same_line = True
+    return "".join(parts).strip("\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +100,7 @@ class Comment:
         self._derive()
 
     def _derive(self) -> None:
-        self.own_text = "\n".join(s.text for s in self.segments if s.kind == "own").strip("\n")
+        self.own_text = join_own(self.segments)
         self.quotes = tuple(Quote(s.quoted_comment, s.text) for s in self.segments if s.kind == "quote")
 
     @property
@@ -114,6 +147,8 @@ class Thread:
     reporter: str | None = None
     assignee: str | None = None
     path: str | None = None
+    # What the importer could not know or left out, in words for the moderator (e.g. duplicate mails dropped).
+    notes: tuple[str, ...] = ()
 
     def comment(self, number: int) -> Comment:
         for comment in self.comments:
@@ -131,6 +166,7 @@ class Thread:
             "component": self.component,
             "reporter": self.reporter,
             "assignee": self.assignee,
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

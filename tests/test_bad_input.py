@@ -34,6 +34,60 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
 }
 
 
+def _gh_comment(number: int, comment_id: int, **changes: object) -> dict[str, object]:
+    comment: dict[str, object] = {
+        "url": f"https://api.github.com/repos/tarnwick/kettle-sync/issues/comments/{comment_id}",
+        "issue_url": f"https://api.github.com/repos/tarnwick/kettle-sync/issues/{number}",
+        "id": comment_id,
+        "user": {"login": "pim-larsen"},
+        "body": "Still stalls on the nightly build.",
+    }
+    comment.update(changes)
+    return comment
+
+
+def _compact(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+_MAIL = (
+    b"From a@x.example Mon Jan  5 09:00:00 2032\n"
+    b"From: Ines <ines@x.example>\nSubject: Dup\nMessage-ID: <d@x.example>\n\n"
+)
+_OTHER_REPOSITORY = "https://api.github.com/repos/quillstone/ledger/issues/187"
+_ISSUE_28 = {"number": 28, "title": "Sync stalls", "user": {"login": "wrenna-oakes"}, "body": "It stalls.",
+             "html_url": "https://github.com/tarnwick/kettle-sync/issues/28"}
+# The shapes people export, broken: the CLI answers each with one line naming the file and the position.
+BAD_FILES.update({
+    "pages-cut.json": (_compact([_gh_comment(58, 1)]) + _compact([_gh_comment(58, 2)])[:60], "truncated JSON"),
+    "gh-comments-not-list.json": (
+        _compact({"number": 58, "title": "Sync stalls", "url": "https://github.com/o/r/issues/58", "comments": 3}),
+        "'comments' must be a list of comment objects, found the number 3",
+    ),
+    "author-number.jsonl": (
+        _compact(_gh_comment(58, 1)) + b"\n" + _compact(_gh_comment(58, 2, user=5)) + b"\n",
+        "author-number.jsonl:2: 'user' must be an object with a 'login', found the number 5",
+    ),
+    "body-not-string.json": (
+        _compact([[_gh_comment(58, 1)], [_gh_comment(58, 2, body={"text": "nested"})]]),
+        "page 2 item [0]: 'body' must be a string",
+    ),
+    "other-repository.json": (
+        _compact([_ISSUE_28, [_gh_comment(28, 1, issue_url=_OTHER_REPOSITORY)]]),
+        "comment [0]: a comment of quillstone/ledger#187, not of tarnwick/kettle-sync#28",
+    ),
+    "bug-dump.jsonl": (
+        b'{"id": 5, "summary": "s", "comments": [{"count": 0, "text": "a"}]}\n'
+        b'{"id": 6, "summary": "t", "comments": 7}\n',
+        "bug-dump.jsonl:2: bug 6: 'comments' must be a list",
+    ),
+    "conflicting.mbox": (
+        _MAIL + b"One.\n\n" + _MAIL + b"Two.\n",
+        "duplicate Message-ID <d@x.example> with different content",
+    ),
+})
+
+
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
 def test_bad_file_gets_one_line_error_and_exit_2(tmp_path: Path, name: str) -> None:
     content, problem = BAD_FILES[name]

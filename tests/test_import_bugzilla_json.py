@@ -257,3 +257,89 @@ def test_malformed_json_mid_file_is_not_called_truncated(tmp_path: Path) -> None
     assert "invalid JSON" in error.problem
     assert "truncated" not in error.problem
     assert error.line == broken[: broken.index(",,")].count("\n") + 1
+
+
+# ---------------------------------------------------------------- comments embedded in bugs, bug dumps (JSONL)
+
+
+def _bug(bug_id: int, comments: object, **extra: object) -> dict[str, object]:
+    bug = dict(BUG_RESPONSE["bugs"][0])  # type: ignore[index]
+    bug.update({"id": bug_id, "comments": comments, **extra})
+    return bug
+
+
+def test_bug_with_comments_embedded_detected_and_forced(tmp_path: Path) -> None:
+    path = _write(tmp_path, "embedded.json", json.dumps({"bugs": [_bug(9312, COMMENTS)], "faults": []}, indent=2))
+    _assert_detected(path)
+    _check_with_bug(path)
+    for forced in (None, "bugzilla-json"):
+        [thread] = load_threads(path, forced)
+        assert thread.id == "9312"
+        assert [c.text for c in thread.comments] == [c["text"] for c in COMMENTS]
+        assert [c.author_role for c in thread.comments] == ["reporter", "assignee", None]
+
+
+def _dump(tmp_path: Path, lines: list[str], name: str = "dump.jsonl") -> Path:
+    return _write(tmp_path, name, "".join(line + "\n" for line in lines))
+
+
+def _second_bug_comments() -> list[dict[str, object]]:
+    return [
+        {**_comment(0, OTHER, "The roster export drops the last row."), "bug_id": 9400, "id": 80000},
+        {**_comment(1, ASSIGNEE, ""), "bug_id": 9400, "id": 80001},
+    ]
+
+
+def test_bug_dump_one_bug_per_line(tmp_path: Path) -> None:
+    path = _dump(
+        tmp_path,
+        [
+            json.dumps({"bugs": [_bug(9312, COMMENTS)], "faults": []}),
+            json.dumps(_bug(9400, _second_bug_comments(), summary="Roster export drops a row")),
+        ],
+    )
+    _assert_detected(path)
+    for forced in (None, "bugzilla-json"):
+        threads = load_threads(path, forced)
+        assert [(t.id, t.title, len(t.comments)) for t in threads] == [
+            ("9312", "Brightmoss Signing: delayed disclosure of the lamplight key rollover", 3),
+            ("9400", "Roster export drops a row", 2),
+        ]
+        assert threads[1].comment(1).text == ""
+        assert threads[1].comment(1).author_role == "assignee"
+
+
+def test_bug_dump_bad_line_is_named(tmp_path: Path) -> None:
+    good = json.dumps(_bug(9312, COMMENTS))
+    path = _dump(tmp_path, [good, json.dumps(_bug(9400, "none yet"))])
+    error = expect_source_error(path)
+    assert error.line == 2
+    assert error.problem == "bug 9400: 'comments' must be a list, found a string"
+    broken = _second_bug_comments()
+    broken[1]["creator"] = 17
+    path = _dump(tmp_path, [good, json.dumps({"bugs": [_bug(9400, broken)]})])
+    error = expect_source_error(path, "bugzilla-json")
+    assert error.line == 2
+    assert error.problem == "bug 9400 comment [1]: field 'creator' must be a string, found the number 17"
+
+
+def test_bug_dump_cut_short_names_the_line(tmp_path: Path) -> None:
+    second = json.dumps(_bug(9400, _second_bug_comments()))
+    path = _write(tmp_path, "cut.jsonl", json.dumps(_bug(9312, COMMENTS)) + "\n" + second[: len(second) // 2])
+    error = expect_source_error(path)
+    assert "truncated JSON" in error.problem
+    assert "top-level JSON value 2 (starting on line 2)" in error.problem
+    assert error.line == 2
+
+
+def test_same_bug_twice_is_an_error(tmp_path: Path) -> None:
+    line = json.dumps(_bug(9312, COMMENTS))
+    error = expect_source_error(_dump(tmp_path, [line, line]))
+    assert error.problem == "bug 9312: its comments appear twice in the file (line 1 and line 2)"
+
+
+def test_bug_without_comments_beside_one_with_them_is_an_error(tmp_path: Path) -> None:
+    bare = {k: v for k, v in _bug(9400, []).items() if k != "comments"}
+    path = _write(tmp_path, "half.json", json.dumps({"bugs": [_bug(9312, COMMENTS), bare], "faults": []}))
+    error = expect_source_error(path)
+    assert error.problem.startswith("bug 9400: no comments in the file")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import expect_source_error
 
 from moderator.sources import detect_format, load_threads
@@ -203,3 +204,253 @@ def test_non_string_body_is_anexpect_source_error(tmp_path: Path) -> None:
     error = expect_source_error(_write(tmp_path, "body.json", comments))
     assert "comment [1]" in error.problem
     assert "'body' must be a string" in error.problem
+
+
+# ------------------------------------------------------------------------ shapes of `gh` and older responses
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _gh(comment: dict[str, object]) -> dict[str, object]:
+    """A REST comment as `gh issue view --json comments` prints it."""
+    return {
+        "id": f"IC_{comment['id']}",
+        "author": comment["user"],
+        "authorAssociation": comment["author_association"],
+        "body": comment["body"] or "",
+        "createdAt": comment["created_at"],
+        "url": comment["html_url"],
+    }
+
+
+def _check_issue_58(path: Path, first_number: int = 1) -> None:
+    assert detect_format(read_source(path)) == "github-json"
+    for forced in (None, "github-json"):
+        [thread] = load_threads(path, forced)
+        assert thread.id == "tarnwick/kettle-sync#58"
+        assert [c.author for c in thread.comments if c.number >= 1] == ["pim-larsen", "bastian-quill", "wrenna-oakes"]
+        assert thread.comments[0].number == first_number
+        assert thread.comment(1).text == FIRST
+
+
+def test_comments_without_issue_url_use_html_url(tmp_path: Path) -> None:
+    old = [{k: v for k, v in c.items() if k != "issue_url"} for c in COMMENTS]
+    _check_issue_58(_write(tmp_path, "old.json", old))
+
+
+def test_pages_concatenated_with_and_without_newline(tmp_path: Path) -> None:
+    for glue in ("", "\n"):
+        _check_issue_58(_write(tmp_path, "pages.json", _compact(COMMENTS[:2]) + glue + _compact(COMMENTS[2:])))
+    text = _compact(ISSUE) + "\n" + _compact(COMMENTS[:1]) + _compact(COMMENTS[1:]) + "\n"
+    _check_issue_58(_write(tmp_path, "issue-pages.json", text), first_number=0)
+
+
+def test_slurped_pages(tmp_path: Path) -> None:
+    _check_issue_58(_write(tmp_path, "slurp.json", [COMMENTS[:2], COMMENTS[2:]]))
+
+
+def test_jq_lines_are_github_not_generic_jsonl(tmp_path: Path) -> None:
+    path = _write(tmp_path, "lines.jsonl", "".join(_compact(c) + "\n" for c in COMMENTS))
+    _check_issue_58(path)
+    lines = _compact(ISSUE) + "\n" + "".join(_compact(c) + "\n" for c in COMMENTS)
+    with_issue = _write(tmp_path, "issue-lines.jsonl", lines)
+    _check_issue_58(with_issue, first_number=0)
+
+
+def test_gh_issue_view_with_embedded_comments(tmp_path: Path) -> None:
+    view = {
+        "author": {"id": "U_1", "is_bot": False, "login": "wrenna-oakes", "name": "Wrenna Oakes"},
+        "assignees": [{"id": "U_2", "login": "bastian-quill", "name": ""}],
+        "body": ISSUE["body"],
+        "comments": [_gh(c) for c in COMMENTS],
+        "labels": [{"id": "LA_1", "name": "bug", "description": "", "color": "d73a4a"}],
+        "number": 58,
+        "title": ISSUE["title"],
+        "url": f"{HTML}/issues/58",
+    }
+    path = _write(tmp_path, "view.json", view)
+    _check_issue_58(path, first_number=0)
+    [thread] = load_threads(path)
+    assert (thread.reporter, thread.assignee, thread.url) == ("wrenna-oakes", "bastian-quill", f"{HTML}/issues/58")
+    assert thread.comment(0).tags == ("bug",)
+    assert [c.id for c in thread.comments] == [None, "IC_9001", "IC_9002", "IC_9003"]
+    assert [c.author_role for c in thread.comments] == [None, None, "member", "contributor"]
+    only = _write(tmp_path, "comments.json", {"comments": view["comments"]})
+    _check_issue_58(only)
+    assert load_threads(only)[0].title is None
+
+
+def test_review_comment_replies_quote_their_parent(tmp_path: Path) -> None:
+    def review(comment_id: int, login: str, body: str, reply_to: int | None = None) -> dict[str, object]:
+        data: dict[str, object] = {
+            "url": f"{API}/pulls/comments/{comment_id}",
+            "pull_request_url": f"{API}/pulls/60",
+            "html_url": f"{HTML}/pull/60#discussion_r{comment_id}",
+            "id": comment_id,
+            "diff_hunk": "@@ -10,3 +10,4 @@ def fetch_roster(pager):",
+            "path": "kettle/sync.py",
+            "line": 12,
+            "user": {"login": login},
+            "author_association": "NONE",
+            "created_at": "2032-03-14T11:00:00Z",
+            "body": body,
+        }
+        if reply_to is not None:
+            data["in_reply_to_id"] = reply_to
+        return data
+
+    comments = [
+        review(77, "pim-larsen", "This loop stops after two pages of the roster."),
+        # Edited quote: not verbatim, still the parent's.
+        review(78, "bastian-quill", "> this loop stops after 2 pages\n\nIt follows the Link header now.", reply_to=77),
+    ]
+    [thread] = load_threads(_write(tmp_path, "review.json", comments))
+    assert thread.id == "tarnwick/kettle-sync#60"
+    reply = thread.comment(2)
+    assert reply.own_text == "It follows the Link header now."
+    assert [(q.comment, q.text) for q in reply.quotes] == [(1, "this loop stops after 2 pages")]
+
+
+def test_comments_of_two_repositories_are_two_threads(tmp_path: Path) -> None:
+    other = _gh_comment(9101, "marit-fenn", "Unrelated remark on another project.", minute=30)
+    other["issue_url"] = "https://api.github.example/repos/quillstone/ledger/issues/187"
+    other["html_url"] = "https://github.example/quillstone/ledger/issues/187#issuecomment-9101"
+    threads = load_threads(_write(tmp_path, "two.json", [COMMENTS[0], other, COMMENTS[1]]))
+    assert [(t.id, [c.id for c in t.comments]) for t in threads] == [
+        ("tarnwick/kettle-sync#58", ["9001", "9002"]),
+        ("quillstone/ledger#187", ["9101"]),
+    ]
+    assert [c.number for c in threads[0].comments] == [1, 2]
+
+
+def test_issue_with_comments_of_another_repositorys_issue_is_an_error(tmp_path: Path) -> None:
+    issue = {**ISSUE, "number": 28, "url": f"{API}/issues/28", "html_url": f"{HTML}/issues/28"}
+    other = _gh_comment(9101, "marit-fenn", "Posted on another project.")
+    other["issue_url"] = "https://api.github.example/repos/quillstone/ledger/issues/187"
+    other["html_url"] = "https://github.example/quillstone/ledger/issues/187#issuecomment-9101"
+    error = expect_source_error(_write(tmp_path, "mixed.json", [issue, [other]]))
+    assert error.problem == (
+        "comment [0]: a comment of quillstone/ledger#187, not of tarnwick/kettle-sync#28 "
+        "(the issue at the top of the file)"
+    )
+    # The same issue number in another repository is another issue too.
+    other["issue_url"] = "https://api.github.example/repos/quillstone/ledger/issues/28"
+    other["html_url"] = "https://github.example/quillstone/ledger/issues/28#issuecomment-9101"
+    error = expect_source_error(_write(tmp_path, "mixed.json", [issue, [COMMENTS[0], other]]), "github-json")
+    assert "comment [0]: a comment of tarnwick/kettle-sync#58, not of tarnwick/kettle-sync#28" in error.problem
+
+
+def test_issue_without_url_takes_the_repository_from_its_comments(tmp_path: Path) -> None:
+    issue = {k: v for k, v in ISSUE.items() if k not in ("url", "html_url")}
+    [thread] = load_threads(_write(tmp_path, "bare-issue.json", [issue, COMMENTS]))
+    assert thread.id == "tarnwick/kettle-sync#58"
+    issue["number"] = 28
+    error = expect_source_error(_write(tmp_path, "bare-issue.json", [issue, COMMENTS]))
+    assert error.problem.startswith("comment [0]: a comment of tarnwick/kettle-sync#58, not of issue #28")
+
+
+def test_comments_without_any_url_say_the_thread_cannot_be_known(tmp_path: Path) -> None:
+    bare = [{k: v for k, v in c.items() if not k.endswith("url")} for c in COMMENTS]
+    [thread] = load_threads(_write(tmp_path, "bare.json", bare))
+    assert thread.id is None
+    assert len(thread.notes) == 1 and "cannot be known" in thread.notes[0]
+    assert thread.to_dict()["thread"]["notes"] == list(thread.notes)
+    assert [c.author for c in thread.comments] == ["pim-larsen", "bastian-quill", "wrenna-oakes"]
+
+
+def test_null_author_is_no_author(tmp_path: Path) -> None:
+    ghost = {**COMMENTS[1], "user": None}
+    [thread] = load_threads(_write(tmp_path, "ghost.json", [COMMENTS[0], ghost]))
+    assert [c.author for c in thread.comments] == ["pim-larsen", None]
+    view = {"comments": [{**_gh(COMMENTS[0]), "author": None}]}
+    [thread] = load_threads(_write(tmp_path, "ghost-view.json", view))
+    assert thread.comment(1).author is None and thread.comment(1).text == FIRST
+
+
+# ----------------------------------------------------------------------------------- bad input, new shapes
+
+
+def test_pages_cut_short_name_the_line_and_the_page(tmp_path: Path) -> None:
+    text = _compact(COMMENTS[:2]) + "\n" + _compact(COMMENTS[2:])
+    cut = text[: text.index("\n") + 40]
+    error = expect_source_error(_write(tmp_path, "cut.json", cut))
+    assert "truncated JSON" in error.problem
+    assert "top-level JSON value 2 (starting on line 2)" in error.problem
+    assert error.line == 2
+    # Glued pages on one line: the column says where.
+    glued = _compact(COMMENTS[:2]) + _compact(COMMENTS[2:])[:40]
+    error = expect_source_error(_write(tmp_path, "glued.json", glued), "github-json")
+    assert "truncated JSON" in error.problem and error.line == 1
+    assert str(error).startswith(f"{tmp_path / 'glued.json'}:1:")
+
+
+def test_jq_lines_cut_short_name_the_line(tmp_path: Path) -> None:
+    lines = [_compact(c) for c in COMMENTS]
+    path = _write(tmp_path, "cut.jsonl", lines[0] + "\n" + lines[1] + "\n" + lines[2][:50])
+    error = expect_source_error(path)
+    assert "truncated JSON" in error.problem
+    assert error.line == 3
+    assert "'text'" not in error.problem  # not read as generic JSONL
+
+
+def test_gh_comments_not_a_list(tmp_path: Path) -> None:
+    view = {"number": 58, "title": ISSUE["title"], "url": f"{HTML}/issues/58", "comments": {"nodes": []}}
+    path = _write(tmp_path, "view.json", view)
+    for forced in (None, "github-json"):
+        error = expect_source_error(path, forced)
+        assert error.problem == "'comments' must be a list of comment objects, found an object with keys nodes"
+
+
+@pytest.mark.parametrize(
+    ("shape", "where", "line"),
+    [("list", "comment [2]: ", None), ("pages", "page 2 item [0]: ", None), ("slurp", "page 2 item [0]: ", None),
+     ("lines", "", 3), ("view", "comments[2]: ", None)],
+)
+def test_author_that_is_a_number_names_the_comment(tmp_path: Path, shape: str, where: str, line: int | None) -> None:
+    comments = [dict(c) for c in COMMENTS]
+    comments[2]["user"] = 4711
+    content: object = {
+        "list": comments,
+        "pages": _compact(comments[:2]) + _compact(comments[2:]),
+        "slurp": [comments[:2], comments[2:]],
+        "lines": "".join(_compact(c) + "\n" for c in comments),
+        "view": {"comments": [{**_gh(c), "author": c["user"]} for c in comments]},
+    }[shape]
+    error = expect_source_error(_write(tmp_path, f"{shape}.json", content))
+    key = "author" if shape == "view" else "user"
+    assert error.problem == f"{where}'{key}' must be an object with a 'login', found the number 4711"
+    assert error.line == line
+
+
+def test_body_not_a_string_names_the_page_item(tmp_path: Path) -> None:
+    comments = [dict(c) for c in COMMENTS]
+    comments[2]["body"] = ["not", "text"]
+    error = expect_source_error(_write(tmp_path, "slurp.json", [comments[:1], comments[1:]]))
+    assert error.problem == "page 2 item [1]: 'body' must be a string, found a list of 2 items"
+
+
+def test_duplicate_ids_across_pages_name_both(tmp_path: Path) -> None:
+    error = expect_source_error(_write(tmp_path, "overlap.json", [COMMENTS[:2], COMMENTS[1:]]))
+    assert error.problem == "page 2 item [0]: duplicate comment id 9002 (first at page 1 item [1])"
+
+
+def test_gh_issue_list_lines_and_their_errors(tmp_path: Path) -> None:
+    def view(number: int, comments: list[dict[str, object]]) -> dict[str, object]:
+        return {"number": number, "title": f"Issue {number}", "url": f"{HTML}/issues/{number}",
+                "author": {"login": "wrenna-oakes"}, "body": f"Body of {number}.", "comments": comments}
+
+    lines = [view(58, [_gh(c) for c in COMMENTS]), view(59, [])]
+    path = _write(tmp_path, "list.jsonl", "".join(_compact(v) + "\n" for v in lines))
+    assert detect_format(read_source(path)) == "github-json"
+    threads = load_threads(path)
+    assert [(t.id, len(t.comments)) for t in threads] == [
+        ("tarnwick/kettle-sync#58", 4),
+        ("tarnwick/kettle-sync#59", 1),
+    ]
+    lines[1]["comments"] = [{**_gh(COMMENTS[0]), "id": "IC_x", "url": f"{HTML}/issues/59#c", "body": 7}]
+    error = expect_source_error(_write(tmp_path, "list.jsonl", "".join(_compact(v) + "\n" for v in lines)))
+    assert (error.line, error.problem) == (2, "comments[0]: 'body' must be a string, found the number 7")
+    error = expect_source_error(_write(tmp_path, "list.json", lines))
+    assert error.problem == "issue [1] comments[0]: 'body' must be a string, found the number 7"

@@ -290,21 +290,33 @@ def test_message_without_message_id_gets_a_position_id(tmp_path: Path) -> None:
     assert thread.comments[0].text == "Sent by a very old client."
 
 
-def test_file_not_starting_with_from_line_is_an_error(tmp_path: Path) -> None:
+def test_bare_message_without_from_line_is_a_thread_of_one(tmp_path: Path) -> None:
     msg = _message("<nf@saltmarsh.example>", "No separator", "Ines Dorrow <ines@saltmarsh.example>",
                    "Fri, 09 Jan 2032 09:00:00 +0000", "A bare message without the mbox From line.")
-    path = tmp_path / "bare.mbox"
+    path = tmp_path / "bare.eml"
     path.write_bytes(msg.as_bytes(policy=_POLICY))
+    assert detect_format(read_source(path)) == "mbox"
+    for forced in (None, "mbox"):
+        [thread] = load_threads(path, forced)
+        assert thread.id == "<nf@saltmarsh.example>"
+        assert thread.title == "No separator"
+        assert [(c.number, c.author, c.text) for c in thread.comments] == [
+            (0, "Ines Dorrow", "A bare message without the mbox From line.")
+        ]
+
+
+def test_file_neither_mbox_nor_message_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.mbox"
+    path.write_text("Meeting notes\n\nSubject: not a header block, just text\n", encoding="utf-8")
     with pytest.raises(SourceError) as info:
         load_threads(path, "mbox")
     error = info.value
     assert str(error).startswith(f"{path}:1:")
     assert "not an mbox archive" in error.problem
     assert "'From '" in error.problem
-    # Left to detection, a bare message is not taken for an mbox either.
+    # Left to detection, it is not taken for mail either.
     with pytest.raises(SourceError) as detected:
         load_threads(path)
-    assert str(detected.value).startswith(f"{path}:")
     assert "unrecognised thread format" in detected.value.problem
 
 
@@ -318,3 +330,63 @@ def test_duplicate_message_id_is_an_error(tmp_path: Path) -> None:
         load_threads(path)
     assert "duplicate Message-ID <same@saltmarsh.example>" in info.value.problem
     assert info.value.line is not None and info.value.line > 1
+
+
+def _mbox_bytes(chunks: list[tuple[str, bytes]]) -> bytes:
+    """An mbox of raw messages, each after its own From_ line (archives merged from several sources)."""
+    return b"".join(f"From {sender}\n".encode() + raw + b"\n" for sender, raw in chunks)
+
+
+def test_identical_copies_are_dropped_and_counted(tmp_path: Path) -> None:
+    by_id = {str(m["Message-ID"]): m for m in _two_threads()}
+    root, reply = by_id["<a1@saltmarsh.example>"], by_id["<a2@saltmarsh.example>"]
+    root_bytes, reply_bytes = root.as_bytes(policy=_POLICY), reply.as_bytes(policy=_POLICY)
+    # The same mail from two archives: another From_ line; the second copy also carries a mail reader's Status
+    # header and a refolded Subject.
+    refolded = root_bytes.replace(b"Subject: Legacy wick parser", b"Subject: Legacy\n  wick parser")
+    status_copy = b"Status: RO\n" + refolded
+    path = tmp_path / "merged.mbox"
+    path.write_bytes(_mbox_bytes([
+        ("a@saltmarsh.example Mon Jan  5 09:00:00 2032", root_bytes),
+        ("a@saltmarsh.example Mon Jan  5 11:30:00 2032", reply_bytes),
+        ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", root_bytes),
+        ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", status_copy),
+        ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", reply_bytes),
+    ]))
+    assert detect_format(read_source(path)) == "mbox"
+    [thread] = load_threads(path)
+    assert [c.id for c in thread.comments] == ["<a1@saltmarsh.example>", "<a2@saltmarsh.example>"]
+    assert [c.text for c in thread.comments] == [ROOT_A, REPLY_A]
+    assert thread.notes == (
+        "3 duplicate copies of messages in this thread dropped (same Message-ID, same headers and body)",
+    )
+    assert thread.to_dict()["thread"]["notes"] == list(thread.notes)
+
+
+def test_different_messages_under_one_message_id_name_both_positions(tmp_path: Path) -> None:
+    root = next(m for m in _two_threads() if m["Message-ID"] == "<a1@saltmarsh.example>")
+    edited = root.as_bytes(policy=_POLICY).replace(b"release 4.", b"release 5.")
+    path = tmp_path / "conflict.mbox"
+    path.write_bytes(_mbox_bytes([
+        ("a@saltmarsh.example Mon Jan  5 09:00:00 2032", root.as_bytes(policy=_POLICY)),
+        ("b@saltmarsh.example Mon Jan  5 09:00:00 2032", edited),
+    ]))
+    with pytest.raises(SourceError) as info:
+        load_threads(path)
+    second_line = path.read_bytes().split(b"\n").index(b"From b@saltmarsh.example Mon Jan  5 09:00:00 2032") + 1
+    assert info.value.line == second_line
+    assert info.value.problem == (
+        f"duplicate Message-ID <a1@saltmarsh.example> with different content: message 2 (line {second_line}) "
+        "and message 1 (line 1)"
+    )
+
+
+def test_from_paragraph_in_a_body_is_not_a_separator(tmp_path: Path) -> None:
+    body = "The wick parser is gone.\n\nFrom now on the harbour importer reads the new format."
+    msg = _message("<fp@saltmarsh.example>", "Parser removed", "Ines Dorrow <ines@saltmarsh.example>",
+                   "Fri, 09 Jan 2032 09:00:00 +0000", None)
+    raw = msg.as_bytes(policy=_POLICY).rstrip(b"\n") + b"\n\n" + body.encode() + b"\n"
+    path = tmp_path / "unescaped.mbox"
+    path.write_bytes(b"From ines@saltmarsh.example Fri Jan  9 09:00:00 2032\n" + raw)
+    [thread] = load_threads(path)
+    assert [c.text for c in thread.comments] == [body]

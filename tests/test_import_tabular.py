@@ -86,6 +86,22 @@ def test_jsonl_only_text_required(tmp_path: Path) -> None:
     assert [c.author for c in thread.comments] == [None, None, None]
 
 
+@pytest.mark.parametrize("forced", [None, "jsonl"])
+def test_jsonl_null_or_empty_text_is_an_empty_comment(tmp_path: Path, forced: str | None) -> None:
+    records = [
+        {"thread": "gx-12", "author": "Runa Pell", "text": "Exports lose the final row."},
+        {"thread": "gx-12", "author": "Tomasz Hale", "text": None},
+        {"thread": "gx-12", "author": "Emil Sarto", "text": ""},
+        {"thread": "gx-12", "author": "Runa Pell", "text": "Thanks for the quick fix."},
+    ]
+    thread = load_threads(_write(tmp_path, "empty.jsonl", _jsonl(records)), forced)[0]
+    assert [(c.number, c.author, c.text, c.own_text, c.segments) for c in thread.comments][1:3] == [
+        (1, "Tomasz Hale", "", "", ()),
+        (2, "Emil Sarto", "", "", ()),
+    ]
+    assert thread.comment(3).text == "Thanks for the quick fix."
+
+
 def test_jsonl_single_line(tmp_path: Path) -> None:
     path = _write(tmp_path, "one.jsonl", json.dumps({"text": "Only one comment here."}))
     assert _detected(path) == "jsonl"
@@ -227,6 +243,16 @@ def test_csv_detected_from_header_without_csv_suffix(tmp_path: Path) -> None:
     assert load_threads(path)[0].comments[0].text == "Hello there."
 
 
+def test_csv_empty_text_is_an_empty_comment(tmp_path: Path) -> None:
+    path = _write(tmp_path, "empty.csv", _csv([["first", "Runa Pell"], ["", "Tomasz Hale"]], header=["text", "author"]))
+    for forced in (None, "csv"):
+        thread = load_threads(path, forced)[0]
+        assert [(c.number, c.author, c.text) for c in thread.comments] == [
+            (0, "Runa Pell", "first"),
+            (1, "Tomasz Hale", ""),
+        ]
+
+
 def test_csv_text_column_alone_and_tags(tmp_path: Path) -> None:
     path = _write(tmp_path, "tags.csv", _csv([["first", "a; b"], ["second", ""]], header=["text", "tags"]))
     thread = load_threads(path)[0]
@@ -356,6 +382,23 @@ def test_yaml_minimal_document(tmp_path: Path) -> None:
     thread = load_threads(path)[0]
     assert thread.source == "yaml"
     assert [(c.number, c.text) for c in thread.comments] == [(0, "just one"), (1, "and two")]
+
+
+def test_yaml_null_text_is_an_empty_comment(tmp_path: Path) -> None:
+    path = _write(tmp_path, "null.yaml", "comments:\n  - text: said something\n  - text:\n    author: Emil Sarto\n")
+    thread = load_threads(path)[0]
+    assert [(c.number, c.author, c.text) for c in thread.comments] == [
+        (0, None, "said something"),
+        (1, "Emil Sarto", ""),
+    ]
+
+
+def test_yaml_keeps_the_thread_notes(tmp_path: Path) -> None:
+    note = "2 duplicate copies of messages in this thread dropped (same Message-ID, same headers and body)"
+    path = _write(tmp_path, "notes.yaml", f"thread:\n  notes: ['{note}']\ncomments:\n  - text: hello\n")
+    assert load_threads(path)[0].notes == (note,)
+    path = _write(tmp_path, "bad-notes.yaml", "thread:\n  notes: 3\ncomments:\n  - text: hello\n")
+    assert "'thread.notes' must be a list of strings" in expect_source_error(path).problem
 
 
 def test_yaml_refuses_python_object_tag(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from moderator.errors import SourceError
 from moderator.sources import (
@@ -47,13 +49,15 @@ def detect_format(source: SourceText) -> str:
         return _detect_json(source)
     if suffix in (".yaml", ".yml") or stripped.startswith(("format: moderator-thread", "---")):
         return yamldoc.FORMAT
+    if mbox.looks_like_message(source.data):  # a single message (.eml): a thread of one
+        return mbox.FORMAT
     first_line = stripped.split("\n", 1)[0]
     if suffix == ".csv" or ("text" in [f.strip().strip('"') for f in first_line.split(",")] and "," in first_line):
         return csvfile.FORMAT
     if bugzilla_text.looks_like(text):
         return bugzilla_text.FORMAT
     raise source.error(
-        "unrecognised thread format: not JSON, JSONL, CSV, YAML, mbox or a Bugzilla page copy "
+        "unrecognised thread format: not JSON, JSONL, CSV, YAML, mbox, a mail message or a Bugzilla page copy "
         f"(name one with --format: {', '.join(FORMATS)})"
     )
 
@@ -63,11 +67,16 @@ def _detect_json(source: SourceText) -> str:
     try:
         documents = json_documents(source)
     except SourceError:
-        # A file of one JSON object per line whose later line is broken is still JSONL: let that importer say
-        # which line is bad.
-        if first_line.startswith("{") and _is_json_object(first_line):
-            return jsonl.FORMAT
+        # A file of one JSON object per line whose later line is broken keeps the format its first line shows: let
+        # that importer say which line is bad.
+        first = _json_object(first_line) if first_line.startswith("{") else None
+        if first is not None:
+            return _detect_documents(source, [first])
         raise
+    return _detect_documents(source, documents)
+
+
+def _detect_documents(source: SourceText, documents: list[Any]) -> str:
     if bugzilla_json.looks_like(documents):
         return bugzilla_json.FORMAT
     if github_json.looks_like(documents):
@@ -76,18 +85,17 @@ def _detect_json(source: SourceText) -> str:
         # JSONL comments; a later bad line is for the JSONL importer to name.
         return jsonl.FORMAT
     raise source.error(
-        "JSON of an unknown shape: not a Bugzilla REST comment response, a GitHub issue comment list, "
+        "JSON of an unknown shape: not a Bugzilla REST response, a GitHub issue comment list or 'gh' output, "
         f"or JSONL comments with a 'text' field (found {describe(documents[0])})"
     )
 
 
-def _is_json_object(line: str) -> bool:
-    import json
-
+def _json_object(line: str) -> dict[str, Any] | None:
     try:
-        return isinstance(json.loads(line), dict)
+        value = json.loads(line)
     except ValueError:
-        return False
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def load_threads(path: str | Path, format: str | None = None) -> list[Thread]:

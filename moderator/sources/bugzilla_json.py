@@ -1,14 +1,19 @@
-"""Bugzilla REST JSON: ``GET /rest/bug/{id}/comment``, optionally with ``GET /rest/bug/{id}`` for the title.
+"""Bugzilla REST JSON: the comments of ``GET /rest/bug/{id}/comment`` or embedded in the bug objects of
+``GET /rest/bug/{id}?include_fields=_default,comments``.
 
-Both responses may come in one file, as a JSON list ``[bug, comments]`` or written one after the other.
+``GET /rest/bug/{id}`` may come beside the comment response for the title, as a JSON list ``[bug, comments]`` or
+written one after the other. Bug dumps hold one bug with its comments per line (JSONL), each line either
+``{"bugs": [...]}`` or a bare bug object: many threads in one file, an error names the line.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from moderator.errors import SourceError
 from moderator.segmentation import segment_thread
-from moderator.sources.jsondocs import describe, json_documents
+from moderator.sources.jsondocs import describe, located_documents
 from moderator.sources.reading import SourceText
 from moderator.thread import Comment, Thread
 
@@ -25,10 +30,28 @@ def is_bug_response(value: Any) -> bool:
     return isinstance(bugs, list) and all(isinstance(b, dict) and "id" in b for b in bugs)
 
 
+def is_bug(value: Any) -> bool:
+    """A bare bug object with its comments, as a bug dump holds one per line."""
+    return (
+        isinstance(value, dict)
+        and "id" in value
+        and "summary" in value
+        and "comments" in value
+        and "bugs" not in value
+        and "text" not in value
+    )
+
+
+def _has_comments(value: Any) -> bool:
+    if is_comment_response(value) or is_bug(value):
+        return True
+    return is_bug_response(value) and any("comments" in bug for bug in value["bugs"])
+
+
 def looks_like(documents: list[Any]) -> bool:
     flat = _flatten(documents)
-    return any(is_comment_response(d) for d in flat) and all(
-        is_comment_response(d) or is_bug_response(d) for d in flat
+    return any(_has_comments(d) for d in flat) and all(
+        is_comment_response(d) or is_bug_response(d) or is_bug(d) for d in flat
     )
 
 
@@ -38,56 +61,107 @@ def _flatten(documents: list[Any]) -> list[Any]:
     return documents
 
 
-def parse(source: SourceText, documents: list[Any] | None = None) -> list[Thread]:
-    documents = _flatten(documents if documents is not None else json_documents(source))
-    comment_responses = [d for d in documents if is_comment_response(d)]
-    if not comment_responses:
-        found = describe(documents[0]) if documents else "nothing"
+@dataclass(slots=True)
+class _Bug:
+    """One bug's comments and details, and where the comments are in the file (a JSONL line, if several values)."""
+
+    bug_id: str
+    comments: Any
+    details: dict[str, Any]
+    line: int | None
+
+
+def parse(source: SourceText) -> list[Thread]:
+    located = located_documents(source)
+    if len(located) == 1 and isinstance(located[0][1], list):
+        documents: list[tuple[int | None, Any]] = [(None, value) for value in located[0][1]]
+    else:
+        # The line of each value names the record of a bug dump; a single value needs no line.
+        documents = [(line if len(located) > 1 else None, value) for line, value in located]
+    if not any(_has_comments(value) for _, value in documents):
+        found = describe(documents[0][1]) if documents else "nothing"
         raise source.error(
-            'not a Bugzilla comment response: expected {"bugs": {"<id>": {"comments": [...]}}}, ' f"found {found}"
+            'not a Bugzilla comment response: expected {"bugs": {"<id>": {"comments": [...]}}} or bugs with their '
+            f'"comments" embedded, found {found}'
         )
-    for document in documents:
-        if not (is_comment_response(document) or is_bug_response(document)):
-            raise source.error(f"unexpected JSON document beside the Bugzilla responses: {describe(document)}")
-    bug_info: dict[str, dict[str, Any]] = {}
-    for document in documents:
-        if is_bug_response(document):
-            for bug in document["bugs"]:
-                bug_info[str(bug["id"])] = bug
-    threads: list[Thread] = []
-    for response in comment_responses:
-        for bug_id, entry in response["bugs"].items():
-            threads.append(_thread(source, str(bug_id), entry["comments"], bug_info.get(str(bug_id), {})))
-    return threads
+    for line, value in documents:
+        if not (is_comment_response(value) or is_bug_response(value) or is_bug(value)):
+            raise source.error(f"unexpected JSON document beside the Bugzilla responses: {describe(value)}", line=line)
+    return [_thread(source, bug) for bug in _bugs(source, documents)]
 
 
-def _text_field(value: Any, source: SourceText, where: str, name: str) -> str | None:
+def _bugs(source: SourceText, documents: list[tuple[int | None, Any]]) -> list[_Bug]:
+    """Each bug with its comments in order of first appearance; details from a bug response beside them."""
+    details: dict[str, dict[str, Any]] = {}
+    found: dict[str, _Bug] = {}
+    for line, value in documents:
+        for bug in _bug_objects(value):
+            bug_id = str(bug["id"])
+            details.setdefault(bug_id, bug)
+            if "comments" in bug:
+                _add(source, found, _Bug(bug_id, bug["comments"], bug, line))
+        if is_comment_response(value):
+            for bug_id, entry in value["bugs"].items():
+                _add(source, found, _Bug(str(bug_id), entry["comments"], {}, line))
+    for bug_id, bug in details.items():
+        if bug_id not in found:
+            raise source.error(
+                f"bug {bug_id}: no comments in the file (fetch them with /rest/bug/{bug_id}/comment or "
+                "include_fields=_default,comments)"
+            )
+        if not found[bug_id].details:
+            found[bug_id].details = bug
+    return list(found.values())
+
+
+def _bug_objects(value: Any) -> list[dict[str, Any]]:
+    if is_bug(value):
+        return [value]
+    if is_bug_response(value):
+        return list(value["bugs"])
+    return []
+
+
+def _add(source: SourceText, found: dict[str, _Bug], bug: _Bug) -> None:
+    earlier = found.get(bug.bug_id)
+    if earlier is not None:
+        where = f" (line {earlier.line} and line {bug.line})" if earlier.line and bug.line else ""
+        raise source.error(f"bug {bug.bug_id}: its comments appear twice in the file{where}", line=bug.line)
+    found[bug.bug_id] = bug
+
+
+def _error(source: SourceText, bug: _Bug, problem: str) -> SourceError:
+    return source.error(problem, line=bug.line)
+
+
+def _text_field(value: Any, source: SourceText, bug: _Bug, where: str, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise source.error(f"{where}: field {name!r} must be a string, found {describe(value)}")
+    raise _error(source, bug, f"{where}: field {name!r} must be a string, found {describe(value)}")
 
 
-def _thread(source: SourceText, bug_id: str, raw_comments: Any, bug: dict[str, Any]) -> Thread:
+def _thread(source: SourceText, bug: _Bug) -> Thread:
+    bug_id, raw_comments, details = bug.bug_id, bug.comments, bug.details
     if not isinstance(raw_comments, list):
-        raise source.error(f"bug {bug_id}: 'comments' must be a list, found {describe(raw_comments)}")
-    assignee = _login(bug.get("assigned_to"))
-    reporter = _login(bug.get("creator"))
+        raise _error(source, bug, f"bug {bug_id}: 'comments' must be a list, found {describe(raw_comments)}")
+    assignee = _login(details.get("assigned_to"))
+    reporter = _login(details.get("creator"))
     comments: list[Comment] = []
     seen: set[int] = set()
     for position, raw in enumerate(raw_comments):
         where = f"bug {bug_id} comment [{position}]"
         if not isinstance(raw, dict):
-            raise source.error(f"{where}: expected an object, found {describe(raw)}")
+            raise _error(source, bug, f"{where}: expected an object, found {describe(raw)}")
         text = raw.get("text", raw.get("raw_text"))
         if not isinstance(text, str):
-            raise source.error(f"{where}: missing 'text' string")
+            raise _error(source, bug, f"{where}: missing 'text' string")
         number = raw.get("count", position)
         if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            raise source.error(f"{where}: 'count' must be a whole number, found {number!r}")
+            raise _error(source, bug, f"{where}: 'count' must be a whole number, found {number!r}")
         if number in seen:
-            raise source.error(f"bug {bug_id}: duplicate comment number {number}")
+            raise _error(source, bug, f"bug {bug_id}: duplicate comment number {number}")
         seen.add(number)
-        author = _text_field(raw.get("creator", raw.get("author")), source, where, "creator")
+        author = _text_field(raw.get("creator", raw.get("author")), source, bug, where, "creator")
         role = None
         if author and assignee and author == assignee:
             role = "assignee"
@@ -95,26 +169,26 @@ def _thread(source: SourceText, bug_id: str, raw_comments: Any, bug: dict[str, A
             role = "reporter"
         tags = raw.get("tags") or []
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            raise source.error(f"{where}: 'tags' must be a list of strings")
+            raise _error(source, bug, f"{where}: 'tags' must be a list of strings")
         comments.append(
             Comment(
                 number=number,
                 id=None if raw.get("id") is None else str(raw["id"]),
                 author=author,
                 author_role=role,
-                created=_text_field(raw.get("creation_time", raw.get("time")), source, where, "creation_time"),
+                created=_text_field(raw.get("creation_time", raw.get("time")), source, bug, where, "creation_time"),
                 text=text,
                 tags=tuple(tags),
             )
         )
     comments.sort(key=lambda c: c.number or 0)
     segment_thread(comments)
-    product = bug.get("product")
-    component = bug.get("component")
+    product = details.get("product")
+    component = details.get("component")
     return Thread(
         source="bugzilla",
         id=bug_id,
-        title=bug.get("summary") if isinstance(bug.get("summary"), str) else None,
+        title=details.get("summary") if isinstance(details.get("summary"), str) else None,
         product=product if isinstance(product, str) else None,
         component=component if isinstance(component, str) else None,
         reporter=reporter,

@@ -1,4 +1,9 @@
-"""mbox mailing-list archives: messages decoded, threads rebuilt from Message-ID / In-Reply-To / References.
+"""mbox mailing-list archives and single messages (``.eml``): messages decoded, threads rebuilt from Message-ID /
+In-Reply-To / References.
+
+Archives merged from several sources hold the same mail twice: a copy identical to an earlier message (same
+Message-ID, same headers and body) is dropped and counted in the thread's notes; two different messages under one
+Message-ID are an error naming both. A single message without the mbox ``From `` line is a thread of one.
 
 Bodies come from the text/plain part (text/html stripped of tags when a message has nothing else), decoded from
 quoted-printable or base64 and from their declared charset. ``> `` quotes are attributed to the message replied
@@ -26,11 +31,37 @@ _ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _MSGID = re.compile(r"<[^<>\s]+>")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+_MESSAGE_HEADERS = {b"from", b"subject", b"message-id", b"date"}
+_HEADER_PROBE = 256 * 1024
+# Headers a mail reader writes into its own mbox copy of a message: copies differing only there are the same mail.
+_MBOX_LOCAL_HEADERS = {
+    b"status", b"x-status", b"x-keywords", b"x-uid", b"x-mozilla-status", b"x-mozilla-status2", b"content-length",
+    b"lines",
+}
 
 
 def looks_like(data: bytes) -> bool:
     first_line = data.lstrip(b"\r\n").split(b"\n", 1)[0]
     return bool(_FROM_LINE.match(first_line)) and b"\n" in data
+
+
+def looks_like_message(data: bytes) -> bool:
+    """A single RFC 822 message (``.eml``): only header lines at the top, two or more of From, Subject, Message-ID
+    and Date among them, then a blank line. YAML, CSV and page copies fail the first or the second test."""
+    head = data.lstrip(b"\r\n")[:_HEADER_PROBE].replace(b"\r\n", b"\n")
+    block, blank, _ = head.partition(b"\n\n")
+    if not blank:
+        return False
+    names: set[bytes] = set()
+    for line in block.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and names:  # a folded header continues
+            continue
+        match = _HEADER_LINE.match(line)
+        if match is None:
+            return False
+        names.add(match.group()[:-1].lower())
+    return len(names & _MESSAGE_HEADERS) >= 2
 
 
 @dataclass(slots=True)
@@ -44,25 +75,40 @@ class _Message:
     created: str | None
     sort_key: float
     body: str
+    raw: bytes
 
 
 def parse(source: SourceText) -> list[Thread]:
     data = source.data.replace(b"\r\n", b"\n")
-    if not looks_like(data):
-        raise source.error("not an mbox archive: it does not start with a 'From ' separator line", line=1)
-    messages = [_parse_message(source, position, line, chunk) for position, (line, chunk) in enumerate(_split(data))]
+    if looks_like(data):
+        chunks = _split(data)
+        escaped = True
+    elif looks_like_message(data):
+        body = data.lstrip(b"\n")
+        chunks = [(len(data) - len(body) + 1, body)]
+        escaped = False  # no mbox around it: a ">From " line is the sender's own text
+    else:
+        raise source.error(
+            "not an mbox archive: it does not start with a 'From ' separator line (nor with the headers of a "
+            "single mail message)",
+            line=1,
+        )
+    messages = [
+        _parse_message(source, position, line, chunk, escaped) for position, (line, chunk) in enumerate(chunks)
+    ]
     if not messages:
         raise source.error("no messages in the mbox archive")
     return _threads(source, messages)
 
 
 def _split(data: bytes) -> list[tuple[int, bytes]]:
-    """(first line number, raw message) for each message: a "From " line after a blank line starts one."""
+    """(first line number, raw message) for each message: a "From " line after a blank line and before a header
+    line starts one (an unescaped "From time to time" paragraph in a body does not)."""
     chunks: list[tuple[int, bytes]] = []
     lines = data.split(b"\n")
     start: int | None = None
     for index, line in enumerate(lines):
-        if line.startswith(b"From ") and (index == 0 or not lines[index - 1].strip()):
+        if line.startswith(b"From ") and (start is None or _separates(lines, index)):
             if start is not None:
                 chunks.append((start + 1, b"\n".join(lines[start + 1 : index])))
             start = index
@@ -71,9 +117,14 @@ def _split(data: bytes) -> list[tuple[int, bytes]]:
     return chunks
 
 
-def _parse_message(source: SourceText, position: int, line: int, raw: bytes) -> _Message:
-    raw = _ESCAPED_FROM.sub(rb"\1", raw)
-    message = email.message_from_bytes(raw, policy=email.policy.default)
+def _separates(lines: list[bytes], index: int) -> bool:
+    following = lines[index + 1] if index + 1 < len(lines) else b""
+    return not lines[index - 1].strip() and _HEADER_LINE.match(following) is not None
+
+
+def _parse_message(source: SourceText, position: int, line: int, raw: bytes, escaped: bool) -> _Message:
+    unescaped = _ESCAPED_FROM.sub(rb"\1", raw) if escaped else raw
+    message = email.message_from_bytes(unescaped, policy=email.policy.default)
     if not isinstance(message, EmailMessage) or not message.keys():
         raise source.error(f"message {position + 1} has no mail headers", line=line)
     message_id = _first_id(str(message.get("Message-ID", ""))) or f"<message-{position + 1}@mbox>"
@@ -95,6 +146,7 @@ def _parse_message(source: SourceText, position: int, line: int, raw: bytes) -> 
         created=created,
         sort_key=sort_key,
         body=_body(message),
+        raw=raw,
     )
 
 
@@ -135,12 +187,51 @@ def _body(message: EmailMessage) -> str:
     return text.replace("\r\n", "\n").rstrip("\n")
 
 
-def _threads(source: SourceText, messages: list[_Message]) -> list[Thread]:
-    by_id: dict[str, _Message] = {}
+def _drop_duplicates(source: SourceText, messages: list[_Message]) -> tuple[list[_Message], dict[str, int]]:
+    """The messages without repeated copies, and how many copies of each Message-ID were dropped."""
+    kept: list[_Message] = []
+    first: dict[str, _Message] = {}
+    dropped: dict[str, int] = {}
     for message in messages:
-        if message.message_id in by_id:
-            raise source.error(f"duplicate Message-ID {message.message_id}", line=message.line)
-        by_id[message.message_id] = message
+        earlier = first.get(message.message_id)
+        if earlier is None:
+            first[message.message_id] = message
+            kept.append(message)
+        elif _same_mail(earlier.raw, message.raw):
+            dropped[message.message_id] = dropped.get(message.message_id, 0) + 1
+        else:
+            raise source.error(
+                f"duplicate Message-ID {message.message_id} with different content: message {message.position + 1} "
+                f"(line {message.line}) and message {earlier.position + 1} (line {earlier.line})",
+                line=message.line,
+            )
+    return kept, dropped
+
+
+def _same_mail(first: bytes, second: bytes) -> bool:
+    """Byte-identical after the From_ line, or the same headers (mbox status headers aside, folding and spacing
+    ignored) and the same body."""
+    return first.rstrip(b"\n") == second.rstrip(b"\n") or _canonical(first) == _canonical(second)
+
+
+def _canonical(raw: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """Headers unfolded, lower-cased names, spacing collapsed, mbox status headers left out; the body as is."""
+    head, _, body = raw.partition(b"\n\n")
+    headers: list[tuple[bytes, bytes]] = []
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t") and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, value + b" " + line.strip())
+            continue
+        name, _, value = line.partition(b":")
+        headers.append((name.strip().lower(), value.strip()))
+    kept = [(name, b" ".join(value.split())) for name, value in headers if name not in _MBOX_LOCAL_HEADERS]
+    return kept, body.rstrip(b"\n")
+
+
+def _threads(source: SourceText, messages: list[_Message]) -> list[Thread]:
+    messages, dropped = _drop_duplicates(source, messages)
+    by_id = {message.message_id: message for message in messages}
     parent_of: dict[str, str] = {}
     for message in messages:
         for parent_id in message.parent_ids:
@@ -187,6 +278,7 @@ def _threads(source: SourceText, messages: list[_Message]) -> list[Thread]:
         }
         segment_thread(comments, parents=parents)
         first = members[0]
+        copies = sum(dropped.get(m.message_id, 0) for m in members)
         threads.append(
             Thread(
                 source="mail",
@@ -195,6 +287,12 @@ def _threads(source: SourceText, messages: list[_Message]) -> list[Thread]:
                 comments=comments,
                 reporter=first.author,
                 path=source.name,
+                notes=(_duplicates_note(copies),) if copies else (),
             )
         )
     return threads
+
+
+def _duplicates_note(copies: int) -> str:
+    counted = "1 duplicate copy" if copies == 1 else f"{copies} duplicate copies"
+    return f"{counted} of messages in this thread dropped (same Message-ID, same headers and body)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from moderator.errors import SourceError
 
@@ -19,6 +20,8 @@ class SourceText:
     path: Path
     data: bytes
     _text: str | None = field(default=None, init=False)
+    # (line, value) of each top-level JSON value, decoded once for detection and import (see jsondocs).
+    json_cache: list[tuple[int, Any]] | None = field(default=None, init=False)
 
     @property
     def name(self) -> str:

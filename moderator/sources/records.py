@@ -1,8 +1,9 @@
 """Generic comment records (JSONL lines, CSV rows, YAML thread documents) grouped into threads.
 
 The fields are those of ``../shared/data/README.md``: ``thread``, ``title``, ``number``, ``id``, ``author``,
-``created``, ``text`` (only ``text`` is required), plus ``author_role``, ``url``, ``source`` and ``tags`` where a
-file has them. Many threads may share one file; a record without a thread belongs to the file's own thread.
+``created``, ``text`` (only ``text`` is required; null or empty is an empty comment), plus ``author_role``, ``url``,
+``source`` and ``tags`` where a file has them. Many threads may share one file; a record without a thread belongs to
+the file's own thread.
 """
 
 from __future__ import annotations
@@ -77,10 +78,14 @@ def records_to_threads(
     defaults = defaults or {}
     groups: dict[str | None, list[tuple[Record, Comment]]] = {}
     for record in records:
-        text = record.fields.get("text")
+        if "text" not in record.fields:
+            raise record.error(source, "missing required field 'text'")
+        # An empty comment is still a comment (its number and author count); only a missing field is an error.
+        text = record.fields["text"]
+        if text is None:
+            text = ""
         if not isinstance(text, str):
-            problem = "missing required field 'text'" if text is None else "field 'text' must be text"
-            raise record.error(source, problem)
+            raise record.error(source, "field 'text' must be text")
         thread_key = _text_value(source, record, "thread")
         values = {name: _text_value(source, record, name) for name in _OPTIONAL_TEXT}
         comment = Comment(

@@ -2,7 +2,8 @@
 
 ```yaml
 format: moderator-thread/1
-thread: {source: bugzilla, id: "4127", title: ..., url: ..., product: ..., component: ..., reporter: ..., assignee: ...}
+thread: {source: bugzilla, id: "4127", title: ..., url: ..., product: ..., component: ..., reporter: ..., assignee: ...,
+         notes: [...]}  # notes: what the importer of the original source could not know (optional)
 comments:
   - {number: 0, id: "88101", author: Dana Whitfield, author_role: reporter, created: "2026-02-03T14:05:00Z", text: ...}
 ```
@@ -47,4 +48,10 @@ def parse(source: SourceText) -> list[Thread]:
         fields = dict(item)
         fields.pop("thread", None)
         records.append(Record(None, fields, item=f"comments[{position}]"))
-    return records_to_threads(source, records, source_name="yaml", defaults=defaults)
+    threads = records_to_threads(source, records, source_name="yaml", defaults=defaults)
+    notes = header.get("notes") or []
+    if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
+        raise source.error("'thread.notes' must be a list of strings")
+    for thread in threads:  # what the importer of the original source could not know stays said
+        thread.notes = tuple(notes)
+    return threads
