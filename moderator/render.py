@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from moderator.textsafe import one_line
-from moderator.thread import Comment, Thread
+from moderator.thread import NOT_PROSE, Comment, Thread
 
 
 def _quote_summary(comment: Comment) -> str:
@@ -11,6 +11,17 @@ def _quote_summary(comment: Comment) -> str:
         return "-"
     sources = [f"#{q.comment}" if q.comment is not None else "?" for q in comment.quotes]
     return ",".join(dict.fromkeys(sources))
+
+
+def _no_own_text(comment: Comment) -> str:
+    """What stands in the own-text column of a comment with no own words: quotes only, only parts that are not
+    prose (a bare patch, a signature), or nothing at all."""
+    if comment.quotes:
+        return "(quotes only)"
+    parts = dict.fromkeys(
+        "trailers" if s.kind == "trailer" else s.kind for s in comment.segments if s.kind in NOT_PROSE
+    )
+    return f"({', '.join(parts)} only)" if parts else "(empty)"
 
 
 def thread_table(thread: Thread, width: int = 120) -> str:
@@ -45,7 +56,7 @@ def thread_table(thread: Thread, width: int = 120) -> str:
                 one_line(comment.author_role or "", 10),
                 one_line(comment.created or "", 20),
                 _quote_summary(comment),
-                comment.own_text or ("(quotes only)" if comment.quotes else "(empty)"),
+                comment.own_text or _no_own_text(comment),
             )
         )
     headers = ("#", "author", "role", "created", "quotes", "own text")

@@ -1,146 +1,86 @@
-"""Quote-aware segmentation: split a comment into the author's own words, quotes and attribution lines.
+"""Quote-aware segmentation: split a comment into the author's own words, quotes, attribution lines, and the
+parts of a message that are not prose (signature, trailers, patch).
 
-Three ways of quoting are recognised:
+Quotes are recognised in four ways:
 
 * Bugzilla replies: ``(In reply to NAME from comment #N)`` followed by ``> `` lines (quotes of comment N);
-* email: ``On DATE, NAME wrote:`` (or ``NAME wrote:``) followed by ``> `` lines (quotes of the parent message);
+* email: an attribution line (``On DATE, NAME wrote:``, also split over two lines, ``NAME <addr> wrote:``,
+  ``In message <id> you wrote:``, ``Quoting NAME (DATE):``, mutt's ``* NAME <addr> [DATE]:`` ...) followed by
+  ``> `` lines: quotes of the parent message (``> > `` ones of the message before it);
 * page copies, where the ``> `` prefix is lost: runs of lines that reproduce text of an earlier comment verbatim,
-  modulo whitespace and typographic quotes, attributed to that comment.
+  modulo whitespace and typographic quotes, attributed to that comment;
+* in every format, words inside a line that reproduce an earlier comment (:mod:`moderator.inline_quotes`): the
+  line is cut into own / quote / own segments, and the own parts of one line are joined with a space in
+  ``own_text`` (:func:`moderator.thread.join_own`).
 
-Verbatim matching goes through a :class:`QuoteIndex` that is filled comment by comment in thread order, with
-hashed word shingles pointing at the first comment that contained them, so recognising a quote costs time in
-the length of the quoting line and of the one candidate comment, never in the length of the thread.
+Signatures, trailer blocks and patches are found by :mod:`moderator.mailparts`; they stay in the text as
+segments of their own kinds and never reach ``own_text``.
+
+Verbatim matching goes through a :class:`QuoteIndex` (:mod:`moderator.quoteindex`) that is filled comment by
+comment in thread order, with hashed word shingles pointing at the first comment that contained them, so
+recognising a quote costs time in the length of the quoting text and of the one candidate comment, never in
+the length of the thread.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
 
+from moderator.inline_quotes import InlineQuote, InlineResult, find_inline_quotes
+from moderator.mailparts import classify_parts
+from moderator.quoteindex import (
+    MIN_HINTED_CHARS,
+    MIN_STANDALONE_CHARS,
+    MIN_STANDALONE_WORDS,
+    SHINGLE_WORDS,
+    QuoteIndex,
+    normalize,
+)
 from moderator.thread import Comment, Segment
 
+__all__ = [
+    "MIN_HINTED_CHARS",
+    "MIN_STANDALONE_CHARS",
+    "MIN_STANDALONE_WORDS",
+    "REPLY_HEADER",
+    "SHINGLE_WORDS",
+    "QuoteIndex",
+    "normalize",
+    "segment_text",
+    "segment_thread",
+]
+
 REPLY_HEADER = re.compile(r"^\s*\(In reply to (?P<name>.+?) from comment #(?P<number>\d+)\)\s*$")
-EMAIL_HEADER = re.compile(r"^\s*On\b.{3,300}\b(?:wrote|writes)\s*:\s*$")
-EMAIL_HEADER_START = re.compile(r"^\s*On\s.{3,300}$")
-WROTE_ALONE = re.compile(r"^\s*(?:wrote|writes)\s*:\s*$")
-NAME_WROTE = re.compile(r"^\s*(?P<name>[^\s>(][^:>]{0,80}?)\s+(?:wrote|writes|said)\s*:\s*$")
 QUOTE_PREFIX = re.compile(r"^ {0,3}>")
 _QUOTE_MARKS = re.compile(r"^(?: {0,3}>)+ ?")
 
-_TYPOGRAPHIC = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u00a0": " ",
-        "\u2007": " ",
-        "\u202f": " ",
-    }
+# Attribution lines are only looked at when short: no pattern below runs on a long line, and their bounded
+# repetitions keep the ones that do run cheap.
+MAX_ATTRIBUTION_CHARS = 300
+# The second line of an attribution split in two ("<jane@example.org> wrote:") is shorter still.
+MAX_SECOND_LINE_CHARS = 160
+# Words that end an attribution line before its colon ("wrote:", "a écrit :").
+WROTE_WORDS = ("wrote", "writes", "said", "a écrit", "escribió", "scrisse", "skrev")
+# The person an attribution names, for "NAME wrote:" and "NAME <addr> wrote:": the thread's authors tell which
+# comment that person wrote last.
+NAME_WROTE = re.compile(
+    r"^\s*(?P<name>[^\s>(<*][^:<>]{0,80}?)\s*(?:<[^<>\s]{1,200}>\s*)?\s(?:wrote|writes|said)\s*:\s*$"
 )
+# "Am 03.03.2026 um 10:12 schrieb Jane Doe:" names the person after the verb.
+GERMAN_WROTE = re.compile(r"^\s*Am\s.{1,200}\sschrieb\s.{1,120}:\s*$")
+# "Quoting Jane Doe (2026-03-03 10:12:00):" or "Quoting Jane Doe:", not the author's own sentence that starts
+# with the word ("Quoting the post from last night so the mods have context, since it was edited:").
+_QUOTING = re.compile(r"^Quoting (?:[^,.;!?()]{1,80}\([^()]{1,80}\)|[^\s,.;!?()]+(?: [^\s,.;!?()]+){0,3}):$")
+# A mail's Message-ID, by which the mail importer knows each message.
+_MESSAGE_ID = re.compile(r"^<[^<>\s@]{1,500}@[^<>\s]{1,500}>$")
+# First words of an attribution that gives a date ("On Tue, 3 Mar 2026 at 10:12, Jane Doe wrote:").
+DATED_START = ("On ", "Am ", "Le ", "El ", "Il ")
 
-SHINGLE_WORDS = 5
-# A line this long that reproduces earlier text is a quote even without a reply header introducing it; shorter
-# lines ("Thanks!", "+1") repeat by chance.
-MIN_STANDALONE_CHARS = 24
-MIN_STANDALONE_WORDS = 5
-# Right after a reply header, a shorter line still counts when the named comment contains it.
-MIN_HINTED_CHARS = 8
-
-
-def normalize(text: str) -> str:
-    """Text as compared for verbatim quotes: typographic quotes made plain, whitespace runs folded."""
-    if not text.isascii():
-        text = text.translate(_TYPOGRAPHIC)
-    return " ".join(text.split())
-
-
-@dataclass(slots=True)
-class QuoteIndex:
-    """Where earlier own text of a thread can be found again, filled in thread order."""
-
-    _shingles: dict[int, int] = field(default_factory=dict)
-    _lines: dict[str, int] = field(default_factory=dict)
-    _texts: dict[int, str] = field(default_factory=dict)
-    _authors: dict[str, int] = field(default_factory=dict)
-
-    def add(self, number: int | None, own_text: str, author: str | None = None) -> None:
-        if number is None:
-            return
-        lines = [line for line in map(normalize, own_text.split("\n")) if line]
-        for line in lines:
-            self._lines.setdefault(line, number)
-        flat = " ".join(lines)
-        self._texts[number] = flat
-        # Set operations on the keys keep this loop in C: thousands of comments of hundreds of words each.
-        # set.difference(dict) walks the small set and probes the dict (dict_keys subtraction would walk the big
-        # dict every time, which made the index quadratic).
-        fresh = set(map(hash, _shingles(flat.split()))).difference(self._shingles)
-        self._shingles.update(dict.fromkeys(fresh, number))
-        if author:
-            self._authors[author.casefold()] = number
-
-    def author_comment(self, name: str) -> int | None:
-        """The latest indexed comment written by ``name``."""
-        return self._authors.get(name.strip().casefold())
-
-    def contains(self, number: int, normalized_line: str) -> bool:
-        text = self._texts.get(number)
-        return text is not None and normalized_line in text
-
-    def find(self, normalized_line: str, hint: int | None = None) -> int | None:
-        """The earlier comment that contains ``normalized_line`` verbatim, preferring ``hint``."""
-        if not normalized_line:
-            return None
-        if hint is not None and len(normalized_line) >= MIN_HINTED_CHARS and self.contains(hint, normalized_line):
-            return hint
-        if len(normalized_line) < MIN_STANDALONE_CHARS:
-            return None
-        found = self._lines.get(normalized_line)
-        if found is None:
-            found = self._find_by_shingles(normalized_line)
-        # Short lines, headings and table rulers repeat by chance (a report update reuses its headings).
-        if found is None or _word_count(normalized_line) < MIN_STANDALONE_WORDS:
-            return None
-        return found
-
-    def _find_by_shingles(self, normalized_line: str) -> int | None:
-        words = normalized_line.split()
-        if len(words) < SHINGLE_WORDS:
-            return None
-        owners = self._shingles
-        votes: Counter[int] = Counter()
-        for key in map(hash, _shingles(words)):
-            owner = owners.get(key)
-            if owner is None:  # most lines are not quotes: the first unknown shingle settles it
-                return None
-            votes[owner] += 1
-        for candidate, _ in votes.most_common(3):
-            if self.contains(candidate, normalized_line):
-                return candidate
-        return None
-
-
-def _shingles(words: list[str]) -> Iterable[tuple[str, ...]]:
-    """Every run of SHINGLE_WORDS consecutive words."""
-    return zip(*(words[offset:] for offset in range(SHINGLE_WORDS)))
-
-
-_WORD = re.compile(r"[^\W\d_]{2,}")
-
-
-def _word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+Kind = tuple[str, int | None]
+# A piece of a line: its kind, its text, and whether it starts the line (False: it continues the line of the
+# piece before it, cut there by an inline quote).
+Piece = tuple[Kind, str, bool]
 
 
 def _quote_content(line: str) -> str:
@@ -152,6 +92,48 @@ def _quote_depth(line: str) -> int:
     return prefix.group().count(">") if prefix else 0
 
 
+def _ends_with_wrote(stripped: str) -> bool:
+    """Whether a stripped line ends in "wrote:" or a translation of it, as an attribution line does."""
+    if not stripped.endswith(":") or len(stripped) > MAX_ATTRIBUTION_CHARS:
+        return False
+    head = stripped[:-1].rstrip()
+    for word in WROTE_WORDS:
+        if head.endswith(word) and (len(head) == len(word) or not head[-len(word) - 1].isalnum()):
+            return True
+    return False
+
+
+def _attribution(lines: Sequence[str], i: int, verbatim: bool, index: QuoteIndex) -> tuple[int, str | None] | None:
+    """An attribution starting at line ``i`` and followed by a quote: how many lines it takes and the person it
+    names where that can be told, else None.
+
+    Dated forms ("On DATE, NAME wrote:") introduce ``> `` quotes only; the others, as "NAME wrote:" always did,
+    also a line a page copy reproduces verbatim.
+    """
+    stripped = lines[i].strip()
+    dated = stripped.startswith(DATED_START)
+    if not (dated or stripped.endswith(":")) or len(stripped) > MAX_ATTRIBUTION_CHARS:
+        return None
+    if QUOTE_PREFIX.match(lines[i]):
+        return None  # a quoted attribution ("> On ... wrote:") is part of the quote
+    if stripped.endswith(":"):
+        single = (
+            (_ends_with_wrote(stripped) and stripped[:-1].rstrip() not in WROTE_WORDS)
+            or (stripped.startswith("Quoting ") and _QUOTING.match(stripped) is not None)  # "Quoting NAME (DATE):"
+            or (stripped.startswith("* ") and stripped.endswith("]:"))  # mutt: "* NAME <addr> [DATE]:"
+            or (stripped.startswith("Am ") and GERMAN_WROTE.match(stripped) is not None)
+        )
+        if single and _next_is_quote(lines, i + 1, verbatim, None if dated else index):
+            named = NAME_WROTE.match(stripped) if not dated else None
+            return 1, named.group("name") if named else None
+    # Split over two lines by a mail client: "On Tue, 3 Mar 2026 at 10:12, Jane Doe" / "<jane@...> wrote:".
+    if dated and i + 1 < len(lines) and any(c.isdigit() for c in stripped):
+        second = lines[i + 1].strip()
+        if len(second) <= MAX_SECOND_LINE_CHARS and _ends_with_wrote(second) and _next_is_quote(lines, i + 2, verbatim):
+            return 2, None
+    return None
+
+
 def segment_text(
     text: str,
     *,
@@ -159,15 +141,72 @@ def segment_text(
     parent: int | None = None,
     grandparent: int | None = None,
     verbatim: bool = False,
+    mail: bool = False,
+    number: int | None = None,
+    author: str | None = None,
 ) -> tuple[tuple[Segment, ...], tuple[int, ...]]:
     """Segments of ``text`` and the comment numbers it replies to.
 
     ``parent`` is the comment an email replies to (its ``> `` quotes come from there, ``> > `` ones from
-    ``grandparent``); ``verbatim`` turns on recognition of unprefixed quotes (page copies).
+    ``grandparent``); ``verbatim`` turns on recognition of unprefixed whole-line quotes (page copies); ``mail``
+    says the text is a mail body (a ``-- `` line then opens a signature of up to 20 lines); ``number`` is the
+    comment's own number, never credited with a quote of itself; ``author`` its author, whose words repeated
+    from their own earlier comment stay own words.
     """
+    segments, reply_to, _ = _segment_text(
+        text, index=index, parent=parent, grandparent=grandparent, verbatim=verbatim, mail=mail, number=number,
+        author=author,
+    )
+    return segments, reply_to
+
+
+def _segment_text(
+    text: str,
+    *,
+    index: QuoteIndex,
+    parent: int | None = None,
+    grandparent: int | None = None,
+    verbatim: bool = False,
+    mail: bool = False,
+    number: int | None = None,
+    author: str | None = None,
+) -> tuple[tuple[Segment, ...], tuple[int, ...], InlineResult | None]:
+    """:func:`segment_text`, with the inline quote detection's result for the index: the hashes of the new
+    shingles, and, where quotes were cut out of lines, the own lines as written (see :func:`segment_thread`)."""
     lines = text.split("\n")
-    kinds: list[tuple[str, int | None]] = []
     reply_to: list[int] = []
+    kinds = _line_kinds(lines, index, parent, grandparent, verbatim, mail, reply_to)
+    own = [kind[0] == "own" for kind in kinds]
+    all_own = all(own)
+    inline = find_inline_quotes(lines, own, index, number, text if all_own else None, author) if any(own) else None
+    quotes = inline.quotes if inline is not None else []
+    if quotes and inline is not None:
+        inline.written = "\n".join(line for line, is_own in zip(lines, own) if is_own)
+    if not quotes and all_own:
+        segments = _all_own(text)  # most comments: one own segment, without the per-line merging
+    else:
+        segments = _merge(_pieces(lines, kinds, quotes))
+    for segment in segments:
+        if segment.kind == "quote" and segment.quoted_comment is not None:
+            reply_to.append(segment.quoted_comment)
+    if parent is not None:
+        reply_to.insert(0, parent)
+    return segments, tuple(dict.fromkeys(reply_to)), inline
+
+
+def _line_kinds(
+    lines: Sequence[str],
+    index: QuoteIndex,
+    parent: int | None,
+    grandparent: int | None,
+    verbatim: bool,
+    mail: bool,
+    reply_to: list[int],
+) -> list[Kind]:
+    """Per line: its kind and, for quotes and attributions, the comment quoted. The comments that Bugzilla
+    reply headers name are added to ``reply_to``."""
+    parts = classify_parts(lines, mail=mail)
+    kinds: list[Kind] = []
     hint: int | None = parent
     expect_quote = False
     count = len(lines)
@@ -175,7 +214,12 @@ def segment_text(
     while i < count:
         line = lines[i]
         stripped = line.strip()
-        ends_with_colon = stripped.endswith(":")
+        part = parts[i]
+        if part is not None:
+            kinds.append((part, None))
+            expect_quote = expect_quote and not stripped
+            i += 1
+            continue
         header = REPLY_HEADER.match(line) if stripped.startswith("(In reply to") else None
         if header:
             hint = int(header.group("number"))
@@ -184,37 +228,20 @@ def segment_text(
             expect_quote = True
             i += 1
             continue
-        if ends_with_colon and EMAIL_HEADER.match(line) and _next_is_quote(lines, i + 1, verbatim):
-            hint = parent
-            kinds.append(("attribution", hint))
-            expect_quote = True
-            i += 1
-            continue
-        if (
-            i + 1 < count
-            and stripped.startswith("On")
-            and EMAIL_HEADER_START.match(line)
-            and WROTE_ALONE.match(lines[i + 1])
-            and _next_is_quote(lines, i + 2, verbatim)
-        ):
-            hint = parent
-            kinds.extend([("attribution", hint), ("attribution", hint)])
-            expect_quote = True
-            i += 2
-            continue
-        named = NAME_WROTE.match(line) if ends_with_colon else None
-        if named and _next_is_quote(lines, i + 1, verbatim, index):
-            author_comment = index.author_comment(named.group("name"))
+        maybe = stripped.endswith(":") or stripped.startswith(DATED_START)
+        attribution = _attribution(lines, i, verbatim, index) if maybe else None
+        if attribution is not None:
+            taken, name = attribution
+            author_comment = index.author_comment(name) if name else None
             hint = author_comment if author_comment is not None else parent
-            kinds.append(("attribution", hint))
+            kinds.extend([("attribution", hint)] * taken)
             expect_quote = True
-            i += 1
+            i += taken
             continue
         if stripped.startswith(">") and QUOTE_PREFIX.match(line):
             content = normalize(_quote_content(line))
-            depth = _quote_depth(line)
             source: int | None
-            if depth >= 2 and parent is not None and hint == parent:
+            if _quote_depth(line) >= 2 and parent is not None and hint == parent:
                 source = grandparent
             else:
                 source = hint
@@ -226,8 +253,7 @@ def segment_text(
             i += 1
             continue
         if verbatim and stripped:
-            content = normalize(stripped)
-            found = index.find(content, hint if expect_quote else None)
+            found = index.find(normalize(stripped), hint if expect_quote else None)
             if found is not None:
                 kinds.append(("quote", found))
                 hint = found
@@ -238,14 +264,19 @@ def segment_text(
             expect_quote = False
         kinds.append(("own", None))
         i += 1
+    return kinds
 
-    segments = _merge(lines, kinds)
-    for segment in segments:
-        if segment.kind == "quote" and segment.quoted_comment is not None:
-            reply_to.append(segment.quoted_comment)
-    if parent is not None:
-        reply_to.insert(0, parent)
-    return segments, tuple(dict.fromkeys(reply_to))
+
+def _all_own(text: str) -> tuple[Segment, ...]:
+    """The segments :func:`_merge` makes of a text that is all own: one, without the blank lines at either end
+    (found in C: this is most comments)."""
+    body = text.strip()
+    if not body:
+        return ()
+    start = text.rfind("\n", 0, text.index(body[0])) + 1
+    last = text.rindex(body[-1])
+    newline = text.find("\n", last)
+    return (Segment("own", text[start : newline if newline >= 0 else len(text)]),)
 
 
 def _next_is_quote(lines: Sequence[str], start: int, verbatim: bool, index: QuoteIndex | None = None) -> bool:
@@ -258,33 +289,78 @@ def _next_is_quote(lines: Sequence[str], start: int, verbatim: bool, index: Quot
     return False
 
 
-def _merge(lines: Sequence[str], kinds: Sequence[tuple[str, int | None]]) -> tuple[Segment, ...]:
-    """Runs of lines of one kind (blank lines joining the run around them) as trimmed segments."""
+def _pieces(lines: Sequence[str], kinds: Sequence[Kind], inline: Sequence[InlineQuote]) -> Iterator[Piece]:
+    """The lines as pieces: whole lines, except that a line an inline quote passes through is cut into own and
+    quote pieces (trimmed, and only those with text)."""
+    cuts: dict[int, list[tuple[int, int, int]]] = {}
+    for quote in inline:
+        for number in range(quote.start_line, quote.end_line + 1):
+            start = quote.start_char if number == quote.start_line else 0
+            end = quote.end_char if number == quote.end_line else len(lines[number])
+            cuts.setdefault(number, []).append((start, end, quote.comment))
+    for number, (line, kind) in enumerate(zip(lines, kinds)):
+        if number not in cuts:
+            yield kind, (_quote_content(line) if kind[0] == "quote" else line), True
+            continue
+        starts_line = True
+        for piece_kind, start, end in _cut(line, cuts[number]):
+            text = line[start:end].strip()
+            if text:
+                yield piece_kind, text, starts_line
+                starts_line = False
+
+
+def _cut(line: str, quotes: list[tuple[int, int, int]]) -> list[tuple[Kind, int, int]]:
+    """A line as own and quote ranges. An own range without a letter or digit between or after quotes (the
+    full stop after a closing quotation mark, a lone dash) goes to the quote before it, so that ``own_text``
+    does not begin with stray punctuation and the screen still shows every character."""
+    ranges: list[tuple[Kind, int, int]] = []
+    position = 0
+    for start, end, comment in sorted(quotes):
+        if start > position:
+            ranges.append((("own", None), position, start))
+        ranges.append((("quote", comment), start, end))
+        position = end
+    if position < len(line):
+        ranges.append((("own", None), position, len(line)))
+    tidy: list[tuple[Kind, int, int]] = []
+    for kind, start, end in ranges:
+        fragment = line[start:end]
+        stray = kind[0] == "own" and fragment.strip() and not any(c.isalnum() for c in fragment)
+        if stray and tidy and tidy[-1][0][0] == "quote":
+            tidy[-1] = (tidy[-1][0], tidy[-1][1], end)
+            continue
+        tidy.append((kind, start, end))
+    return tidy
+
+
+def _merge(pieces: Iterable[Piece]) -> tuple[Segment, ...]:
+    """Runs of pieces of one kind (blank own lines joining the run around them) as trimmed segments."""
     segments: list[Segment] = []
     run: list[str] = []
-    run_kind: tuple[str, int | None] | None = None
+    run_kind: Kind | None = None
+    run_inline = False
 
     def flush() -> None:
         if run_kind is None:
             return
-        kind, source = run_kind
-        body = [(_quote_content(line) if kind == "quote" else line) for line in run]
-        joined = "\n".join(body).strip("\n")
+        joined = "".join(run).strip("\n")
         if joined.strip():
-            segments.append(Segment(kind, joined, source))  # type: ignore[arg-type]
+            kind, source = run_kind
+            segments.append(Segment(kind, joined, source, run_inline))  # type: ignore[arg-type]
 
     pending_blank: list[str] = []
-    for line, kind in zip(lines, kinds):
-        if not line.strip() and kind[0] == "own":
-            pending_blank.append(line)
+    for kind, text, starts_line in pieces:
+        if starts_line and not text.strip() and kind[0] == "own":
+            pending_blank.append(text)
             continue
         if kind != run_kind:
             flush()
-            run, run_kind = [], kind
-        elif pending_blank:
-            run.extend(pending_blank)
+            run, run_kind, run_inline = [text], kind, not starts_line
+        else:
+            run.extend("\n" + blank for blank in pending_blank)
+            run.append(("\n" if starts_line else " ") + text)
         pending_blank = []
-        run.append(line)
     flush()
     return tuple(segments)
 
@@ -294,18 +370,37 @@ def segment_thread(
     *,
     verbatim: bool = False,
     parents: dict[int, int] | None = None,
+    mail: bool | None = None,
 ) -> None:
     """Segment every comment of a thread in order, teaching the quote index as it goes.
 
-    ``parents`` maps a comment number to the number of the message it replies to (mail threads).
+    ``parents`` maps a comment number to the number of the comment it replies to (mail threads, GitHub review
+    comments). ``mail`` says the comments are mail bodies; by default they are when every comment is known by
+    a Message-ID (``<...@...>``), as the mail importer's are: mail has its own signature convention.
     """
+    comments = list(comments)
     index = QuoteIndex()
+    is_mail = all(_MESSAGE_ID.match(c.id or "") for c in comments) if mail is None else mail
     parents = parents or {}
     for comment in comments:
         parent = parents.get(comment.number) if comment.number is not None else None
         grandparent = parents.get(parent) if parent is not None else None
-        segments, reply_to = segment_text(
-            comment.text, index=index, parent=parent, grandparent=grandparent, verbatim=verbatim
+        segments, reply_to, inline = _segment_text(
+            comment.text,
+            index=index,
+            parent=parent,
+            grandparent=grandparent,
+            verbatim=verbatim,
+            mail=is_mail,
+            number=comment.number,
+            author=comment.author,
         )
         comment.resegment(segments, reply_to)
-        index.add(comment.number, comment.own_text, comment.author)
+        # The index learns the own lines as written, inline quotes included: its shingles are those of the lines
+        # (hashed once, before the quotes were known), and a later comment that copies such a line copies it
+        # from this comment (the parts this comment had quoted still go to their origin, the earliest holder).
+        written = inline.written if inline is not None and inline.written is not None else comment.own_text
+        if inline is not None:
+            index.add(comment.number, written, comment.author, keys=inline.keys, fresh=inline.fresh)
+        else:
+            index.add(comment.number, written, comment.author)

@@ -1,13 +1,20 @@
-"""The current comment: metadata, quotes set apart and attributed, own words with evidence highlighted."""
+"""The current comment: metadata, quotes set apart and attributed, own words with evidence highlighted, and the
+parts that are not prose (signature, trailers, patch) dimmed under a label."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from moderator.review import ReviewSession
+from moderator.thread import Comment, Segment
 from moderator.tui.text import literal
+
+QUOTE_STYLE = "italic #8a8f98"
+NOT_PROSE_STYLE = "dim"
 
 
 class CommentView(VerticalScroll):
@@ -36,9 +43,7 @@ class CommentView(VerticalScroll):
             meta.append("  ·  replies to " + ", ".join(f"#{n}" for n in comment.reply_to), style="dim")
         if score is not None:
             meta.append(f"  ·  concern {score.concern:.2f}", style="bold" if score.flags else "dim")
-        parts = [meta, Text("")]
 
-        # Evidence spans are offsets into own_text, which joins the own segments with "\n".
         highlights: list[tuple[int, int, str]] = []
         if score is not None:
             for label, spans in score.evidence.items():
@@ -46,31 +51,85 @@ class CommentView(VerticalScroll):
                 for span in spans:
                     style = f"bold underline {color}" if span.kind == "term" else color
                     highlights.append((span.start, span.end, style))
-        own_offset = 0
-        for segment in comment.segments:
-            if segment.kind == "quote":
-                origin = f"quoted from comment {segment.quoted_comment}" if segment.quoted_comment is not None else "quoted"
-                block = Text(f"▌ {origin}\n", style="italic dim")
-                lines = segment.text.split("\n")
-                for number, line in enumerate(lines):
-                    block.append("▌ ", style="dim")
-                    block.append_text(literal(line, "italic #8a8f98"))
-                    if number < len(lines) - 1:
-                        block.append("\n")
-                parts.append(block)
-            elif segment.kind == "attribution":
-                parts.append(literal(segment.text, "dim italic"))
-            else:
-                local = [
-                    (max(start, own_offset) - own_offset, min(end, own_offset + len(segment.text)) - own_offset, style)
-                    for start, end, style in highlights
-                    if start < own_offset + len(segment.text) and end > own_offset
-                ]
-                parts.append(literal(segment.text, "", local))
-                own_offset += len(segment.text) + 1
-        if not comment.segments:
-            parts.append(Text("(empty comment)", style="dim italic"))
+        parts = [meta, Text(""), comment_body(comment, highlights)]
         if comment.missing_markers:
             parts.append(Text(f"Page copy: markers of comment {', '.join(map(str, comment.missing_markers))} were missing; their text is here.", style="yellow"))
         self.query_one("#comment-body", Static).update(Text("\n").join(parts))
         self.scroll_home(animate=False)
+
+
+def comment_body(comment: Comment, highlights: Sequence[tuple[int, int, str]] = ()) -> Text:
+    """The segments of a comment as the review screen shows them.
+
+    ``highlights`` are (start, end, style) offsets into ``own_text``, which joins the own segments with one
+    character each (a line break, or a space where an inline quote was cut out of the line), so every own
+    segment starts ``len(text) + 1`` after the one before it. A quote cut out of a line stays in its line,
+    in grey italics with "quoted from comment N" after it, so the line still reads as written; whole-line
+    quotes stand apart as a block. Signatures, trailers and patches are dimmed under a short label: kept in
+    view, never judged.
+    """
+    if not comment.segments:
+        return Text("(empty comment)", style="dim italic")
+    rows: list[Text] = []
+    own_offset = 0
+    segments = comment.segments
+    for position, segment in enumerate(segments):
+        following = segments[position + 1] if position + 1 < len(segments) else None
+        in_line = segment.inline or (following is not None and following.inline)
+        if segment.kind == "own":
+            local = [
+                (max(start, own_offset) - own_offset, min(end, own_offset + len(segment.text)) - own_offset, style)
+                for start, end, style in highlights
+                if start < own_offset + len(segment.text) and end > own_offset
+            ]
+            piece = literal(segment.text, "", local)
+            own_offset += len(segment.text) + 1
+        elif segment.kind == "quote" and in_line:
+            piece = literal(segment.text, QUOTE_STYLE)
+            piece.append(f" ⟨{_origin(segment)}⟩", style="dim")
+        elif segment.kind == "quote":
+            piece = _quote_block(segment)
+        elif segment.kind == "attribution":
+            piece = literal(segment.text, "dim italic")
+        else:
+            piece = _not_prose_block(segment)
+        if segment.inline and rows:
+            rows[-1].append(" ")
+            rows[-1].append_text(piece)
+        else:
+            rows.append(piece)
+    return Text("\n").join(rows)
+
+
+def _origin(segment: Segment) -> str:
+    return f"quoted from comment {segment.quoted_comment}" if segment.quoted_comment is not None else "quoted"
+
+
+def _quote_block(segment: Segment) -> Text:
+    block = Text(f"▌ {_origin(segment)}\n", style="italic dim")
+    lines = segment.text.split("\n")
+    for number, line in enumerate(lines):
+        block.append("▌ ", style="dim")
+        block.append_text(literal(line, QUOTE_STYLE))
+        if number < len(lines) - 1:
+            block.append("\n")
+    return block
+
+
+def not_prose_label(segment: Segment) -> str:
+    """"signature", "trailers" or "patch: N lines": what the dimmed block is, and why it is not judged."""
+    if segment.kind == "patch":
+        count = segment.text.count("\n") + 1
+        return f"patch: {count} line{'s' if count != 1 else ''}"
+    return "trailers" if segment.kind == "trailer" else segment.kind
+
+
+def _not_prose_block(segment: Segment) -> Text:
+    block = Text(f"┆ {not_prose_label(segment)} (not judged)\n", style="dim italic")
+    lines = segment.text.split("\n")
+    for number, line in enumerate(lines):
+        block.append("┆ ", style="dim")
+        block.append_text(literal(line, NOT_PROSE_STYLE))
+        if number < len(lines) - 1:
+            block.append("\n")
+    return block

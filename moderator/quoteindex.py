@@ -1,0 +1,290 @@
+"""Where earlier own text of a thread can be found again: the verbatim index behind quote recognition.
+
+Filled comment by comment in thread order, it maps hashed five-word shingles to the first comment that held
+them, so recognising a quote costs time in the quoting text and in the one or few candidate comments its
+shingles point at, never in the length of the thread. A quote of a quote therefore goes to the earliest
+comment: later copies are quotes, not own text, and are never indexed.
+
+Shingles are made of word *keys*: whitespace-separated words without quotation marks, brackets and
+punctuation, case folded, so "wheel," and ``"The`` match "wheel" and "the" (a copied phrase loses its trailing
+comma, or gains quotation marks and a capital, when it is set into a new sentence). Keys only find candidates:
+a quote is then checked against the earlier comment's text itself (see :meth:`QuoteIndex.contains_verbatim`).
+Exact line matching (page copies, prefixed quotes) compares the text itself too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+_TYPOGRAPHIC_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
+_TYPOGRAPHIC = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+    }
+)
+
+SHINGLE_WORDS = 5
+# A line this long that reproduces earlier text is a quote even without a reply header introducing it; shorter
+# lines ("Thanks!", "+1") repeat by chance.
+MIN_STANDALONE_CHARS = 24
+MIN_STANDALONE_WORDS = 5
+# Right after a reply header, a shorter line still counts when the named comment contains it.
+MIN_HINTED_CHARS = 8
+# Punctuation that is not part of a word's key; at the ends of a quote it is not compared either (the quoter's
+# quotation marks, the comma where copying stopped). A "word" of these alone (a Markdown "|" or "###", a "--")
+# is no word at all, so table rulers and headings do not make up the length of a quote.
+KEY_STRIP = "\"'`()[]{}<>*_~.,;:!?-#|=+/\\&%\u2026\u2013\u2014"
+_KEY_DELETE_ASCII = KEY_STRIP[: KEY_STRIP.index("\u2026")].encode("ascii")
+_KEY_DELETE = re.compile("[" + re.escape(KEY_STRIP + "".join(_TYPOGRAPHIC_QUOTES)) + "]+")
+# A word of KEY_STRIP characters alone (folded text); linear: after a failed try the lookbehind fails at once.
+PUNCTUATION_WORD = re.compile("(?<!\\S)[" + re.escape(KEY_STRIP) + "]+(?!\\S)")
+# A word whose stripped tail holds one of these ends a sentence.
+SENTENCE_END = frozenset(".!?:")
+# Sentences of this many words are remembered per comment, for the whole-sentence rule of inline quotes.
+SENTENCE_WORDS = range(5, 8)
+# The sentences of a comment are cut when it is first a candidate for a whole-sentence quote, and kept for the
+# most recent candidates only: a heavily quoted thread must not keep them for every comment.
+_CACHE = 256
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+# Occurrences of a phrase looked at for word boundaries before giving up (a comment of one repeated word).
+_MAX_FINDS = 50
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def fold(text: str) -> str:
+    """Typographic quotes and spaces made plain; one character for one, so offsets into ``text`` still hold."""
+    return text if text.isascii() else text.translate(_TYPOGRAPHIC)
+
+
+def normalize(text: str) -> str:
+    """Text as compared for verbatim quotes: typographic quotes made plain, whitespace runs folded."""
+    return " ".join(fold(text).split())
+
+
+def key_text(text: str) -> str:
+    """``text`` with the characters of KEY_STRIP and typographic quotes deleted and case folded: its split is
+    the words' keys. Character by character, so a word's key is the same alone and in its text.
+
+    Every comment of every thread goes through this, so ASCII text (nearly all) takes bytes.translate, which
+    is many times faster than str.translate or a regex.
+    """
+    if text.isascii():
+        return text.encode("ascii").translate(None, _KEY_DELETE_ASCII).lower().decode("ascii")
+    return _KEY_DELETE.sub("", text).casefold()
+
+
+def keyed_words(text: str) -> list[str]:
+    """The whitespace-separated words of ``text`` (typographic quotes folded) that have a key, one for each
+    key of :func:`word_keys`: words of punctuation alone are dropped, in C."""
+    return PUNCTUATION_WORD.sub(" ", fold(text)).split()
+
+
+def word_keys(text: str) -> list[str]:
+    """The keys of the words of ``text``; words that are only punctuation ("--", "|") have none."""
+    return key_text(text).split()
+
+
+def shingles(words: list[str]) -> Iterable[tuple[str, ...]]:
+    """Every run of SHINGLE_WORDS consecutive words."""
+    return zip(*(words[offset:] for offset in range(SHINGLE_WORDS)))
+
+
+def ends_sentence(word: str) -> bool:
+    """Whether a (raw) word closes a sentence: its trailing punctuation holds . ! ? or :."""
+    if word[-1] not in KEY_STRIP:
+        return False
+    tail = word[len(word.rstrip(KEY_STRIP)) :]
+    return bool(tail) and not SENTENCE_END.isdisjoint(tail)
+
+
+def sentences(text: str) -> Iterator[tuple[str, ...]]:
+    """The sentences of ``text`` as tuples of word keys: split after a word ending in . ! ? or :, and at
+    blank lines (a paragraph that ends without a full stop still ends its sentence)."""
+    for paragraph in _PARAGRAPH_BREAK.split(fold(text)):
+        current: list[str] = []
+        for word in paragraph.split():
+            key = key_text(word)
+            if key:
+                current.append(key)
+            if ends_sentence(word) and current:
+                yield tuple(current)
+                current = []
+        if current:
+            yield tuple(current)
+
+
+def _remember(cache: dict[int, object], number: int, value: object) -> None:
+    if len(cache) >= _CACHE:
+        del cache[next(iter(cache))]
+    cache[number] = value
+
+
+@dataclass(slots=True)
+class QuoteIndex:
+    """Where earlier own text of a thread can be found again, filled in thread order."""
+
+    _shingles: dict[int, int] = field(default_factory=dict)
+    _lines: dict[str, int] = field(default_factory=dict)
+    _texts: dict[int, str] = field(default_factory=dict)
+    _own: dict[int, str] = field(default_factory=dict)
+    _keys: dict[int, tuple[str, int]] = field(default_factory=dict)
+    _sentences: dict[int, frozenset[tuple[str, ...]]] = field(default_factory=dict)
+    _authors: dict[str, int] = field(default_factory=dict)
+    _writers: dict[int, str] = field(default_factory=dict)
+
+    def add(
+        self,
+        number: int | None,
+        own_text: str,
+        author: str | None = None,
+        *,
+        keys: list[str] | None = None,
+        fresh: set[int] | None = None,
+    ) -> None:
+        """Index the own text of comment ``number``. ``keys`` and ``fresh``, when given, are its word keys and
+        the hashes of its shingles not indexed yet, already worked out by inline quote detection (every
+        comment's shingles are hashed and looked up once, for both jobs)."""
+        if number is None:
+            return
+        lines = [line for line in map(normalize, own_text.split("\n")) if line]
+        for line in lines:
+            self._lines.setdefault(line, number)
+        self._texts[number] = " ".join(lines)
+        self._own[number] = own_text  # the comment holds this string anyway; its sentences are cut lazily
+        if keys is None or fresh is None:
+            keys = word_keys(own_text)
+            fresh = self.unknown(set(map(hash, shingles(keys))))
+        self._shingles.update(dict.fromkeys(fresh, number))
+        # Padded with spaces so that a phrase is only found on word boundaries (" rest of " not in " interest
+        # of "); kept for every comment, as any may be quoted and the keys are at hand now.
+        self._keys[number] = (" " + " ".join(keys) + " ", len(keys))
+        if author:
+            self._authors[author.casefold()] = number
+            self._writers[number] = author.casefold()
+
+    @property
+    def empty(self) -> bool:
+        return not self._shingles
+
+    def owners(self, shingle_hashes: Iterable[int]) -> list[int | None]:
+        """Per shingle hash, the first comment that held it, or None."""
+        return list(map(self._shingles.get, shingle_hashes))
+
+    def unknown(self, shingle_hashes: set[int]) -> set[int]:
+        """The shingle hashes no earlier comment held.
+
+        Set operations keep this in C: thousands of comments of hundreds of words each. set.difference(dict)
+        walks the small set and probes the dict (dict_keys subtraction would walk the big dict every time,
+        which made the index quadratic).
+        """
+        return shingle_hashes.difference(self._shingles)
+
+    def same_author(self, number: int, author: str | None) -> bool:
+        """Whether comment ``number`` was written by ``author`` (False when either is unknown)."""
+        return bool(author) and self._writers.get(number) == author.casefold()  # type: ignore[union-attr]
+
+    def author_comment(self, name: str) -> int | None:
+        """The latest indexed comment written by ``name``."""
+        return self._authors.get(name.strip().casefold())
+
+    def contains(self, number: int, normalized_line: str) -> bool:
+        text = self._texts.get(number)
+        return text is not None and normalized_line in text
+
+    def contains_verbatim(self, number: int, text: str) -> bool:
+        """Whether comment ``number`` holds ``text`` (normalized) verbatim on word boundaries; the first letter
+        may differ in case (a quote set into a sentence loses or gains its capital)."""
+        flat = self._texts.get(number)
+        if flat is None or not text:
+            return False
+        for variant in dict.fromkeys((text, text[0].swapcase() + text[1:])):
+            position = flat.find(variant)
+            tries = 0
+            while position >= 0 and tries < _MAX_FINDS:
+                end = position + len(variant)
+                before_ok = position == 0 or not flat[position - 1].isalnum()
+                if before_ok and (end == len(flat) or not flat[end].isalnum()):
+                    return True
+                position = flat.find(variant, position + 1)
+                tries += 1
+        return False
+
+    def size(self, number: int) -> int:
+        """How many words comment ``number`` has (no longer stretch can be found in it)."""
+        return self._key_view(number)[1]
+
+    def contains_words(self, number: int, keys: list[str]) -> bool:
+        """Whether comment ``number`` has these word keys consecutively."""
+        text, size = self._key_view(number)
+        return 0 < len(keys) <= size and " " + " ".join(keys) + " " in text
+
+    def _key_view(self, number: int) -> tuple[str, int]:
+        """The keys of comment ``number`` as one string padded with spaces, and how many there are."""
+        return self._keys.get(number, (" ", 0))
+
+    def has_sentence(self, number: int, keys: tuple[str, ...]) -> bool:
+        """Whether comment ``number`` has these word keys as a whole sentence (5 to 7 words)."""
+        known = self._sentences.get(number)
+        if known is None:
+            own = self._own.get(number)
+            if own is None:
+                return False
+            known = frozenset(s for s in sentences(own) if len(s) in SENTENCE_WORDS)
+            _remember(self._sentences, number, known)  # type: ignore[arg-type]
+        return keys in known
+
+    def find(self, normalized_line: str, hint: int | None = None) -> int | None:
+        """The earlier comment that contains ``normalized_line`` verbatim, preferring ``hint``."""
+        if not normalized_line:
+            return None
+        if hint is not None and len(normalized_line) >= MIN_HINTED_CHARS and self.contains(hint, normalized_line):
+            return hint
+        if len(normalized_line) < MIN_STANDALONE_CHARS:
+            return None
+        found = self._lines.get(normalized_line)
+        if found is None:
+            found = self._find_by_shingles(normalized_line)
+        # Short lines, headings and table rulers repeat by chance (a report update reuses its headings).
+        if found is None or word_count(normalized_line) < MIN_STANDALONE_WORDS:
+            return None
+        return found
+
+    def _find_by_shingles(self, normalized_line: str) -> int | None:
+        # Most lines are not quotes: the first shingle alone, from the first few words, settles that.
+        head = word_keys(" ".join(normalized_line.split(maxsplit=2 * SHINGLE_WORDS)[: 2 * SHINGLE_WORDS]))
+        if len(head) < SHINGLE_WORDS or hash(tuple(head[:SHINGLE_WORDS])) not in self._shingles:
+            return None
+        words = word_keys(normalized_line)
+        owners = self._shingles
+        votes: Counter[int] = Counter()
+        for key in map(hash, shingles(words)):
+            owner = owners.get(key)
+            if owner is None:  # most lines are not quotes: the first unknown shingle settles it
+                return None
+            votes[owner] += 1
+        for candidate, _ in votes.most_common(3):
+            if self.contains(candidate, normalized_line):
+                return candidate
+        return None
+
+
+def word_count(text: str) -> int:
+    """Words of at least two letters (numbers and table rulers do not count)."""
+    return len(_WORD.findall(text))
