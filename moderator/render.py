@@ -43,6 +43,8 @@ def thread_table(thread: Thread, width: int = 120) -> str:
     count = len(thread.comments)
     summary = f"{count} comment{'s' if count != 1 else ''}"
     out.append(one_line(", ".join([summary, *people]), width))
+    for note in thread.notes:  # what the importer could not know or left out
+        out.append(one_line(f"note: {note}", width))
     out.append("")
     rows = []
     for comment in thread.comments:

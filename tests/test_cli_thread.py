@@ -94,3 +94,12 @@ def test_every_command_has_help_with_examples(command: list[str]) -> None:
     result = run_moderator(*command, "--help")
     assert result.returncode == 0
     assert "example" in result.stdout and "moderator " + command[0] in result.stdout
+
+
+def test_thread_table_states_the_import_notes(tmp_path: Path) -> None:
+    """A thread whose issue cannot be known says so in the table, not only in --json."""
+    from conftest import ROOT
+
+    result = run_moderator("thread", str(ROOT / "tests" / "fixtures" / "github" / "no-url-comments.json"))
+    assert result.returncode == 0, result.stderr
+    assert "note: no URL in these comments names their issue" in result.stdout
