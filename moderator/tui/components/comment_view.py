@@ -105,15 +105,20 @@ def _origin(segment: Segment) -> str:
     return f"quoted from comment {segment.quoted_comment}" if segment.quoted_comment is not None else "quoted"
 
 
-def _quote_block(segment: Segment) -> Text:
-    block = Text(f"▌ {_origin(segment)}\n", style="italic dim")
-    lines = segment.text.split("\n")
+def _barred_block(heading: str, bar: str, text: str, style: str) -> Text:
+    """A heading line, then every line of ``text`` behind a bar: set apart from the comment's own words."""
+    block = Text(f"{bar} {heading}\n", style="italic dim")
+    lines = text.split("\n")
     for number, line in enumerate(lines):
-        block.append("▌ ", style="dim")
-        block.append_text(literal(line, QUOTE_STYLE))
+        block.append(f"{bar} ", style="dim")
+        block.append_text(literal(line, style))
         if number < len(lines) - 1:
             block.append("\n")
     return block
+
+
+def _quote_block(segment: Segment) -> Text:
+    return _barred_block(_origin(segment), "▌", segment.text, QUOTE_STYLE)
 
 
 def not_prose_label(segment: Segment) -> str:
@@ -125,11 +130,4 @@ def not_prose_label(segment: Segment) -> str:
 
 
 def _not_prose_block(segment: Segment) -> Text:
-    block = Text(f"┆ {not_prose_label(segment)} (not judged)\n", style="dim italic")
-    lines = segment.text.split("\n")
-    for number, line in enumerate(lines):
-        block.append("┆ ", style="dim")
-        block.append_text(literal(line, NOT_PROSE_STYLE))
-        if number < len(lines) - 1:
-            block.append("\n")
-    return block
+    return _barred_block(f"{not_prose_label(segment)} (not judged)", "┆", segment.text, NOT_PROSE_STYLE)
