@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from moderator.errors import SourceError
-from moderator.sources import detect_format, load_thread
+from moderator.sources import detect_format, load_thread, load_threads
 from moderator.sources.reading import read_source
 
 PAGE = """\
@@ -251,3 +251,16 @@ def test_windows_line_endings(tmp_path: Path) -> None:
     thread = load_thread(path)
     assert [c.number for c in thread.comments if c.number is not None] == [0, 1, 2, 3, 6, 7]
     assert all("\r" not in c.text for c in thread.comments)
+
+
+def test_a_page_copy_without_a_bug_number_says_so(samples: Path, tmp_path: Path) -> None:
+    from moderator.sources.bugzilla_text import NO_ID_NOTE
+
+    text = (samples / "bug-4127.txt").read_text(encoding="utf-8")
+    [thread] = load_threads(samples / "bug-4127.txt")
+    assert (thread.id is None) == (NO_ID_NOTE in thread.notes)
+    lines = [line for line in text.split("\n") if "4127" not in line]  # drop whatever names the bug number
+    copy = tmp_path / "no-number.txt"
+    copy.write_text("\n".join(lines), encoding="utf-8")
+    [anonymous] = load_threads(copy, "bugzilla-text")
+    assert anonymous.id is None and anonymous.notes == (NO_ID_NOTE,)

@@ -464,3 +464,17 @@ def test_yaml_syntax_error_has_line(tmp_path: Path) -> None:
     error = expect_source_error(_write(tmp_path, "syntax.yaml", text))
     assert "invalid YAML" in error.problem
     assert error.line == 5  # where the parser found the unclosed flow sequence still open (end of file)
+
+
+def test_records_without_a_thread_field_say_their_thread_cannot_be_known(tmp_path: Path) -> None:
+    from moderator.sources.records import NO_THREAD_NOTE
+
+    loose = tmp_path / "loose.jsonl"
+    loose.write_text('{"text": "first"}\n{"text": "second"}\n', encoding="utf-8")
+    [thread] = load_threads(loose)
+    assert thread.id is None and thread.notes == (NO_THREAD_NOTE,)
+    assert thread.header_dict()["notes"] == [NO_THREAD_NOTE]
+    named = tmp_path / "named.jsonl"
+    named.write_text('{"thread": "t-1", "text": "first"}\n', encoding="utf-8")
+    [thread] = load_threads(named)
+    assert thread.id == "t-1" and thread.notes == ()

@@ -17,6 +17,8 @@ from moderator.sources.reading import SourceText
 from moderator.thread import Comment, Thread
 
 FORMAT = "bugzilla-text"
+# A page copy's text rarely holds the bug number; the moderator is told rather than shown a blank.
+NO_ID_NOTE = "the page copy names no bug number or URL: the thread is known by its title only"
 
 MARKER = re.compile(r"^\s*Comment (?P<number>\d+)\s*•\s*(?P<age>.*?)\s*$")
 _MARKER_ANYWHERE = re.compile(r"^[ \t]*Comment \d+[ \t]*•", re.MULTILINE)
@@ -89,6 +91,7 @@ def parse(source: SourceText) -> list[Thread]:
             assignee=header.assignee,
             comments=comments,
             path=source.name,
+            notes=() if bug_id else (NO_ID_NOTE,),
         )
     ]
 

@@ -17,6 +17,8 @@ from moderator.segmentation import segment_thread
 from moderator.sources.reading import SourceText
 from moderator.thread import Comment, Thread
 
+# Records without a "thread" field are taken as one thread; which one cannot be known, and the moderator is told.
+NO_THREAD_NOTE = "no 'thread' field: these comments are taken as one thread whose id cannot be known"
 _OPTIONAL_TEXT = ("title", "id", "author", "author_role", "created", "url", "source")
 
 
@@ -118,10 +120,12 @@ def records_to_threads(
         title = next((_text_value(source, r, "title") for r, _ in members if r.fields.get("title")), None)
         url = _text_value(source, first, "url")
         origin = _text_value(source, first, "source")
+        thread_id = thread_key if thread_key is not None else defaults.get("id")
         threads.append(
             Thread(
                 source=defaults.get("source") or origin or source_name,
-                id=thread_key if thread_key is not None else defaults.get("id"),
+                id=thread_id,
+                notes=() if thread_id is not None else (NO_THREAD_NOTE,),
                 title=title or defaults.get("title"),
                 url=url or defaults.get("url"),
                 product=defaults.get("product"),

@@ -53,5 +53,5 @@ def parse(source: SourceText) -> list[Thread]:
     if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
         raise source.error("'thread.notes' must be a list of strings")
     for thread in threads:  # what the importer of the original source could not know stays said
-        thread.notes = tuple(notes)
+        thread.notes = tuple(notes) if notes else thread.notes
     return threads
