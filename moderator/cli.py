@@ -13,6 +13,7 @@ from pathlib import Path
 
 from moderator import __version__, config
 from moderator.errors import ModeratorError, UsageError
+from moderator.filekinds import irregular_kind
 from moderator.render import thread_table
 from moderator.sources import FORMATS, load_thread, load_threads
 from moderator.textsafe import dumps, one_line
@@ -360,6 +361,9 @@ def _cmd_decide(args: argparse.Namespace) -> int:
 def _existing_log(name: str | None) -> Path:
     """The named log, else the default one (``$MODERATOR_LOG``, else the per-user data folder's)."""
     path = Path(name) if name else Path(os.environ.get(config.LOG_ENV) or config.default_log())
+    kind = irregular_kind(path)
+    if kind is not None:
+        raise UsageError(f"{path}: is {kind}, not a decision log")
     if not path.is_file():
         raise UsageError(f"{path}: no such file" + ("" if name else " (no decision has been saved to the default log yet)"))
     return path

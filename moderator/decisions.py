@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator.errors import ModeratorError
+from moderator.filekinds import irregular_kind
 from moderator.textsafe import dumps
 from moderator.yamlsafe import YAMLProblem, load_one
 
@@ -202,7 +203,14 @@ def retraction_document(decision: Entry, moderator: str) -> dict[str, Any]:
     }
 
 
+def _refuse_irregular(path: Path) -> None:
+    kind = irregular_kind(path)
+    if kind is not None:
+        raise LogError(f"{path}: is {kind}, not a decision log")
+
+
 def _open(path: Path, flags: int) -> int:
+    _refuse_irregular(path)  # opening a FIFO would block, a device would be written to
     try:
         return os.open(path, flags, 0o644)
     except FileNotFoundError:
@@ -317,6 +325,7 @@ class _Undecodable(Exception):
 def read_log(path: str | Path, label_ids: Iterable[str]) -> LogContents:
     """Every document of the log with every problem found; never raises for content, only for unreadable files."""
     path = Path(path)
+    _refuse_irregular(path)
     labels = set(label_ids)
     contents = LogContents()
     strings: dict[str, str] = {}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from moderator.errors import SourceError
+from moderator.filekinds import irregular_kind
 
 # Documented limit (README): bigger files are refused with a clear error instead of exhausting memory.
 MAX_SOURCE_BYTES = 256 * 1024 * 1024
@@ -40,10 +41,11 @@ class SourceText:
 def read_source(path: str | Path) -> SourceText:
     """Read ``path`` whole, refusing what no importer can take (missing, empty, too large, binary)."""
     path = Path(path)
+    kind = irregular_kind(path)
+    if kind is not None:
+        raise SourceError(path, f"is {kind}, not a thread file")
     try:
         size = path.stat().st_size
-        if path.is_dir():
-            raise SourceError(path, "is a directory, not a thread file")
         if size > MAX_SOURCE_BYTES:
             raise SourceError(
                 path, f"file is {size / 2**20:.0f} MiB; the limit is {MAX_SOURCE_BYTES // 2**20} MiB per source file"
