@@ -119,8 +119,9 @@ def load_model(folder: str | Path, taxonomy: Taxonomy | None = None) -> tuple[Gu
     folder = Path(folder)
     card = read_card(folder)
     artifact = folder / str(card["artifact"].get("file", MODEL_FILE))
-    if artifact.parent.resolve() != folder.resolve():
-        raise ModelError(f"{folder / CARD_FILE}: the artifact must be a file inside the model folder")
+    # Resolved first: a symlink named model.joblib that points elsewhere is not a file inside the folder.
+    if artifact.resolve().parent != folder.resolve():
+        raise ModelError(f"{artifact}: the artifact must be a file inside the model folder (not a link out of it)")
     if not artifact.is_file():
         raise ModelError(f"{artifact}: model file missing")
     digest = sha256_of(artifact)

@@ -103,6 +103,15 @@ def test_artifact_outside_the_folder_is_refused(model_copy: Path) -> None:
         load_model(model_copy)
 
 
+def test_artifact_linked_from_outside_the_folder_is_refused(model_copy: Path, tmp_path: Path) -> None:
+    """A model.joblib symlink to a file elsewhere (with the card's digest matching it) never reaches joblib."""
+    outside = tmp_path / "elsewhere.joblib"
+    (model_copy / MODEL_FILE).rename(outside)
+    (model_copy / MODEL_FILE).symlink_to(outside)
+    with pytest.raises(ModelError, match="inside the model folder"):
+        load_model(model_copy)
+
+
 def test_cli_refuses_an_altered_model_with_one_line(model_copy: Path, samples: Path) -> None:
     (model_copy / MODEL_FILE).write_bytes(b"\x80\x04garbage")
     result = run_moderator("score", str(samples / "bug-4127.csv"), "--model", str(model_copy))
