@@ -11,9 +11,12 @@ import re
 from typing import Any
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals),
-# and the Unicode format characters that reorder or hide text (bidi overrides and isolates, zero-width joiners are
-# harmless but LRO/RLO/isolates can disguise text).
-UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# the Unicode format characters that reorder or hide text (bidi overrides and isolates, zero-width joiners are
+# harmless but LRO/RLO/isolates can disguise text), and lone surrogates: they come from "\ud800" in JSON or a
+# utf-7 mail, cannot be encoded to UTF-8 at all, and would crash the print or the log write instead of showing.
+UNSAFE_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:
