@@ -1,17 +1,29 @@
 """Saving and loading models with their model card.
 
-Loading a joblib file runs code, so a model is loaded only when the sha256 of its file matches the one in its
-card, the card's taxonomy is the taxonomy in use, and the libraries it was built with are the installed ones
-(scikit-learn's pickles are only promised to work within a release series).
+Loading a joblib file runs whatever code its author put in it, and the card beside the file cannot vouch for it
+(whoever can write one can write both). So a model is unpickled only when:
+
+* the sha256 of its file is trusted by something the model folder cannot write (classifiers/trust.py): the
+  bundled model's digest is pinned in the code, and any other must be in the per-user trust store, because this
+  installation trained it or the user trusted it with ``moderator models trust DIR``;
+* the file is the one its card describes (same sha256), inside the model folder (symlinks resolved first);
+* the card's taxonomy is the taxonomy in use, and the libraries it was built with are the installed ones
+  (scikit-learn's pickles are only promised to work within a release series).
+
+The bytes checked are the bytes unpickled (read once, into memory), so the file cannot be swapped in between.
+Every field of the card that is used is checked for its type first: a hostile card is a one-line error.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import os
+import shlex
 import tempfile
 import time
-from importlib.resources import files
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +36,17 @@ import yaml
 from classifiers.errors import ModelError
 from classifiers.model import GuidelineClassifier
 from classifiers.taxonomy import Taxonomy
+from classifiers.trust import BUNDLED_MODEL_DIR, BUNDLED_MODEL_SHA256, is_sha256, is_trusted, read_regular_file, write_atomically
 from moderator.yamlsafe import YAMLProblem, load_one
 
-# The bundled model ships as package data, found where the package is installed (wheel, pipx or checkout).
-DEFAULT_MODEL_DIR = Path(str(files("classifiers").joinpath("default_model")))
+DEFAULT_MODEL_DIR = BUNDLED_MODEL_DIR  # package data, wherever the package is installed (wheel, pipx or checkout)
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model-card.yaml"
 CARD_FORMAT = "moderator-model-card/1"
+# A card is a few kilobytes; the bundled model file 2.7 MB. Both limits are far above any real model and only
+# stop a runaway file from being read into memory.
+MAX_CARD_BYTES = 1024 * 1024
+MAX_MODEL_BYTES = 1024 * 1024 * 1024
 
 
 def library_versions() -> dict[str, str]:
@@ -54,17 +70,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def _shown(value: object, width: int = 60) -> str:
+    """A card's value inside a one-line message: unprintable characters (newlines, escapes, bidi controls)
+    escaped, cut to ``width``. The card is data from whoever wrote the folder."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def save_model(model: GuidelineClassifier, folder: str | Path, card: dict[str, Any]) -> dict[str, Any]:
@@ -88,69 +98,163 @@ def save_model(model: GuidelineClassifier, folder: str | Path, card: dict[str, A
             "libraries": library_versions(),
         }
         text = yaml.safe_dump(card, sort_keys=False, allow_unicode=True, width=100)
-        _atomic_write(folder / CARD_FILE, text.encode("utf-8"))
+        write_atomically(folder / CARD_FILE, text.encode("utf-8"))
     except OSError as error:
         raise ModelError(f"{folder}: cannot write the model ({error.strerror or error})") from None
     return card
 
 
+def _is_text_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_versions(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(name, str) and isinstance(version, (str, int, float)) for name, version in value.items()
+    )
+
+
+def _kind(value: object) -> str:
+    kinds = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true or false", type(None): "empty"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
+
+
+def _card_problem(card: object) -> str | None:
+    """What makes ``card`` unusable, or None: the type of every field that loading or ``models trust`` reads."""
+    if not isinstance(card, dict):
+        return f"not a moderator model card (the YAML is {_kind(card)}, not a mapping)"
+    if card.get("format") != CARD_FORMAT:
+        return f"not a moderator model card (expected format: {CARD_FORMAT})"
+    artifact = card.get("artifact")
+    if not isinstance(artifact, dict) or "sha256" not in artifact:
+        return "the model card has no artifact sha256"
+    if not isinstance(artifact["sha256"], str) or not is_sha256(artifact["sha256"]):
+        return "the model card's artifact sha256 is not 64 lowercase hex digits"
+    name = artifact.get("file", MODEL_FILE)
+    if not isinstance(name, str) or not name or "\x00" in name:
+        return "the model card's artifact file is not a file name"
+    taxonomy = card.get("taxonomy")
+    if not isinstance(taxonomy, dict) or not _is_text_list(taxonomy.get("labels")):
+        return "the model card's taxonomy is not a mapping with a list of labels"
+    if not _is_versions(card.get("libraries")):
+        return "the model card's libraries are not a mapping of names to versions"
+    expected: dict[str, tuple[tuple[type, ...], str]] = {
+        "model": ((str,), "text"), "trained": ((str, dt.date), "a date"), "data": ((list,), "a list")
+    }
+    for key, (kinds, wanted) in expected.items():
+        if key in card and not isinstance(card[key], kinds):
+            return f"the model card's {key} is {_kind(card[key])}, not {wanted}"
+    if not all(isinstance(source, dict) for source in card.get("data", [])):
+        return "the model card's data is not a list of mappings"
+    return None
+
+
 def read_card(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / CARD_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_regular_file(path, MAX_CARD_BYTES, "model card")
     except FileNotFoundError:
         raise ModelError(f"{path}: no model card (is {folder} a model folder? train one with 'moderator train')") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ModelError(f"{path}: cannot read the model card ({error})") from None
     try:
-        card = load_one(text)
+        card = load_one(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ModelError(f"{path}: cannot read the model card (not UTF-8 at byte {error.start})") from None
     except YAMLProblem as problem:
-        raise ModelError(f"{path}: {problem.problem}") from None
-    if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
-        raise ModelError(f"{path}: not a moderator model card (expected format: {CARD_FORMAT})")
-    artifact = card.get("artifact")
-    if not isinstance(artifact, dict) or not isinstance(artifact.get("sha256"), str):
-        raise ModelError(f"{path}: the model card has no artifact sha256")
+        where = f"line {problem.line}: " if problem.line else ""
+        raise ModelError(f"{path}: {where}{_shown(problem.problem, 200)}") from None
+    except (ValueError, RecursionError) as error:  # Python refuses to convert an integer of over 4,300 digits
+        raise ModelError(f"{path}: unreadable value in the model card ({_shown(str(error).split(';')[0], 100)})") from None
+    problem = _card_problem(card)
+    if problem is not None:
+        raise ModelError(f"{path}: {problem}")
     return card
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    """A model folder's card and artifact, checked against each other but not yet trusted nor unpickled."""
+
+    folder: Path
+    card: dict[str, Any]
+    artifact: Path  # symlinks resolved
+    sha256: str
+    data: bytes = field(repr=False)
+
+    @property
+    def bundled(self) -> bool:
+        return self.folder.resolve() == DEFAULT_MODEL_DIR.resolve()
+
+
+def inspect_model(folder: str | Path) -> ModelFile:
+    """The card and the artifact's bytes of ``folder``, after the checks that need no trust: the card's shape,
+    the artifact being a regular file inside the folder, and its sha256 matching the card."""
+    folder = Path(folder)
+    card = read_card(folder)
+    named = folder / card["artifact"].get("file", MODEL_FILE)
+    # Resolved first (the folder itself may be a link): a model.joblib that links elsewhere is not inside it.
+    artifact = named.resolve()
+    if artifact.parent != folder.resolve():
+        raise ModelError(f"{named}: the artifact must be a file inside the model folder (not a link out of it)")
+    try:
+        data = read_regular_file(artifact, MAX_MODEL_BYTES, "model file")
+    except FileNotFoundError:
+        raise ModelError(f"{named}: model file missing") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != card["artifact"]["sha256"]:
+        raise ModelError(
+            f"{named}: sha256 {digest[:12]}… does not match the model card ({card['artifact']['sha256'][:12]}…); "
+            "the file was altered or belongs to another model, so it is not loaded"
+        )
+    return ModelFile(folder, card, artifact, digest, data)
+
+
+def require_trusted(model: ModelFile) -> None:
+    """Refuse a model file whose sha256 neither the code nor the user's trust store vouches for."""
+    if model.bundled:
+        if model.sha256 != BUNDLED_MODEL_SHA256:
+            raise ModelError(
+                f"{model.folder}: the bundled model file (sha256 {model.sha256[:12]}…) is not the one this version of "
+                f"moderator ships ({BUNDLED_MODEL_SHA256[:12]}…); reinstall moderator, or after retraining the bundled "
+                f"model set BUNDLED_MODEL_SHA256 in classifiers/trust.py to {model.sha256}"
+            )
+        return
+    if not is_trusted(model.sha256):
+        raise ModelError(
+            f"{_shown(model.folder, 200)}: this model was not trained by this installation and is not trusted; "
+            f"inspect it and run 'moderator models trust {_shown(shlex.quote(str(model.folder)), 200)}'"
+        )
+
+
+def _require_compatible(model: ModelFile, taxonomy: Taxonomy | None) -> None:
+    if taxonomy is not None:
+        trained = model.card["taxonomy"]["labels"]
+        if trained != list(taxonomy.ids):
+            raise ModelError(
+                f"{model.folder}: the model was trained on another taxonomy (labels {_shown(', '.join(trained))}); "
+                "retrain it with 'moderator train'"
+            )
+    built = model.card["libraries"]
+    installed = library_versions()
+    for name in ("scikit-learn", "numpy"):
+        if _series(str(built.get(name, ""))) != _series(installed[name]):
+            version = _shown(built.get(name), 30)
+            raise ModelError(
+                f"{model.folder}: the model was built with {name} {version}, this is {name} {installed[name]}; "
+                f"retrain it with 'moderator train -o {model.folder}' (or install {name} {version})"
+            )
 
 
 def load_model(folder: str | Path, taxonomy: Taxonomy | None = None) -> tuple[GuidelineClassifier, dict[str, Any]]:
     """The model in ``folder`` and its card, after every check of the module docstring."""
-    folder = Path(folder)
-    card = read_card(folder)
-    artifact = folder / str(card["artifact"].get("file", MODEL_FILE))
-    # Resolved first: a symlink named model.joblib that points elsewhere is not a file inside the folder.
-    if artifact.resolve().parent != folder.resolve():
-        raise ModelError(f"{artifact}: the artifact must be a file inside the model folder (not a link out of it)")
-    if not artifact.is_file():
-        raise ModelError(f"{artifact}: model file missing")
-    digest = sha256_of(artifact)
-    if digest != card["artifact"]["sha256"]:
-        raise ModelError(
-            f"{artifact}: sha256 {digest[:12]}… does not match the model card ({card['artifact']['sha256'][:12]}…); "
-            "the file was altered or belongs to another model, so it is not loaded"
-        )
-    if taxonomy is not None:
-        trained = card.get("taxonomy", {}).get("labels", [])
-        if list(trained) != list(taxonomy.ids):
-            raise ModelError(
-                f"{folder}: the model was trained on another taxonomy (labels {', '.join(map(str, trained))}); "
-                "retrain it with 'moderator train'"
-            )
-    built = card.get("libraries", {})
-    installed = library_versions()
-    for name in ("scikit-learn", "numpy"):
-        if _series(str(built.get(name, ""))) != _series(installed[name]):
-            raise ModelError(
-                f"{folder}: the model was built with {name} {built.get(name)}, this is {name} {installed[name]}; "
-                f"retrain it with 'moderator train -o {folder}' (or install {name} {built.get(name)})"
-            )
+    model_file = inspect_model(folder)
+    require_trusted(model_file)
+    _require_compatible(model_file, taxonomy)
     began = time.perf_counter()
     try:
-        model = joblib.load(artifact)
-    except Exception as error:  # a checked file that still fails to unpickle: say so, never a traceback
-        raise ModelError(f"{artifact}: cannot load the model ({type(error).__name__}: {error})") from None
+        model = joblib.load(io.BytesIO(model_file.data))  # exactly the bytes whose sha256 was checked
+    except Exception as error:  # a trusted file that still fails to unpickle: say so, never a traceback
+        raise ModelError(f"{model_file.artifact}: cannot load the model ({type(error).__name__}: {_shown(error, 200)})") from None
     if not isinstance(model, GuidelineClassifier):
-        raise ModelError(f"{artifact}: not a moderator guideline classifier")
+        raise ModelError(f"{model_file.artifact}: not a moderator guideline classifier")
     model.load_seconds_ = time.perf_counter() - began
-    return model, card
+    return model, model_file.card

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from classifiers import trust
 from classifiers.data import (
     STARTER_CORPUS,
     Example,
@@ -20,9 +21,9 @@ from classifiers.data import (
     load_labeled_jsonl,
     load_starter_corpus,
 )
-from classifiers.errors import DataError
+from classifiers.errors import DataError, ModelError
 from classifiers.model import GuidelineClassifier
-from classifiers.persist import save_model
+from classifiers.persist import DEFAULT_MODEL_DIR, save_model
 from classifiers.taxonomy import Taxonomy
 
 PRECISION_TARGET = 0.7
@@ -162,8 +163,10 @@ def train(
 ) -> dict[str, Any]:
     """Train on the starter corpus plus ``corpora`` and write the model and its card into ``output``."""
     began = time.perf_counter()
-    progress("reading training data")
+    # Progress starts once the data is read: a bad corpus is then the only line the user sees, not a line after
+    # "reading training data".
     data = assemble(corpora, taxonomy, starter)
+    progress(f"read {len(data.examples)} examples (the starter corpus and {len(corpora)} more)")
     examples = without_context_sometimes(data.examples)
     X = [e.input for e in examples]
     Y = label_matrix(examples, taxonomy.ids)
@@ -218,4 +221,19 @@ def train(
         "cross_validated_metrics": metrics,
     }
     progress("writing the model and its card")
-    return save_model(model, output, card)
+    written = save_model(model, output, card)
+    _register(written, Path(output), progress)
+    return written
+
+
+def _register(card: dict[str, Any], output: Path, progress: Callable[[str], None]) -> None:
+    """Trust what this installation just trained: its sha256 goes into the per-user trust store, so loading
+    it needs no 'moderator models trust'. The bundled folder is trusted by the digest pinned in the code instead."""
+    digest = card["artifact"]["sha256"]
+    if output.resolve() == DEFAULT_MODEL_DIR.resolve() and digest != trust.BUNDLED_MODEL_SHA256:
+        progress(f"this is the bundled model: set BUNDLED_MODEL_SHA256 in classifiers/trust.py to {digest}")
+    try:
+        trust.add(digest, source="trained", folder=output, model=str(card.get("model", "model")))
+    except ModelError as error:
+        raise ModelError(f"{output}: the model was written but not registered as trusted ({error.message}); "
+                         f"fix that, then run 'moderator models trust {output}'") from None

@@ -40,15 +40,30 @@ def run_moderator(*args: str, cwd: Path | None = None, timeout: float = 120) -> 
 
 
 @pytest.fixture(scope="session")
-def small_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_model_trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained on the starter corpus alone (a few seconds), for tests that must not depend on the
-    bundled model or on ../shared."""
+    bundled model or on ../shared. Trained under a home folder of its own: training registers the model in the
+    per-user trust store, which must not be the developer's."""
     from classifiers.taxonomy import load_taxonomy
     from classifiers.training import train
 
     folder = tmp_path_factory.mktemp("model")
-    train([], load_taxonomy(), folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(tmp_path_factory.mktemp("training-home")))
+        patch.delenv("XDG_CONFIG_HOME", raising=False)
+        train([], load_taxonomy(), folder)
     return folder
+
+
+@pytest.fixture
+def small_model_dir(small_model_trained: Path, own_user_folders: None) -> Path:
+    """The session's small model, trusted in this test's own home folder as if this installation trained it
+    there (each test has a new home, and so a new, empty trust store)."""
+    from classifiers.persist import read_card
+    from classifiers.trust import add
+
+    add(read_card(small_model_trained)["artifact"]["sha256"], source="trained", folder=small_model_trained, model="guideline-classifier")
+    return small_model_trained
 
 
 def make_review_app(log_path: Path, source: Path | None = None, *, scored: bool = True, **options: object):

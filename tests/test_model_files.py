@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES, SHARED_DATA, run_moderator
 
+from classifiers import trust
 from classifiers.errors import ModelError
 from classifiers.persist import (
     CARD_FILE,
@@ -68,8 +69,13 @@ def test_foreign_file_is_refused(model_copy: Path, tmp_path: Path) -> None:
     joblib.dump({"not": "ours"}, model_copy / MODEL_FILE)
     with pytest.raises(ModelError, match="does not match"):
         load_model(model_copy)
-    # even with a card that vouches for it, an object that is not our classifier is refused
-    edit_card(model_copy, read_card(model_copy)["artifact"]["sha256"], sha256_of(model_copy / MODEL_FILE))
+    # a card that vouches for it is not enough: the file is not trusted (tests/test_model_trust.py)
+    digest = sha256_of(model_copy / MODEL_FILE)
+    edit_card(model_copy, read_card(model_copy)["artifact"]["sha256"], digest)
+    with pytest.raises(ModelError, match="not trusted"):
+        load_model(model_copy)
+    # even a trusted file that holds something other than our classifier is refused after unpickling
+    trust.add(digest, source="trusted", folder=model_copy, model="not ours")
     with pytest.raises(ModelError, match="not a moderator guideline classifier"):
         load_model(model_copy)
 
