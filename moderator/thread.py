@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 SegmentKind = Literal["own", "quote", "attribution", "signature", "trailer", "patch"]
+# The largest comment number any importer accepts. Bugzilla's busiest bugs have a few thousand comments; a number
+# of ten digits or more is a damaged or hostile file, refused before int() meets it (Python refuses to convert
+# more than 4,300 digits, and a 10-digit number is already far past any real thread).
+MAX_COMMENT_DIGITS = 9
+MAX_COMMENT_NUMBER = 10**MAX_COMMENT_DIGITS - 1
 # Kinds kept in the text and shown, but never judged: they are not the author's prose (a signature's quip, a
 # patch's removed lines) or not prose at all.
 NOT_PROSE: frozenset[str] = frozenset({"signature", "trailer", "patch"})
@@ -106,7 +111,7 @@ class Comment:
     @property
     def label(self) -> str:
         """How the comment is named to a moderator: "comment 5", or the missing numbers of a merged block."""
-        numbers = ", ".join(str(n) for n in self.missing_markers)
+        numbers = number_runs(self.missing_markers)
         if self.number is not None:
             if self.missing_markers:
                 return f"comment {self.number} (with the text of comment {numbers}, whose marker is missing)"
@@ -131,6 +136,23 @@ class Comment:
         if self.missing_markers:
             data["missing_markers"] = list(self.missing_markers)
         return data
+
+
+def number_runs(numbers: tuple[int, ...] | list[int]) -> str:
+    """Comment numbers for a moderator to read: "4, 5", with a run of three or more as "4-9" (a page copy with many
+    markers missing in a row is named in a few words, not in a line per number)."""
+    parts: list[str] = []
+    start = 0
+    while start < len(numbers):
+        end = start
+        while end + 1 < len(numbers) and numbers[end + 1] == numbers[end] + 1:
+            end += 1
+        if end - start >= 2:
+            parts.append(f"{numbers[start]}-{numbers[end]}")
+        else:
+            parts.extend(str(n) for n in numbers[start : end + 1])
+        start = end + 1
+    return ", ".join(parts)
 
 
 @dataclass(slots=True)

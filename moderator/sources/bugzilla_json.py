@@ -14,10 +14,12 @@ from typing import Any
 from moderator.errors import SourceError
 from moderator.segmentation import segment_thread
 from moderator.sources.jsondocs import describe, located_documents
-from moderator.sources.reading import SourceText
-from moderator.thread import Comment, Thread
+from moderator.sources.reading import MAX_COMMENTS, SourceText, too_many_comments
+from moderator.thread import MAX_COMMENT_NUMBER, Comment, Thread
 
 FORMAT = "bugzilla-json"
+# Longer numbers are named by their length in error messages (JSON allows thousands of digits).
+_SHOWN_DIGITS = 20
 
 
 def is_comment_response(value: Any) -> bool:
@@ -87,7 +89,13 @@ def parse(source: SourceText) -> list[Thread]:
     for line, value in documents:
         if not (is_comment_response(value) or is_bug_response(value) or is_bug(value)):
             raise source.error(f"unexpected JSON document beside the Bugzilla responses: {describe(value)}", line=line)
-    return [_thread(source, bug) for bug in _bugs(source, documents)]
+    bugs = _bugs(source, documents)
+    total = 0
+    for bug in bugs:
+        total += len(bug.comments) if isinstance(bug.comments, list) else 0
+        if total > MAX_COMMENTS:  # before each comment costs its kilobyte or two in segmentation and output
+            raise source.error(too_many_comments(MAX_COMMENTS), line=bug.line)
+    return [_thread(source, bug) for bug in bugs]
 
 
 def _bugs(source: SourceText, documents: list[tuple[int | None, Any]]) -> list[_Bug]:
@@ -96,7 +104,7 @@ def _bugs(source: SourceText, documents: list[tuple[int | None, Any]]) -> list[_
     found: dict[str, _Bug] = {}
     for line, value in documents:
         for bug in _bug_objects(value):
-            bug_id = str(bug["id"])
+            bug_id = _bug_id(source, bug["id"], line)
             details.setdefault(bug_id, bug)
             if "comments" in bug:
                 _add(source, found, _Bug(bug_id, bug["comments"], bug, line))
@@ -112,6 +120,25 @@ def _bugs(source: SourceText, documents: list[tuple[int | None, Any]]) -> list[_
         if not found[bug_id].details:
             found[bug_id].details = bug
     return list(found.values())
+
+
+def _bug_id(source: SourceText, value: Any, line: int | None) -> str:
+    """A bug's id as text: Bugzilla writes a whole number; a string (an alias) is taken as it is."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return str(value)
+    raise source.error(f"a bug's 'id' must be a whole number, found {_shown(value)}", line=line)
+
+
+def _shown(value: Any, *, literal: bool = False) -> str:
+    """A JSON value in an error message, short whatever its size (a number of thousands of digits, a long text):
+    as JSON would write it when ``literal`` (Python's repr: True, 1.5, 'two'), else in a few words."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**_SHOWN_DIGITS:
+        return f"a number of {len(str(abs(value)))} digits"
+    if isinstance(value, str) and len(value) > 40:
+        return f"a string of {len(value):,} characters"
+    if literal and isinstance(value, (int, float, str)):
+        return repr(value)
+    return describe(value)
 
 
 def _bug_objects(value: Any) -> list[dict[str, Any]]:
@@ -137,13 +164,25 @@ def _error(source: SourceText, bug: _Bug, problem: str) -> SourceError:
 def _text_field(value: Any, source: SourceText, bug: _Bug, where: str, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise _error(source, bug, f"{where}: field {name!r} must be a string, found {describe(value)}")
+    raise _error(source, bug, f"{where}: field {name!r} must be a string, found {_shown(value)}")
+
+
+def _comment_id(value: Any, source: SourceText, bug: _Bug, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise _error(source, bug, f"{where}: field 'id' must be a whole number, found {_shown(value)}")
 
 
 def _thread(source: SourceText, bug: _Bug) -> Thread:
     bug_id, raw_comments, details = bug.bug_id, bug.comments, bug.details
     if not isinstance(raw_comments, list):
         raise _error(source, bug, f"bug {bug_id}: 'comments' must be a list, found {describe(raw_comments)}")
+    if not raw_comments:
+        # Bugzilla always returns the description as comment 0: an empty list is a filtered request (new_since)
+        # or a damaged export, and a thread without comments has nothing to judge.
+        raise _error(source, bug, f"bug {bug_id}: 'comments' is an empty list: no comment to import")
     assignee = _login(details.get("assigned_to"))
     reporter = _login(details.get("creator"))
     comments: list[Comment] = []
@@ -156,8 +195,9 @@ def _thread(source: SourceText, bug: _Bug) -> Thread:
         if not isinstance(text, str):
             raise _error(source, bug, f"{where}: missing 'text' string")
         number = raw.get("count", position)
-        if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-            raise _error(source, bug, f"{where}: 'count' must be a whole number, found {number!r}")
+        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= MAX_COMMENT_NUMBER:
+            expected = f"a whole number from 0 to {MAX_COMMENT_NUMBER:,}"
+            raise _error(source, bug, f"{where}: 'count' must be {expected}, found {_shown(number, literal=True)}")
         if number in seen:
             raise _error(source, bug, f"bug {bug_id}: duplicate comment number {number}")
         seen.add(number)
@@ -173,7 +213,7 @@ def _thread(source: SourceText, bug: _Bug) -> Thread:
         comments.append(
             Comment(
                 number=number,
-                id=None if raw.get("id") is None else str(raw["id"]),
+                id=_comment_id(raw.get("id"), source, bug, where),
                 author=author,
                 author_role=role,
                 created=_text_field(raw.get("creation_time", raw.get("time")), source, bug, where, "creation_time"),

@@ -12,23 +12,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from moderator.errors import SourceError
 from moderator.segmentation import REPLY_HEADER, segment_thread
-from moderator.sources.reading import SourceText
-from moderator.thread import Comment, Thread
+from moderator.sources.reading import MAX_COMMENTS, SourceText, too_many_comments
+from moderator.thread import MAX_COMMENT_DIGITS, MAX_COMMENT_NUMBER, Comment, Thread
 
 FORMAT = "bugzilla-text"
 # A page copy's text rarely holds the bug number; the moderator is told rather than shown a blank.
 NO_ID_NOTE = "the page copy names no bug number or URL: the thread is known by its title only"
 
-MARKER = re.compile(r"^\s*Comment (?P<number>\d+)\s*•\s*(?P<age>.*?)\s*$")
-_MARKER_ANYWHERE = re.compile(r"^[ \t]*Comment \d+[ \t]*•", re.MULTILINE)
-UPDATED = re.compile(r"^\s*Updated\s*•")
-ROLE_BADGE = re.compile(r"^\s*\|\s*(?P<role>Assignee|Reporter|Triage Owner|Comment Author)\s*\|\s*\|*\s*$")
+# Every pattern below runs on one line of the copy and cannot backtrack: possessive quantifiers (``*+``, ``++``),
+# no two repetitions that can match the same characters, and what a regular expression would have to search for
+# (the "::" of the Categories line, the closing parenthesis) found with str methods instead (see _categories).
+# The number of a marker is taken whole (``\d++``) and its length checked before int() meets it.
+MARKER = re.compile(r"^\s*+Comment (?P<number>\d++)\s*+•(?P<age>.*+)")
+_MARKER_ANYWHERE = re.compile(r"^[ \t]*+Comment \d++[ \t]*+•", re.MULTILINE)
+UPDATED = re.compile(r"^\s*+Updated\s*+•")
+ROLE_BADGE = re.compile(r"^\s*+\|\s*+(?P<role>Assignee|Reporter|Triage Owner|Comment Author)\s*+\|[\s|]*+$")
 SEPARATOR = {"", "•", "|", "||", "| |"}
-CATEGORIES = re.compile(r"^\((?P<product>.+?)\s*::\s*(?P<component>.+?)(?:,\s*(?P<type>[^,()]+))?\)\s*$")
-PEOPLE = re.compile(r"^\((?P<people>.*)\)\s*$")
-FILES = re.compile(r"^\((?P<count>\d+) files?\)\s*$")
-BUG_ID_IN_TITLE = re.compile(r"^\s*Bug (?P<id>\d+)\b")
+FILES = re.compile(r"^\((?P<count>\d{1,9}+) files?\)\s*+$")
+BUG_ID_IN_TITLE = re.compile(r"^\s*+Bug (?P<id>\d++)\b")
+# All the comment markers a page copy may lack, counted over the whole copy. Every missing number lies below the
+# largest marker, and no Bugzilla bug comes near this many comments; a copy that claims more (``Comment 1•`` then
+# ``Comment 300000000•``) is damaged or hostile, and listing the numbers would take gigabytes.
+MAX_MISSING_MARKERS = 100_000
 _HEADER_WORDS = {"Categories", "Tracking", "People", "References", "Details", "Attachments", "Bottom ↓", "Tags ▾"}
 _ROLE_NAMES = {"Assignee": "assignee", "Reporter": "reporter", "Triage Owner": "triage-owner"}
 
@@ -61,22 +68,10 @@ class _Block:
 
 
 def parse(source: SourceText) -> list[Thread]:
-    lines = source.text.split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    header = _parse_header(lines)
-    has_markers = any(MARKER.match(line) for line in lines[header.body_start :])
-    if not header.found and not has_markers:
-        raise source.error(
-            "not a Bugzilla page copy: no bug header (Categories / People) and no 'Comment N•' markers; "
-            "use --format to name the format"
-        )
-    if lines and lines[-1].strip() == "Description":  # page furniture at the very end
-        lines.pop()
-    blocks = _blocks(source, lines, header)
-    comments = _comments(blocks, header)
-    if not comments:
-        raise source.error("the page copy holds no comment text")
+    header, comments = _read_comments(source)
+    # The comments hold their own text now: the file's text and its lines go before segmentation, whose quote
+    # index is the peak of the import's memory (the text of a page copy is two bytes a character: its bullets).
+    source.release_text()
     segment_thread(comments, verbatim=True)
     title = header.title
     bug_id = BUG_ID_IN_TITLE.match(title) if title else None
@@ -94,6 +89,27 @@ def parse(source: SourceText) -> list[Thread]:
             notes=() if bug_id else (NO_ID_NOTE,),
         )
     ]
+
+
+def _read_comments(source: SourceText) -> tuple[_Header, list[Comment]]:
+    """The header and the comments, not yet segmented."""
+    lines = source.text.split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    header = _parse_header(lines)
+    has_markers = any(MARKER.match(line) for line in lines[header.body_start :])
+    if not header.found and not has_markers:
+        raise source.error(
+            "not a Bugzilla page copy: no bug header (Categories / People) and no 'Comment N•' markers; "
+            "use --format to name the format"
+        )
+    if lines and lines[-1].strip() == "Description":  # page furniture at the very end
+        lines.pop()
+    blocks = _blocks(source, lines, header)
+    comments = _comments(source, blocks, header)
+    if not comments:
+        raise source.error("the page copy holds no comment text")
+    return header, comments
 
 
 def _parse_header(lines: list[str]) -> _Header:
@@ -115,11 +131,11 @@ def _parse_header(lines: list[str]) -> _Header:
         header.found = True
         index += 1
         following = lines[index].strip() if index < len(lines) else ""
-        if word == "Categories" and (match := CATEGORIES.match(following)):
-            header.product, header.component = match.group("product"), match.group("component")
+        if word == "Categories" and (categories := _categories(following)):
+            header.product, header.component = categories
             index += 1
-        elif word == "People" and (match := PEOPLE.match(following)):
-            _parse_people(match.group("people"), header)
+        elif word == "People" and (people := _parenthesised(following)) is not None:
+            _parse_people(people, header)
             index += 1
         elif word in ("Tracking", "References") and following.startswith("("):
             index += 1
@@ -131,6 +147,33 @@ def _parse_header(lines: list[str]) -> _Header:
     else:
         header.body_start = title_index
     return header
+
+
+def _parenthesised(line: str) -> str | None:
+    """What stands between the parentheses of a line that is all one parenthesised group, "(...)"."""
+    line = line.rstrip()
+    if len(line) < 2 or not (line.startswith("(") and line.endswith(")")):
+        return None
+    return line[1:-1]
+
+
+def _categories(line: str) -> tuple[str, str] | None:
+    """Product and component of a Categories line, "(Product :: Component, type)"; the type is dropped.
+
+    Found with str methods: a regular expression that searches for the "::" and the type's comma backtracks on a
+    line of many colons (30,000 "a::" took 30 s). The product ends at the first "::", the type follows the last
+    comma when it holds no comma or parenthesis (as Bugzilla's bug types never do).
+    """
+    inside = _parenthesised(line)
+    if inside is None:
+        return None
+    product, separator, rest = inside.partition("::")
+    head, comma, kind = rest.rpartition(",")
+    component = head if comma and kind and not any(c in kind for c in "()") else rest
+    product, component = product.strip(), component.strip()
+    if not separator or not product or not component:
+        return None
+    return product, component
 
 
 def _parse_people(people: str, header: _Header) -> None:
@@ -171,19 +214,21 @@ def _blocks(source: SourceText, lines: list[str], header: _Header) -> list[_Bloc
         line = lines[index]
         marker = MARKER.match(line)
         if marker:
-            number = int(marker.group("number"))
+            number = _marker_number(source, marker, index + 1)
             if number <= last_number:
                 problem = "duplicate" if number == last_number else "out-of-order"
                 raise source.error(
                     f"{problem} comment marker 'Comment {number}•' after comment {last_number}", line=index + 1
                 )
             last_number = number
-            current = _Block(number=number, line=index + 1, age=marker.group("age") or None, role=pending_role)
+            _check_count(source, len(blocks), index + 1)
+            current = _Block(number=number, line=index + 1, age=marker.group("age").strip() or None, role=pending_role)
             blocks.append(current)
             pending_role = None
             skipping_separators = True
             continue
         if UPDATED.match(line):
+            _check_count(source, len(blocks), index + 1)
             current = _Block(number=None, line=index + 2)
             blocks.append(current)
             skipping_separators = True
@@ -203,42 +248,86 @@ def _blocks(source: SourceText, lines: list[str], header: _Header) -> list[_Bloc
     return blocks
 
 
-def _neighbours(blocks: list[_Block]) -> tuple[list[int], list[int | None]]:
-    """For each block, the number of the closest numbered block before it (-1) and after it (None)."""
+def _check_count(source: SourceText, blocks: int, line: int) -> None:
+    """Refuse, at the line that passes it, a copy of more comments than any source file may hold, before each
+    costs its kilobyte or two of memory in segmentation and output."""
+    if blocks >= MAX_COMMENTS:
+        raise source.error(too_many_comments(MAX_COMMENTS), line=line)
+
+
+def _marker_number(source: SourceText, marker: re.Match[str], line: int) -> int:
+    """The number of a ``Comment N•`` marker; one of more than MAX_COMMENT_DIGITS digits is refused before int()
+    sees it (Python refuses 4,300 digits with a ValueError, and no bug has a billion comments)."""
+    digits = marker.group("number")
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > MAX_COMMENT_DIGITS:
+        shown = digits if len(digits) <= 20 else f"{digits[:12]}…"
+        raise source.error(
+            f"comment marker 'Comment {shown}•' has a {len(significant)}-digit number; no bug has more than "
+            f"{MAX_COMMENT_NUMBER:,} comments",
+            line=line,
+        )
+    return int(significant)
+
+
+def _neighbours(blocks: list[_Block]) -> tuple[list[int], list[_Block | None]]:
+    """For each block, the number of the closest numbered block before it (-1) and that block after it (None)."""
     previous: list[int] = []
     last = -1
     for block in blocks:
         previous.append(last)
         if block.number is not None:
             last = block.number
-    following: list[int | None] = [None] * len(blocks)
-    upcoming: int | None = None
+    following: list[_Block | None] = [None] * len(blocks)
+    upcoming: _Block | None = None
     for position in range(len(blocks) - 1, -1, -1):
         following[position] = upcoming
         if blocks[position].number is not None:
-            upcoming = blocks[position].number
+            upcoming = blocks[position]
     return previous, following
 
 
-def _comments(blocks: list[_Block], header: _Header) -> list[Comment]:
-    previous_numbers, following_numbers = _neighbours(blocks)
+def _missing_numbers(blocks: list[_Block], position: int, previous: int, following: _Block | None) -> range:
+    """The comments whose markers are missing and whose text the block at ``position`` holds, as a range: its
+    numbers are listed only once the copy's running count of missing markers is known to stay sensible."""
+    block = blocks[position]
+    upcoming = following.number if following is not None else None
+    if block.number is None:
+        if upcoming is None:  # text after the last marker's Updated• line: the one comment after it
+            return range(previous + 1, previous + 2)
+        return range(previous + 1, max(upcoming, previous + 1))
+    # Markers missing with no Updated• line between: their text ran into this comment.
+    next_block = blocks[position + 1] if position + 1 < len(blocks) else None
+    runs_on = next_block is None or next_block.number is not None
+    return range(block.number + 1, upcoming) if runs_on and upcoming is not None else range(0)
+
+
+def _too_many_missing(
+    source: SourceText, gap: range, total: int, following: _Block | None, block: _Block
+) -> SourceError:
+    after = f"comment {gap.start - 1}" if gap.start > 0 else "the start of the copy"
+    where = f"'Comment {following.number}•' follows {after}" if following is not None else f"after {after}"
+    so_far = "" if total == len(gap) else f" ({total:,} in the copy up to here)"
+    return source.error(
+        f"{where} with {len(gap):,} comment markers missing between them{so_far}; a page copy may lack at most "
+        f"{MAX_MISSING_MARKERS:,} (is it damaged, or two copies pasted together?)",
+        line=following.line if following is not None else block.line,
+    )
+
+
+def _comments(source: SourceText, blocks: list[_Block], header: _Header) -> list[Comment]:
+    previous_numbers, following_blocks = _neighbours(blocks)
     comments: list[Comment] = []
+    total_missing = 0
     for position, block in enumerate(blocks):
         text = "\n".join(block.lines).strip("\n")
-        previous, following = previous_numbers[position], following_numbers[position]
-        if block.number is None:
-            if not text.strip():
-                continue
-            upper = following if following is not None else previous + 1
-            missing = tuple(range(previous + 1, max(upper, previous + 1)))
-            if following is None and not missing:
-                missing = (previous + 1,)
-        else:
-            gap_end = following if following is not None else block.number + 1
-            # Markers missing with no Updated• line between: their text ran into this comment.
-            next_block = blocks[position + 1] if position + 1 < len(blocks) else None
-            runs_on = next_block is None or next_block.number is not None
-            missing = tuple(range(block.number + 1, gap_end)) if runs_on else ()
+        if block.number is None and not text.strip():
+            continue
+        previous, following = previous_numbers[position], following_blocks[position]
+        gap = _missing_numbers(blocks, position, previous, following)
+        total_missing += len(gap)
+        if total_missing > MAX_MISSING_MARKERS:
+            raise _too_many_missing(source, gap, total_missing, following, block)
         role = block.role
         author = None
         if block.number == 0 and header.found:
@@ -254,7 +343,7 @@ def _comments(blocks: list[_Block], header: _Header) -> list[Comment]:
                 author=author,
                 author_role=role,
                 created=block.age,
-                missing_markers=missing,
+                missing_markers=tuple(gap),
             )
         )
     _authors_from_reply_headers(comments)

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from moderator.review import ReviewSession
-from moderator.thread import Comment, Segment
+from moderator.thread import Comment, Segment, number_runs
 from moderator.tui.text import literal
 
 QUOTE_STYLE = "italic #8a8f98"
@@ -53,7 +53,7 @@ class CommentView(VerticalScroll):
                     highlights.append((span.start, span.end, style))
         parts = [meta, Text(""), comment_body(comment, highlights)]
         if comment.missing_markers:
-            parts.append(Text(f"Page copy: markers of comment {', '.join(map(str, comment.missing_markers))} were missing; their text is here.", style="yellow"))
+            parts.append(Text(f"Page copy: markers of comment {number_runs(comment.missing_markers)} were missing; their text is here.", style="yellow"))
         self.query_one("#comment-body", Static).update(Text("\n").join(parts))
         self.scroll_home(animate=False)
 
