@@ -158,16 +158,19 @@ def _mark_patches(lines: Sequence[str], parts: list[str | None], open_text: list
         if not open_text[i] or parts[i] is not None or not line.startswith(_PATCH_STARTS):
             i += 1
             continue
-        end = _patch_end(lines, i)
+        end = searched = _patch_end(lines, i)
         if end == i:
-            end = _diffstat_end(lines, i)
+            end, searched = _diffstat_end(lines, i)
         if end > i:
             for j in range(i, end):
                 parts[j] = PATCH
             first_patch_line = i if first_patch_line is None else first_patch_line
             i = end
         else:
-            i += 1
+            # No line of a run of diffstat-shaped lines without its summary starts a diffstat (each would reach
+            # the same missing summary) or a patch (those never start with a space): skipping the run keeps a
+            # hundred thousand " a | 1 +" lines linear.
+            i = max(i + 1, searched)
     if first_patch_line is None:
         return
     # git format-patch puts a "---" line between the commit message and the diffstat; notes written under it
@@ -252,18 +255,19 @@ def _hunk_end(lines: Sequence[str], i: int, hunk: re.Match[str]) -> int:
     return i
 
 
-def _diffstat_end(lines: Sequence[str], start: int) -> int:
-    """The line after a diffstat starting at ``start`` (optionally under a ``---`` cut line), else ``start``."""
+def _diffstat_end(lines: Sequence[str], start: int) -> tuple[int, int]:
+    """(the line after a diffstat starting at ``start`` (optionally under a ``---`` cut line), else ``start``;
+    the line after the diffstat-shaped lines looked at)."""
     count = len(lines)
     i = start + 1 if _CUT_LINE.match(lines[start]) else start
     while i < count and _DIFFSTAT_LINE.match(lines[i]):
         i += 1
     if i >= count or not _DIFFSTAT_SUMMARY.match(lines[i]):
-        return start
+        return start, i
     i += 1
     while i < count and _DIFFSTAT_MODE.match(lines[i]):
         i += 1
-    return i
+    return i, i
 
 
 def _mark_trailers(lines: Sequence[str], parts: list[str | None], open_text: list[bool]) -> None:

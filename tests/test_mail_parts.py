@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import email.policy
 import io
+import re
 from email.generator import BytesGenerator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from moderator import mailparts
 from moderator.mailparts import classify_parts
 from moderator.quoteindex import QuoteIndex
 from moderator.render import thread_table
@@ -411,3 +413,30 @@ def test_hostile_mail_parts_complete() -> None:
     assert kinds(mail_thread("x", quoted_colons)[1]) == ["quote"]
     long_line = "Cc: " + "a" * 1_000_000
     assert kinds(thread_of(long_line)[0]) == ["own"]
+
+
+class _CountingPattern:
+    """A compiled pattern that counts its ``match`` calls (how many lines a rule looked at)."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.calls = 0
+
+    def match(self, text: str) -> re.Match[str] | None:
+        self.calls += 1
+        return self.pattern.match(text)
+
+
+def test_diffstat_shaped_lines_without_a_summary_are_looked_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each line of such a run used to rescan the run to its end for the missing "N files changed": n * n / 2.
+    n = 3_000
+    counting = _CountingPattern(mailparts._DIFFSTAT_LINE)
+    monkeypatch.setattr(mailparts, "_DIFFSTAT_LINE", counting)
+    lines = ["diff x", "---", *([" drivers/hwmon/core.c | 4 ++--"] * n), "Thanks."]
+    assert classify_parts(lines, mail=True) == [None] * len(lines)
+    assert counting.calls <= 2 * n
+    # The same run with its summary is a diffstat, under its cut line.
+    counting.calls = 0
+    lines[-1] = " 1 file changed, 2 insertions(+), 2 deletions(-)"
+    assert classify_parts(lines, mail=True) == [None] + ["patch"] * (n + 2)
+    assert counting.calls <= 2 * n
