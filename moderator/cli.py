@@ -5,6 +5,8 @@ problem, never a traceback)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import shutil
 import sys
@@ -16,7 +18,8 @@ from moderator.errors import ModeratorError, UsageError
 from moderator.filekinds import irregular_kind
 from moderator.render import thread_table
 from moderator.sources import FORMATS, load_thread, load_threads
-from moderator.textsafe import dumps, one_line
+from moderator.textsafe import dumps, one_line, visible
+from moderator.thread import Comment, Thread
 
 EXIT_USAGE = 2
 _LOG_DEFAULT_TEXT = f"$MODERATOR_LOG, else {config.default_log()}"
@@ -197,7 +200,61 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "stats":
             sub.add_argument("--json", action="store_true")
         sub.set_defaults(handler=handler)
+    _add_models_parser(commands)
     return parser
+
+
+def _add_models_parser(commands: argparse._SubParsersAction) -> None:
+    from classifiers.trust import store_path
+
+    models = commands.add_parser(
+        "models",
+        formatter_class=_Formatter,
+        help="list the trusted models, trust or untrust a model folder",
+        description="A model file is a pickle: loading it runs code. So moderator loads only models it trusts:\n"
+        "the bundled one (its sha256 is pinned in the code), the ones this installation trained, and the\n"
+        f"ones trusted with 'moderator models trust'. The trusted sha256 digests are kept in\n{store_path()}.",
+        epilog="examples:\n"
+        "  moderator models list\n"
+        "  moderator models trust ~/Downloads/community-model\n"
+        "  moderator models untrust ~/Downloads/community-model\n",
+    )
+    actions = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    trust = actions.add_parser(
+        "trust",
+        formatter_class=_Formatter,
+        help="show a model folder's card and trust its model file",
+        description="Show the model card (name, when trained, corpora, labels, libraries, the file's sha256),\n"
+        "then ask whether to trust the model file. Trust only a model from someone you trust:\n"
+        "loading it runs whatever code its author put in it.",
+        epilog="examples:\n"
+        "  moderator models trust ~/Downloads/community-model\n"
+        "  moderator models trust /srv/models/2026-05 --yes     # no question (scripts); inspect the card first\n",
+    )
+    trust.add_argument("dir", metavar="DIR", help="model folder (model.joblib and model-card.yaml)")
+    trust.add_argument("--yes", "-y", action="store_true", help="trust without asking (needed when standard input is not a terminal)")
+    trust.set_defaults(handler=_cmd_models_trust)
+    listing = actions.add_parser(
+        "list",
+        formatter_class=_Formatter,
+        help="list the trusted model digests, where they came from and when",
+        description="List the bundled model's pinned sha256 and every digest of the trust store: trained by\n"
+        "this installation or trusted by the user, with the folder and the time it was added.",
+        epilog="examples:\n  moderator models list\n  moderator models list --json\n",
+    )
+    listing.add_argument("--json", action="store_true", help='print {"store": PATH, "models": [...]}')
+    listing.set_defaults(handler=_cmd_models_list)
+    untrust = actions.add_parser(
+        "untrust",
+        formatter_class=_Formatter,
+        help="stop trusting a model folder or a sha256",
+        description="Remove a model from the trust store, named by its folder or by the sha256 'models list' shows.",
+        epilog="examples:\n"
+        "  moderator models untrust ~/Downloads/community-model\n"
+        "  moderator models untrust 3f5a…(the 64 hex digits of 'moderator models list')\n",
+    )
+    untrust.add_argument("target", metavar="DIR|SHA256", help="model folder, or the sha256 of its model file")
+    untrust.set_defaults(handler=_cmd_models_untrust)
 
 
 def _add_model_argument(parser: argparse.ArgumentParser) -> None:
@@ -299,6 +356,7 @@ def _taxonomy(path: str | None = None):
 
 
 def _cmd_review(args: argparse.Namespace) -> int:
+    moderator = config.moderator_name(args.moderator)  # an unusable name stops here, before any work
     from moderator.scoring import load_scorer
     from moderator.tui.app import make_app
 
@@ -310,42 +368,69 @@ def _cmd_review(args: argparse.Namespace) -> int:
         thread,
         taxonomy,
         log,
-        config.moderator_name(args.moderator),
+        moderator,
         scorer=scorer,
         queue=args.queue,
         only_flagged=args.only_flagged,
     )
     app.run()
     # The screen is gone once the app exits: say where the work went, in the terminal the moderator returns to.
-    _write(f"decisions are saved in {log}\n")
+    _write(f"decisions are saved in {one_line(str(log))}\n")
     return 0
+
+
+# Actions taken against a comment: they say it breaks a guideline, which --ok says it does not.
+_BREACH_ACTIONS = ("flag", "remind", "hide", "escalate")
+
+
+def _decided_labels(given: str | None, known: Sequence[str]) -> list[str]:
+    """The label ids of ``--labels``, each once, in the order given; any id outside the taxonomy is refused."""
+    if given is None:
+        return []
+    labels = list(dict.fromkeys(label.strip() for label in given.split(",") if label.strip()))
+    unknown = [label for label in labels if label not in known]
+    if unknown or not labels:
+        raise UsageError(f"--labels: {', '.join(unknown) or 'none given'} not in the taxonomy ({', '.join(known)})")
+    return labels
+
+
+def _decided_action(args: argparse.Namespace, labels: list[str]) -> str:
+    action: str = args.action or ("ok" if args.ok else "flag")
+    if args.ok and action in _BREACH_ACTIONS:
+        raise UsageError(f"--ok contradicts --action {action}: acting against a comment needs the --labels it breaks")
+    if labels and action == "ok":
+        raise UsageError("--action ok contradicts --labels: a comment that is fine carries no label")
+    return action
+
+
+def _numbered_comment(thread: Thread, number: int, source: str) -> Comment:
+    comment = next((c for c in thread.comments if c.number == number), None)
+    if comment is not None:
+        return comment
+    numbers = [c.number for c in thread.comments if c.number is not None]
+    if not numbers:
+        raise UsageError(f"{source}: no comment {number}: the thread's comments have no numbers to decide by")
+    raise UsageError(f"{source}: no comment {number} (numbers {min(numbers)}..{max(numbers)})")
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
     from moderator.decisions import DecisionLog, decision_document
-    from moderator.scoring import load_scorer, score_thread
 
+    # Every option is checked before the log, the thread or the model is opened.
+    moderator = config.moderator_name(args.moderator)
     taxonomy = _taxonomy()
-    labels: list[str] = []
-    if args.labels is not None:
-        labels = [label.strip() for label in args.labels.split(",") if label.strip()]
-        unknown = [label for label in labels if label not in taxonomy.ids]
-        if unknown or not labels:
-            raise UsageError(f"--labels: {', '.join(unknown) or 'none given'} not in the taxonomy ({', '.join(taxonomy.ids)})")
-    action = args.action or ("ok" if args.ok else "flag")
-    if labels and action == "ok":
-        raise UsageError("--action ok contradicts --labels: a comment that is fine carries no label")
+    labels = _decided_labels(args.labels, taxonomy.ids)
+    action = _decided_action(args, labels)
     path = config.log_path(args.log)
     log = DecisionLog(path, taxonomy.ids)  # refuses a damaged or hostile log before anything is written
     thread = load_thread(args.source, args.format)
-    comment = next((c for c in thread.comments if c.number == args.comment), None)
-    if comment is None:
-        numbers = [c.number for c in thread.comments if c.number is not None]
-        raise UsageError(f"{args.source}: no comment {args.comment} (numbers {min(numbers)}..{max(numbers)})")
+    comment = _numbered_comment(thread, args.comment, args.source)
+    from moderator.scoring import load_scorer, score_thread  # numpy and scikit-learn: only once all input is good
+
     scorer = load_scorer(args.model, taxonomy)
     scored = score_thread(scorer, thread, with_evidence=False)[thread.comments.index(comment)]
     document = decision_document(
-        moderator=config.moderator_name(args.moderator),
+        moderator=moderator,
         thread=thread.header_dict(),
         comment=comment.to_dict(),
         model={"id": scorer.model_id, "scores": scored.scores, "flags": scored.flags, "concern": scored.concern},
@@ -354,7 +439,8 @@ def _cmd_decide(args: argparse.Namespace) -> int:
         note=args.note,
     )
     log.record(document)
-    _write(f"saved: comment {comment.number} {action} {','.join(labels) or '-'} by {document['moderator']} in {path}\n")
+    # The name and the path come from the command line: shown, never obeyed by the terminal.
+    _write(one_line(f"saved: comment {comment.number} {action} {','.join(labels) or '-'} by {moderator} in {path}") + "\n")
     return 0
 
 
@@ -375,7 +461,10 @@ def _cmd_log_validate(args: argparse.Namespace) -> int:
     path = _existing_log(args.file)
     contents = read_log(path, _taxonomy(args.taxonomy).ids)
     if contents.problems:
-        _write("\n".join(one_line(p.format(path)) for p in contents.problems) + "\n")
+        lines = [one_line(p.format(path)) for p in contents.problems]
+        if contents.omitted_problems:  # only so many are kept, so a log of millions of bad lines stays cheap
+            lines.append(one_line(f"{path}: and {contents.omitted_problems} more problems, not listed"))
+        _write("\n".join(lines) + "\n")
         return 1
     _write(f"{path}: valid, {len(contents.entries)} documents\n")
     return 0
@@ -406,29 +495,156 @@ def _cmd_log_repair(args: argparse.Namespace) -> int:
 
     path = _existing_log(args.file)
     ids = _taxonomy(args.taxonomy).ids
-    side = repair(path, ids)
-    remaining = read_log(path, ids).problems
+    side = repair(path, ids)  # refuses (LogError) a symlink, a file that is no log, a side file it cannot save
+    remaining = read_log(path, ids).problem_count
     if side is None:
         _write(f"{path}: no torn last document to repair\n")
     else:
         _write(f"{path}: moved the torn last document to {side}\n")
     if remaining:
-        raise UsageError(f"{path}: {len(remaining)} other problems remain; see 'moderator log validate {path}'")
+        raise UsageError(f"{path}: {remaining} other problems remain (repair only cuts a torn last document); "
+                         f"see 'moderator log validate {path}'")
+    return 0
+
+
+_CARD_SOURCES_SHOWN = 20
+
+
+def _models_card_lines(checked) -> list[str]:  # checked: classifiers.persist.ModelFile
+    """What to know before trusting a model, every value from the card through one_line (the card is data)."""
+    card = checked.card
+
+    def field(value: object, width: int = 100) -> str:
+        return one_line(str(value), width)
+
+    taxonomy = card["taxonomy"]
+    libraries = ", ".join(f"{name} {version}" for name, version in card["libraries"].items())
+    lines = [
+        "model card (what its author wrote; only the sha256 below is computed here, from the model file):",
+        f"model folder  {field(checked.folder)}",
+        f"model         {field(card.get('model', '(unnamed)'), 60)}@{checked.sha256[:12]}",
+        f"trained       {field(card.get('trained', '(not stated)'), 40)}",
+        f"labels        {field(taxonomy.get('name', '?'), 30)} {field(taxonomy.get('version', ''), 10)}: "
+        f"{field(', '.join(taxonomy['labels']), 120)}",
+        f"libraries     {field(libraries)}",
+        f"artifact      {field(checked.artifact)} ({len(checked.data)} bytes)",
+        f"sha256        {checked.sha256}",
+        "corpora",
+    ]
+    sources = card.get("data", [])
+    for source in sources[:_CARD_SOURCES_SHOWN]:
+        details = ", ".join(field(f"{key} {source[key]}", 60) for key in ("path", "examples", "licence", "origin") if key in source)
+        lines.append(f"  - {field(source.get('name', '(unnamed)'), 60)} ({details})")
+    if len(sources) > _CARD_SOURCES_SHOWN:
+        lines.append(f"  … and {len(sources) - _CARD_SOURCES_SHOWN} more")
+    if not sources:
+        lines.append("  (none stated)")
+    return lines
+
+
+def _cmd_models_trust(args: argparse.Namespace) -> int:
+    from classifiers import trust
+    from classifiers.persist import inspect_model, require_trusted
+
+    checked = inspect_model(args.dir)  # the card's shape and the file's sha256 against it; nothing unpickled
+    _write("\n".join(_models_card_lines(checked)) + "\n")
+    if checked.bundled:
+        require_trusted(checked)  # the bundled folder is trusted by the pinned digest only, never by the store
+        _write("the bundled model is trusted by the sha256 pinned in moderator's code; nothing to do\n")
+        return 0
+    if trust.is_trusted(checked.sha256):
+        _write("already trusted (see 'moderator models list'); nothing to do\n")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"{args.dir}: cannot ask whether to trust this model (standard input is not a terminal); "
+                             "inspect the card above and pass --yes to trust it")
+        try:
+            answer = input("Trust this model? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            _write("not trusted; nothing changed\n")
+            return 1
+    trust.add(checked.sha256, source="trusted", folder=checked.folder, model=str(checked.card.get("model", "model")))
+    _write(f"trusted sha256 {checked.sha256} (in {trust.store_path()})\n")
+    return 0
+
+
+def _cmd_models_list(args: argparse.Namespace) -> int:
+    from classifiers import trust  # not classifiers.persist: listing needs no scikit-learn
+
+    entries = trust.read_store()
+    bundled = {"sha256": trust.BUNDLED_MODEL_SHA256, "source": "bundled", "path": str(trust.BUNDLED_MODEL_DIR),
+               "model": "guideline-classifier", "added": "(pinned in the code)"}
+    rows = [bundled] + [{"sha256": e.sha256, "source": e.source, "path": e.path, "model": e.model, "added": e.added} for e in entries]
+    if args.json:
+        _write(dumps({"store": str(trust.store_path()), "models": rows}, indent=2) + "\n")
+        return 0
+    lines = [f"{'sha256':64}  {'source':8}  {'added':25}  model  folder"]
+    for row in rows:
+        lines.append(f"{row['sha256']}  {row['source']:8}  {one_line(row['added'], 25):25}  "
+                     f"{one_line(row['model'], 40)}  {one_line(row['path'], 120)}")
+    exists = trust.store_path().exists()
+    lines.append(f"trust store: {trust.store_path()}{'' if exists else ' (none yet)'}")
+    _write("\n".join(lines) + "\n")
+    return 0
+
+
+def _cmd_models_untrust(args: argparse.Namespace) -> int:
+    from classifiers import trust
+    from classifiers.errors import ModelError
+    from classifiers.persist import inspect_model, read_card
+
+    target = Path(args.target)
+    if trust.is_sha256(args.target.lower()) and not target.exists():
+        digests = {args.target.lower()}
+    elif target.is_dir():
+        digests = {read_card(target)["artifact"]["sha256"]}
+        try:
+            digests.add(inspect_model(target).sha256)  # the file as it is now, if it differs from its card
+        except ModelError:
+            pass
+    else:  # a folder that is gone: the entries recorded for its path
+        digests = {e.sha256 for e in trust.read_store() if e.path == str(target.resolve())}
+    if trust.BUNDLED_MODEL_SHA256 in digests:
+        raise UsageError(f"{one_line(args.target)}: the bundled model is trusted by the sha256 pinned in moderator's code; "
+                         "it cannot be untrusted")
+    removed = trust.remove(digests)
+    if not removed:
+        raise UsageError(f"{one_line(args.target)}: not in the trust store {trust.store_path()} (see 'moderator models list')")
+    for entry in removed:
+        _write(f"untrusted sha256 {entry.sha256} ({entry.source} {one_line(entry.added)}, {one_line(entry.path, 120)})\n")
     return 0
 
 
 def _write(text: str) -> None:
-    sys.stdout.write(text)
+    # Every command's output passes here: whatever a handler forgot to escape (a path, a name from a file) is
+    # still shown, never acted on by the terminal. Already escaped text comes through unchanged.
+    sys.stdout.write(visible(text))
     sys.stdout.flush()
+
+
+def _parse_arguments(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed command line. argparse's own complaints repeat what was typed (an unrecognised argument
+    verbatim), so they are caught and shown with controls escaped, like any text from outside."""
+    complaints = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(complaints):
+            return parser.parse_args(argv)
+    finally:
+        sys.stderr.write(visible(complaints.getvalue()))
+        sys.stderr.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse_arguments(parser, argv)
     try:
         return int(args.handler(args))
     except ModeratorError as error:
-        print(f"moderator: error: {error.message}", file=sys.stderr)
+        # Messages quote files and arguments (JSON keys, CSV headers, labels, names): one line, shown, never obeyed.
+        print(f"moderator: error: {one_line(error.message)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from pathlib import Path
 
 import platformdirs
+
+from moderator.errors import UsageError
+from moderator.textsafe import UNSAFE_CHARACTERS, visible
 
 APP_NAME = "moderator"
 
@@ -24,6 +28,8 @@ NAME_ENV = "MODERATOR_NAME"
 
 MODEL_ENV = "MODERATOR_MODEL"
 """Environment variable naming the model folder used instead of the bundled one."""
+
+_LINE_BREAKS = re.compile("[\t\n]")
 
 
 def user_data_dir() -> Path:
@@ -56,11 +62,34 @@ def log_path(flag: str | None) -> Path:
 
 
 def moderator_name(flag: str | None) -> str:
-    """``--moderator``, then ``$MODERATOR_NAME``, then the login name."""
-    name = flag or os.environ.get(NAME_ENV)
-    if not name:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "moderator"
-    return name
+    """``--moderator``, then ``$MODERATOR_NAME``, then the login name; surrounding spaces are dropped.
+
+    The name goes into every decision and keys the effective state, so a name that is set but unusable (empty,
+    only spaces, control characters, bytes that are not UTF-8) is refused with a :class:`UsageError` instead of
+    being written to the log or silently replaced by the login name."""
+    if flag is not None:
+        return _checked_name(flag, "--moderator")
+    from_environment = os.environ.get(NAME_ENV)
+    if from_environment is not None:
+        return _checked_name(from_environment, f"${NAME_ENV}")
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        return "moderator"
+    return _checked_name(login, "the login name")
+
+
+def _checked_name(name: str, origin: str) -> str:
+    # argv and the environment reach Python with undecodable bytes as lone surrogates (surrogateescape).
+    undecodable = next((c for c in name if "\udc80" <= c <= "\udcff"), None)
+    if undecodable is not None:
+        raise UsageError(f"{origin}: not UTF-8 text (byte 0x{ord(undecodable) - 0xDC00:02x}); give the name as UTF-8")
+    # A line break or tab would break the one-line messages that show the name, and the terminal ones worse.
+    unsafe = UNSAFE_CHARACTERS.search(name) or _LINE_BREAKS.search(name)
+    if unsafe is not None:
+        shown = {"\t": "\\t", "\n": "\\n"}.get(unsafe.group()) or visible(unsafe.group())
+        raise UsageError(f"{origin}: the name contains {shown} (control and text-reordering characters are not allowed)")
+    stripped = name.strip()
+    if not stripped:
+        raise UsageError(f"{origin}: the name is empty; give the name recorded with each decision")
+    return stripped

@@ -103,3 +103,71 @@ def test_thread_table_states_the_import_notes(tmp_path: Path) -> None:
     result = run_moderator("thread", str(ROOT / "tests" / "fixtures" / "github" / "no-url-comments.json"))
     assert result.returncode == 0, result.stderr
     assert "note: no URL in these comments names their issue" in result.stdout
+
+
+def test_an_error_message_is_one_escaped_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Messages quote files and arguments: whatever they hold, the terminal gets one line it shows, never obeys."""
+    from moderator import cli
+    from moderator.errors import ModeratorError
+
+    def hostile(args: object) -> int:
+        raise ModeratorError("log.yaml:3: unknown keys a\nb\x1b[31m\x9b2J\x07 \ud800\u202e")
+
+    monkeypatch.setattr(cli, "_cmd_thread", hostile)
+    assert cli.main(["thread", "x"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == "moderator: error: log.yaml:3: unknown keys a b\\x1b[31m\\x9b2J\\x07 \\ud800\\u202e\n"
+
+
+def test_argparse_complaints_are_escaped() -> None:
+    result = run_moderator("thread", "bug.json", "\x1b[31mred\x07")
+    assert result.returncode == 2
+    assert "unrecognized arguments: \\x1b[31mred\\x07" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("given", "problem"),
+    [("", "empty"), ("  ", "empty"), ("da\x1bna", "\\x1b"), ("da\nna", "\\n"), ("da\u202ena", "\\u202e"),
+     ("dana\udcff", "not UTF-8 text (byte 0xff)")],
+)
+def test_unusable_moderator_names_are_refused(given: str, problem: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderator import config
+    from moderator.errors import UsageError
+
+    with pytest.raises(UsageError, match="^--moderator: ") as flag:
+        config.moderator_name(given)
+    assert problem in flag.value.message
+    monkeypatch.setenv("MODERATOR_NAME", given)
+    with pytest.raises(UsageError, match=r"^\$MODERATOR_NAME: "):
+        config.moderator_name(None)
+
+
+def test_moderator_name_order_and_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderator import config
+
+    monkeypatch.setenv("MODERATOR_NAME", " from-env ")
+    assert config.moderator_name(" dana ") == "dana"
+    assert config.moderator_name(None) == "from-env"
+    monkeypatch.delenv("MODERATOR_NAME")
+    assert config.moderator_name(None)  # the login name
+
+
+def test_decide_refuses_contradictions_before_reading_anything(tmp_path: Path, samples: Path) -> None:
+    """--ok with an action against the comment, and an unusable name, are refused in one line; the log stays as
+    it was (here: never created)."""
+    log = tmp_path / "log.yaml"
+    for options, says in ((["--ok", "--action", "escalate"], "--ok contradicts --action escalate"),
+                          (["--ok", "--moderator", ""], "--moderator: the name is empty")):
+        result = run_moderator("decide", str(samples / "bug-4127.csv"), "--comment", "2", *options, "--log", str(log))
+        assert result.returncode == 2 and result.stderr.count("\n") == 1 and says in result.stderr, result.stderr
+        assert not log.exists()
+
+
+def test_decide_on_a_thread_without_comment_numbers(tmp_path: Path) -> None:
+    source = tmp_path / "bug.json"
+    source.write_text('{"bugs": [{"id": 7, "summary": "Release", "comments": []}]}', encoding="utf-8")
+    result = run_moderator("decide", str(source), "--comment", "0", "--ok", "--log", str(tmp_path / "log.yaml"))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and str(source) in result.stderr
+    assert "Traceback" not in result.stderr

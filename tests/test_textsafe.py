@@ -27,3 +27,12 @@ def test_dumps_round_trips_and_escapes_c1_and_bidi() -> None:
     assert "\x9b" not in out and "\u202e" not in out and "\x1b" not in out
     assert "Grüße" in out
     assert json.loads(out) == value
+
+
+def test_one_line_is_one_line_whatever_the_line_breaks() -> None:
+    """Error messages go through one_line: every character Python or a terminal treats as a line break is folded
+    or escaped, so a message built from a file can never spill onto a second line."""
+    breaks = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    shown = one_line("a" + "b".join(breaks) + "c")
+    assert len(shown.splitlines()) == 1 and len((shown + "\n").encode().split(b"\n")) == 2
+    assert not any(character in shown for character in breaks)

@@ -22,6 +22,7 @@ from moderator.decisions import ACTIONS, DecisionLog, LogError, ensure_writable
 from moderator.review import Queue, ReviewSession
 from moderator.scoring import CommentScore, Scorer, score_thread
 from moderator.scoring_worker import decode_scores, encode_thread
+from moderator.textsafe import one_line
 from moderator.thread import Thread
 from moderator.tui.components.comment_view import CommentView
 from moderator.tui.components.decision_panel import DecisionPanel
@@ -134,7 +135,7 @@ class ReviewApp(App[None]):
             # The review goes on without the model rather than waiting for scores that will not come.
             self.session.scoring_error = str(event.worker.error)
             self.query_one(ThreadHeader).show(self.session)
-            self.notify(f"Scoring failed: {event.worker.error}", title="No model scores", severity="error",
+            self.notify(f"Scoring failed: {one_line(str(event.worker.error))}", title="No model scores", severity="error",
                         markup=False, timeout=15)
 
     def _scores_ready(self, scores: list) -> None:  # type: ignore[type-arg]
@@ -196,7 +197,8 @@ class ReviewApp(App[None]):
             decide()
         except LogError as error:
             self._error = error.message
-            self.notify(error.message, title="Decision not saved", severity="error", markup=False, timeout=10)
+            # markup=False keeps [brackets] literal; one_line escapes the controls a message can quote from the log.
+            self.notify(one_line(error.message), title="Decision not saved", severity="error", markup=False, timeout=10)
             self._show(comment=False)
             return
         self._error = None
@@ -215,7 +217,7 @@ class ReviewApp(App[None]):
         try:
             index = self.session.undo()
         except LogError as error:
-            self.notify(error.message, title="Undo not saved", severity="error", markup=False, timeout=10)
+            self.notify(one_line(error.message), title="Undo not saved", severity="error", markup=False, timeout=10)
             return
         if index is None:
             self.notify("Nothing to undo in this session.", markup=False)
@@ -238,7 +240,7 @@ class ReviewApp(App[None]):
             if self.session.search(text):
                 self._moved()
             else:
-                self.notify(f"Not found: {text}", markup=False)
+                self.notify(f"Not found: {one_line(text)}", markup=False)
 
         self.push_screen(PromptScreen("Search the thread", self._search, "text or author"), done)
 
