@@ -414,7 +414,7 @@ def _numbered_comment(thread: Thread, number: int, source: str) -> Comment:
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
-    from moderator.decisions import DecisionLog, decision_document
+    from moderator.decisions import DecisionLog, decision_document, ensure_fits
 
     # Every option is checked before the log, the thread or the model is opened.
     moderator = config.moderator_name(args.moderator)
@@ -425,20 +425,15 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     log = DecisionLog(path, taxonomy.ids)  # refuses a damaged or hostile log before anything is written
     thread = load_thread(args.source, args.format)
     comment = _numbered_comment(thread, args.comment, args.source)
+    decided = {"moderator": moderator, "thread": thread.header_dict(), "comment": comment.to_dict(),
+               "labels": labels, "action": action, "note": args.note}
+    ensure_fits(path, decision_document(model=None, **decided))  # a comment too big for the log: before scoring
     from moderator.scoring import load_scorer, score_thread  # numpy and scikit-learn: only once all input is good
 
     scorer = load_scorer(args.model, taxonomy)
     scored = score_thread(scorer, thread, with_evidence=False)[thread.comments.index(comment)]
-    document = decision_document(
-        moderator=moderator,
-        thread=thread.header_dict(),
-        comment=comment.to_dict(),
-        model={"id": scorer.model_id, "scores": scored.scores, "flags": scored.flags, "concern": scored.concern},
-        labels=labels,
-        action=action,
-        note=args.note,
-    )
-    log.record(document)
+    model = {"id": scorer.model_id, "scores": scored.scores, "flags": scored.flags, "concern": scored.concern}
+    log.record(decision_document(model=model, **decided))
     # The name and the path come from the command line: shown, never obeyed by the terminal.
     _write(one_line(f"saved: comment {comment.number} {action} {','.join(labels) or '-'} by {moderator} in {path}") + "\n")
     return 0

@@ -372,6 +372,12 @@ def _render_within_limits(path: Path, document: dict[str, Any]) -> bytes:
     return data
 
 
+def ensure_fits(path: str | Path, document: dict[str, Any]) -> None:
+    """Refuse, before the work that completes it (scoring), a document the log could not take. The final check
+    still runs at append time; the model's scores add well under a kilobyte."""
+    _render_within_limits(Path(path), document)
+
+
 def _utf8_size(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
