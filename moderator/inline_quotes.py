@@ -34,8 +34,11 @@ earliest comment that holds the whole stretch is credited, so a quote of a quote
 
 Cost: all own words of a comment are hashed into five-word shingles and looked up at once, in C, sharing the
 work with the index (which needs the same hashes); only runs of known shingles are then read word by word,
-and checked against the one or few comments those shingles point at. Nothing depends on the length of the
-thread, and a budget of checks per comment keeps a hostile comment cheap.
+and checked against the one or few comments those shingles point at; a check costs time in the words checked,
+not in the length of the earlier comment (:class:`moderator.quoteindex.SearchableText`). Nothing depends on the
+length of the thread, and a budget of checks that grows with the comment's length (MAX_CHECKS plus
+CHECKS_PER_WORD a word) keeps a hostile comment linear while a long one quoting line after line has all its
+quotes found.
 """
 
 from __future__ import annotations
@@ -69,11 +72,13 @@ MIN_DISTINCTIVE = 3
 MIN_DISTINCTIVE_QUOTED = 2
 # A quotation-mark span is looked for this many words past its opening mark.
 MAX_QUOTED_WORDS = 80
-# At most this many candidate comments are tried for one stretch, and this many containment checks (or runs
-# of known shingles) are looked at in one comment: a hostile comment stitched from thousands of others stays
-# cheap.
+# At most this many candidate comments are tried for one stretch, and at most MAX_CHECKS containment checks (or
+# runs of known shingles) plus one a word are looked at in one comment: a hostile comment stitched from
+# thousands of others costs time in its length only, and a long one quoting line after line still has all its
+# quotes found (each check costs time in the words checked, see quoteindex.SearchableText).
 MAX_CANDIDATES = 4
 MAX_CHECKS = 2000
+CHECKS_PER_WORD = 1
 # A quote's words are all within a run of known shingles, so a paragraph is read closely only there; a
 # hostile run is cut into pieces of this many words.
 MAX_WINDOW_WORDS = 5000
@@ -266,7 +271,7 @@ def _quotes(
     stream = _Stream(words, keys, owners, lines, own, all_words, places, author)
     hits = bytes(map(is_not, owners, repeat(None)))
     found: list[tuple[int, int, int]] = []
-    budget = [MAX_CHECKS]
+    budget = [MAX_CHECKS + CHECKS_PER_WORD * len(keys)]
     for match in _RUN.finditer(hits):
         for run_start in range(match.start(), match.end(), MAX_WINDOW_WORDS):
             if budget[0] <= 0:

@@ -10,14 +10,24 @@ punctuation, case folded, so "wheel," and ``"The`` match "wheel" and "the" (a co
 comma, or gains quotation marks and a capital, when it is set into a new sentence). Keys only find candidates:
 a quote is then checked against the earlier comment's text itself (see :meth:`QuoteIndex.contains_verbatim`).
 Exact line matching (page copies, prefixed quotes) compares the text itself too.
+
+Checking a quote reads the earlier comment's text. Most comments are searched once or twice, and reading them is
+cheapest; a long comment searched again and again (a reply quoting it line by line, or calling out hundreds of
+its phrases) has its words sorted by what follows them once reading it has cost READS_BEFORE_INDEX times its
+length (:class:`SearchableText`), so that every later search costs time in the phrase looked for, not in the
+comment: quote recognition stays linear in the length of the thread. A quoted line that is a whole line of the
+comment it is looked for in is found by one look-up, without reading.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, islice
 
 _TYPOGRAPHIC_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
 _TYPOGRAPHIC = str.maketrans(
@@ -66,6 +76,21 @@ _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
 # Occurrences of a phrase looked at for word boundaries before giving up (a comment of one repeated word).
 _MAX_FINDS = 50
 _WORD = re.compile(r"[^\W\d_]{2,}")
+
+# Searching an earlier comment's text (:class:`SearchableText`). A text this short is always read: reading it
+# costs less than sorting its suffixes.
+SCAN_CHARS = 4096
+# A longer one has the suffixes of its words sorted once the searches have read it this many times over.
+READS_BEFORE_INDEX = 16
+# Suffixes are sorted by their first SUFFIX_CHARS characters: a phrase is then found by binary search. Only in
+# degenerate texts (a log of one line repeated) does a phrase after its first word stand at the start of more
+# than MAX_PLACES words with the same SUFFIX_CHARS characters after them: then MAX_PLACES of those are tried, in no
+# order. A phrase not found there, and one word that is not the start of a word of the text, are read for, as
+# long as the reading done after sorting stays under READS_AFTER_INDEX times the text's length plus SCAN_CHARS
+# a search; past that, such a phrase is not found in it. (README, "Own words and quotes".)
+SUFFIX_CHARS = 48
+MAX_PLACES = 64
+READS_AFTER_INDEX = 8
 
 
 def fold(text: str) -> str:
@@ -130,6 +155,142 @@ def sentences(text: str) -> Iterator[tuple[str, ...]]:
             yield tuple(current)
 
 
+@dataclass(slots=True)
+class SearchWork:
+    """What searching earlier comments has cost in one thread, counted so that tests can check it grows
+    linearly without timing anything: characters of lines looked up whole, characters read by plain searches,
+    characters of the texts indexed, and characters compared at the places the index gave (the length of the
+    phrase, for each place tried)."""
+
+    looked_up: int = 0
+    read: int = 0
+    indexed: int = 0
+    compared: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.looked_up + self.read + self.indexed + self.compared
+
+
+class WordSuffixes:
+    """Where the words of a text (words separated by single spaces) start, sorted by the text that follows
+    (its first ``SUFFIX_CHARS`` characters): the places where a phrase stands at the start of a word are one
+    range of this order, found by binary search whatever the vocabulary, however often words repeat. Eight bytes
+    a word; sorting holds the first SUFFIX_CHARS characters of each word's suffix for a moment (about 100 bytes a
+    word)."""
+
+    __slots__ = ("text", "places")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lengths = map(len, text.split(" "))
+        starts = accumulate((length + 1 for length in lengths), initial=0)  # one space after each word
+        places = [start for start in starts if start <= len(text)]
+        self.places = array("q", sorted(places, key=lambda start: text[start : start + SUFFIX_CHARS]))
+
+    def first(self, phrase: str) -> tuple[int, bool]:
+        """The first entry of ``places`` at which the text goes on with ``phrase`` (its first SUFFIX_CHARS
+        characters, for a longer one), if any does: the entries that do follow it, one after the other. Also
+        whether more than MAX_PLACES entries do (the phrase recurs all over the text)."""
+        probe = phrase[:SUFFIX_CHARS]
+        text, places, width = self.text, self.places, len(probe)
+
+        def head(start: int) -> str:
+            return text[start : start + width]
+
+        first = bisect_left(places, probe, key=head)
+        beyond = first + MAX_PLACES
+        return first, beyond < len(places) and text.startswith(probe, places[beyond])
+
+
+@dataclass(slots=True)
+class SearchableText:
+    """Text of an earlier comment (words separated by single spaces) that quotes are looked for in, again and
+    again: read plainly while that is cheap, then through the sorted suffixes of its words (see
+    ``READS_BEFORE_INDEX``). The answers are those of ``str.find`` either way, except for the degenerate phrases
+    ``MAX_PLACES`` is about.
+    """
+
+    text: str
+    work: SearchWork
+    read: int = 0  # characters read by plain searches of this text
+    read_limit: int = -1  # once indexed: how far ``read`` may go (no limit before)
+    suffixes: WordSuffixes | None = None
+    _many: bool = False  # whether the last phrase looked up recurs at more places than were tried
+
+    def holds(self, phrase: str) -> bool:
+        """Whether ``phrase`` is in the text (``phrase in text``)."""
+        if not phrase:
+            return True
+        if not self._indexed():
+            return next(self._read(phrase, 0), -1) >= 0
+        if next(self._indexed_occurrences(phrase, ordered=False), -1) >= 0:
+            return True
+        if " " in phrase and not self._many:
+            return False  # every place its second word could start at was tried
+        return next(self._read(phrase, 0), -1) >= 0  # inside a word, or past the places tried: read, if allowed
+
+    def occurrences(self, phrase: str) -> Iterator[int]:
+        """Where ``phrase`` starts in the text, left to right, overlapping ones too (as ``str.find`` finds them
+        one after the other). Where the phrase recurs more than MAX_PLACES times after its first word, some of
+        its occurrences only, in no particular order."""
+        if phrase and self._indexed() and " " in phrase:
+            return self._indexed_occurrences(phrase, ordered=True)
+        return self._read(phrase, 0)
+
+    def _indexed(self) -> bool:
+        """Whether the text has its suffixes sorted, done now if reading it has cost enough. Every search after
+        that allows a little more reading (SCAN_CHARS), for the phrases that need it."""
+        if self.suffixes is None:
+            if len(self.text) <= SCAN_CHARS or self.read <= READS_BEFORE_INDEX * len(self.text):
+                return False
+            self.suffixes = WordSuffixes(self.text)
+            self.read_limit = self.read + READS_AFTER_INDEX * len(self.text)
+            self.work.indexed += len(self.text)
+        self.read_limit += SCAN_CHARS
+        return True
+
+    def _read(self, phrase: str, position: int) -> Iterator[int]:
+        """Plain search from ``position`` on; once the text is indexed, only while ``read_limit`` allows."""
+        text = self.text
+        limited = self.suffixes is not None
+        while not (limited and self.read > self.read_limit):
+            found = text.find(phrase, position)
+            cost = (len(text) if found < 0 else found + len(phrase)) - position
+            self.read += cost
+            self.work.read += cost
+            if found < 0:
+                return
+            yield found
+            position = found + 1
+
+    def _indexed_occurrences(self, phrase: str, *, ordered: bool) -> Iterator[int]:
+        """Occurrences of ``phrase`` found through the sorted suffixes: its second word always starts a word of
+        the text, so the places where the text goes on with the rest of the phrase from a word's start hold
+        every occurrence (a one-word phrase: those at the start of a word). Left to right when ``ordered``,
+        unless there are more than MAX_PLACES such places: then at most MAX_PLACES are tried, in no order."""
+        suffixes = self.suffixes
+        assert suffixes is not None
+        first_word, space, rest = phrase.partition(" ")
+        lead = len(first_word) + 1 if space else 0  # from the phrase's start to its second word
+        probe = (rest if space else phrase)[:SUFFIX_CHARS]
+        entry, self._many = suffixes.first(probe)
+        text, places, work = self.text, suffixes.places, self.work
+        found: list[int] = []
+        for entry in range(entry, min(entry + MAX_PLACES, len(places))):
+            place = places[entry]
+            start = place - lead
+            work.compared += len(phrase)
+            if start >= 0 and text.startswith(phrase, start):
+                if not ordered or self._many:
+                    yield start
+                else:
+                    found.append(start)
+            elif not text.startswith(probe, place):
+                break  # past the places where the text goes on with the phrase
+        yield from sorted(found)
+
+
 def _remember(cache: dict[int, object], number: int, value: object) -> None:
     if len(cache) >= _CACHE:
         del cache[next(iter(cache))]
@@ -142,12 +303,13 @@ class QuoteIndex:
 
     _shingles: dict[int, int] = field(default_factory=dict)
     _lines: dict[str, int] = field(default_factory=dict)
-    _texts: dict[int, str] = field(default_factory=dict)
+    _texts: dict[int, SearchableText] = field(default_factory=dict)
     _own: dict[int, str] = field(default_factory=dict)
-    _keys: dict[int, tuple[str, int]] = field(default_factory=dict)
+    _keys: dict[int, tuple[SearchableText, int]] = field(default_factory=dict)
     _sentences: dict[int, frozenset[tuple[str, ...]]] = field(default_factory=dict)
     _authors: dict[str, int] = field(default_factory=dict)
     _writers: dict[int, str] = field(default_factory=dict)
+    work: SearchWork = field(default_factory=SearchWork)
 
     def add(
         self,
@@ -166,7 +328,7 @@ class QuoteIndex:
         lines = [line for line in map(normalize, own_text.split("\n")) if line]
         for line in lines:
             self._lines.setdefault(line, number)
-        self._texts[number] = " ".join(lines)
+        self._texts[number] = SearchableText(" ".join(lines), self.work)
         self._own[number] = own_text  # the comment holds this string anyway; its sentences are cut lazily
         if keys is None or fresh is None:
             keys = word_keys(own_text)
@@ -174,7 +336,7 @@ class QuoteIndex:
         self._shingles.update(dict.fromkeys(fresh, number))
         # Padded with spaces so that a phrase is only found on word boundaries (" rest of " not in " interest
         # of "); kept for every comment, as any may be quoted and the keys are at hand now.
-        self._keys[number] = (" " + " ".join(keys) + " ", len(keys))
+        self._keys[number] = (SearchableText(" " + " ".join(keys) + " ", self.work), len(keys))
         if author:
             self._authors[author.casefold()] = number
             self._writers[number] = author.casefold()
@@ -206,38 +368,35 @@ class QuoteIndex:
 
     def contains(self, number: int, normalized_line: str) -> bool:
         text = self._texts.get(number)
-        return text is not None and normalized_line in text
+        return text is not None and text.holds(normalized_line)
 
     def contains_verbatim(self, number: int, text: str) -> bool:
         """Whether comment ``number`` holds ``text`` (normalized) verbatim on word boundaries; the first letter
         may differ in case (a quote set into a sentence loses or gains its capital)."""
-        flat = self._texts.get(number)
-        if flat is None or not text:
+        searchable = self._texts.get(number)
+        if searchable is None or not text:
             return False
+        flat = searchable.text
         for variant in dict.fromkeys((text, text[0].swapcase() + text[1:])):
-            position = flat.find(variant)
-            tries = 0
-            while position >= 0 and tries < _MAX_FINDS:
+            for position in islice(searchable.occurrences(variant), _MAX_FINDS):
                 end = position + len(variant)
                 before_ok = position == 0 or not flat[position - 1].isalnum()
                 if before_ok and (end == len(flat) or not flat[end].isalnum()):
                     return True
-                position = flat.find(variant, position + 1)
-                tries += 1
         return False
 
     def size(self, number: int) -> int:
         """How many words comment ``number`` has (no longer stretch can be found in it)."""
-        return self._key_view(number)[1]
+        entry = self._keys.get(number)
+        return entry[1] if entry is not None else 0
 
     def contains_words(self, number: int, keys: list[str]) -> bool:
         """Whether comment ``number`` has these word keys consecutively."""
-        text, size = self._key_view(number)
-        return 0 < len(keys) <= size and " " + " ".join(keys) + " " in text
-
-    def _key_view(self, number: int) -> tuple[str, int]:
-        """The keys of comment ``number`` as one string padded with spaces, and how many there are."""
-        return self._keys.get(number, (" ", 0))
+        entry = self._keys.get(number)
+        if entry is None or not 0 < len(keys) <= entry[1]:
+            return False
+        # Padded with spaces, as the comment's keys are, so that a phrase is only found on word boundaries.
+        return entry[0].holds(" " + " ".join(keys) + " ")
 
     def has_sentence(self, number: int, keys: tuple[str, ...]) -> bool:
         """Whether comment ``number`` has these word keys as a whole sentence (5 to 7 words)."""
@@ -254,11 +413,17 @@ class QuoteIndex:
         """The earlier comment that contains ``normalized_line`` verbatim, preferring ``hint``."""
         if not normalized_line:
             return None
-        if hint is not None and len(normalized_line) >= MIN_HINTED_CHARS and self.contains(hint, normalized_line):
+        whole_line_of = self._lines.get(normalized_line)  # mostly a quoted line is a whole line of its comment
+        self.work.looked_up += len(normalized_line)
+        if (
+            hint is not None
+            and len(normalized_line) >= MIN_HINTED_CHARS
+            and (whole_line_of == hint or self.contains(hint, normalized_line))
+        ):
             return hint
         if len(normalized_line) < MIN_STANDALONE_CHARS:
             return None
-        found = self._lines.get(normalized_line)
+        found = whole_line_of
         if found is None:
             found = self._find_by_shingles(normalized_line)
         # Short lines, headings and table rulers repeat by chance (a report update reuses its headings).
