@@ -294,7 +294,7 @@ def test_hostile_inputs_complete() -> None:
     # earlier comment. These must finish (quickly; no time is asserted, machines differ).
     sentence = "The release team is asleep at the wheel and nobody cares. "
     comments = thread(sentence, sentence * 18000)
-    # Checks per comment are bounded: the first copies are found, the rest of such a line stays own text.
+    # Checks per comment grow with its words (CHECKS_PER_WORD): the copies are found, in linear time.
     assert comments[1].quotes[0].comment == 0 and comments[1].quotes[0].text.startswith(sentence.strip())
     lines = "\n".join(f"line {i} of a very long pasted log with words" for i in range(100_000))
     comments = thread(lines[:100_000], lines)
