@@ -1,6 +1,9 @@
 """Importers: every supported thread source, chosen from the file's content unless a format is named.
 
 ``load_threads(path, format=None)`` is the one entry point the CLI, the TUI and the classifier use.
+
+Detection reads the start of the file only, so a JSONL or CSV file is never decoded whole before its importer
+reads it line by line; JSON is decoded once, by detection, and handed to the importer.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ from moderator.sources import (
     github_json,
     jsonl,
     mbox,
+    reading,
     yamldoc,
 )
-from moderator.sources.jsondocs import describe, json_documents
-from moderator.sources.reading import MAX_SOURCE_BYTES, SourceText, read_source
+from moderator.sources.jsondocs import check_value_count, describe, json_documents
+from moderator.sources.reading import MAX_SOURCE_BYTES, SourceText, read_source, too_many_comments
 from moderator.thread import Thread
 
 __all__ = ["FORMATS", "MAX_SOURCE_BYTES", "detect_format", "load_threads", "load_thread"]
@@ -36,25 +40,29 @@ _PARSERS: dict[str, Callable[[SourceText], list[Thread]]] = {
     yamldoc.FORMAT: yamldoc.parse,
 }
 FORMATS: tuple[str, ...] = tuple(_PARSERS)
+# The first line of a JSONL file is decoded on its own to tell its format; a longer one is not JSONL-shaped
+# enough to be worth the shortcut, and the whole file is decoded as JSON instead.
+_FIRST_LINE_PROBE = 16 * 1024 * 1024
 
 
 def detect_format(source: SourceText) -> str:
     """The format of ``source`` told from its content (the file name's extension only breaks ties)."""
     if mbox.looks_like(source.data):
         return mbox.FORMAT
-    text = source.text
-    stripped = text.lstrip()
+    # Both mail tests read the bytes, which decoding the whole text (JSON, page copies) releases.
+    is_message = mbox.looks_like_message(source.data)
+    stripped = _probe(source).lstrip()
     suffix = source.path.suffix.lower()
     if stripped.startswith(("{", "[")):
         return _detect_json(source)
     if suffix in (".yaml", ".yml") or stripped.startswith(("format: moderator-thread", "---")):
         return yamldoc.FORMAT
-    if mbox.looks_like_message(source.data):  # a single message (.eml): a thread of one
+    if is_message:  # a single message (.eml): a thread of one
         return mbox.FORMAT
     first_line = stripped.split("\n", 1)[0]
     if suffix == ".csv" or ("text" in [f.strip().strip('"') for f in first_line.split(",")] and "," in first_line):
         return csvfile.FORMAT
-    if bugzilla_text.looks_like(text):
+    if bugzilla_text.looks_like(source.text):
         return bugzilla_text.FORMAT
     raise source.error(
         "unrecognised thread format: not JSON, JSONL, CSV, YAML, mbox, a mail message or a Bugzilla page copy "
@@ -62,18 +70,45 @@ def detect_format(source: SourceText) -> str:
     )
 
 
+def _probe(source: SourceText) -> str:
+    """The start of the text, enough to tell the format; the whole text when the start is only blank."""
+    head = source.head()
+    return head if head.strip() else source.text
+
+
 def _detect_json(source: SourceText) -> str:
-    first_line = source.text.lstrip().split("\n", 1)[0]
+    first = _first_line_object(source)
+    if first is not None and _is_plain_record(first):
+        return jsonl.FORMAT  # decided by the first record alone: the JSONL importer reads the rest line by line
     try:
         documents = json_documents(source)
     except SourceError:
         # A file of one JSON object per line whose later line is broken keeps the format its first line shows: let
         # that importer say which line is bad.
-        first = _json_object(first_line) if first_line.startswith("{") else None
         if first is not None:
             return _detect_documents(source, [first])
         raise
     return _detect_documents(source, documents)
+
+
+def _is_plain_record(value: dict[str, Any]) -> bool:
+    """A generic comment record (JSONL): it has a text, and no file whose first value is such a record is a Bugzilla
+    response (those hold ``bugs``) or a GitHub export (whose first value is then an issue object)."""
+    return "text" in value and "bugs" not in value and not github_json.is_issue(value)
+
+
+def _first_line_object(source: SourceText) -> dict[str, Any] | None:
+    """The JSON object the first non-blank line holds whole, if it is one (a JSONL record); None otherwise."""
+    first = source.first_line(_FIRST_LINE_PROBE)
+    if first is None or not first[1].startswith("{"):
+        return None
+    number, line = first
+    check_value_count(source, line, line=number)  # before decoding it
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):  # invalid JSON: the whole-file decoding says where
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _detect_documents(source: SourceText, documents: list[Any]) -> str:
@@ -90,27 +125,22 @@ def _detect_documents(source: SourceText, documents: list[Any]) -> str:
     )
 
 
-def _json_object(line: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(line)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def load_threads(path: str | Path, format: str | None = None) -> list[Thread]:
     """Every thread in the file at ``path``; raises :class:`SourceError` for anything it cannot import whole."""
     source = read_source(path)
-    if format is None:
-        format = detect_format(source)
-    elif format not in _PARSERS:
-        raise SourceError(path, f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
     try:
+        if format is None:
+            format = detect_format(source)
+        elif format not in _PARSERS:
+            raise SourceError(path, f"unknown format {format!r} (choose from {', '.join(FORMATS)})")
         threads = _PARSERS[format](source)
-    except RecursionError:
+    except RecursionError:  # the importers refuse deep nesting with its position; this is the last resort
         raise source.error("nested too deeply to import") from None
     if not threads:
         raise source.error("no thread in the file")
+    # The same limit for the importers that do not count as they read.
+    if sum(len(thread.comments) for thread in threads) > reading.MAX_COMMENTS:
+        raise source.error(too_many_comments(reading.MAX_COMMENTS))
     return threads
 
 

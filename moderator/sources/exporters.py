@@ -48,6 +48,14 @@ def relative_age(created: str | None, now: datetime) -> str:
     return "1 hour ago"
 
 
+def _numeric_id(text: str | None, default: int) -> int:
+    """An id the REST formats write as a number: ``text`` when it is one (ASCII digits: ``"²".isdigit()`` is true
+    but int() refuses it; at most 18 of them: JSON readers take 64-bit ids), else ``default``."""
+    if text and text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return default
+
+
 def _login(author: str | None, logins: Mapping[str, str]) -> str:
     if author is None:
         return "nobody@example.invalid"
@@ -61,11 +69,11 @@ def _handle(author: str | None, logins: Mapping[str, str]) -> str:
 def to_bugzilla_rest(thread: Thread, *, logins: Mapping[str, str] | None = None, first_id: int = 1) -> str:
     """``[GET /rest/bug/{id}, GET /rest/bug/{id}/comment]`` as one JSON list."""
     logins = logins or {}
-    bug_id = int(thread.id) if thread.id and thread.id.isdigit() else 1
+    bug_id = _numeric_id(thread.id, 1)
     comments = []
     for position, comment in enumerate(thread.comments):
         creator = _login(comment.author, logins)
-        comment_id = int(comment.id) if comment.id and comment.id.isdigit() else first_id + position
+        comment_id = _numeric_id(comment.id, first_id + position)
         comments.append(
             {
                 "id": comment_id,
@@ -142,7 +150,7 @@ def to_github(thread: Thread, *, logins: Mapping[str, str] | None = None, repo: 
     GitHub has no reply headers: ``(In reply to ...)`` lines are dropped and the ``> `` quotes stay.
     """
     logins = logins or {}
-    number = int(thread.id) if thread.id and thread.id.isdigit() else 1
+    number = _numeric_id(thread.id, 1)
     issue_url = f"https://api.github.example/repos/{repo}/issues/{number}"
 
     def body(comment: Comment) -> str:
@@ -167,7 +175,7 @@ def to_github(thread: Thread, *, logins: Mapping[str, str] | None = None, repo: 
     }
     comments = [
         {
-            "id": int(c.id) if c.id and c.id.isdigit() else 1000 + (c.number or 0),
+            "id": _numeric_id(c.id, 1000 + (c.number or 0)),
             "html_url": f"https://github.example/{repo}/issues/{number}#issuecomment-{c.id}",
             "issue_url": issue_url,
             "user": {"login": _handle(c.author, logins)},

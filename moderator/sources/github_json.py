@@ -27,8 +27,10 @@ from typing import Any
 
 from moderator.errors import SourceError
 from moderator.segmentation import segment_thread
+from moderator.sources import reading
 from moderator.sources.jsondocs import describe, located_documents
-from moderator.sources.reading import SourceText
+from moderator.sources.reading import SourceText, too_many_comments
+from moderator.textsafe import one_line
 from moderator.thread import Comment, Thread
 
 FORMAT = "github-json"
@@ -38,8 +40,9 @@ FORMAT = "github-json"
 # URL (.../issues/comments/77) names no issue and does not match.
 _ISSUE_URL = re.compile(
     r"https?://(?P<host>[^/#?]+)/(?:[^#?]*/)?(?P<owner>[^/#?]+)/(?P<repo>[^/#?]+)"
-    r"/(?:issues|pulls|pull)/(?P<number>\d+)(?:[/#?]|$)"
+    r"/(?:issues|pulls|pull)/(?P<number>\d{1,18})(?:[/#?]|$)"
 )
+# (No issue has a number of more than 18 digits: a longer one names no issue, and would not even convert.)
 _COMMENT_URL_KEYS = ("issue_url", "pull_request_url", "html_url", "url")
 # Keys a `gh ... view --json` object never has: REST objects, generic comment records, Bugzilla bugs.
 _NOT_GH_VIEW = ("user", "text", "thread", "bugs", "summary", "issue_url", "html_url")
@@ -197,8 +200,12 @@ def parse(source: SourceText) -> list[Thread]:
             f"optionally after the issue object, or the output of 'gh issue view --json', found {found}"
         )
     threads: list[Thread] = []
+    count = 0
     for export in exports:
         items = _embedded_comments(source, export) + export.items
+        count += len(items) + (export.issue is not None)
+        if count > reading.MAX_COMMENTS:
+            raise source.error(too_many_comments(reading.MAX_COMMENTS))
         for item in items:
             if not is_comment(item.raw):
                 raise item.error(source, f"expected a GitHub comment object, found {describe(item.raw)}")
@@ -228,13 +235,31 @@ def _embedded_comments(source: SourceText, export: _Export) -> list[_Item]:
 def _check_unique_ids(source: SourceText, items: list[_Item]) -> None:
     seen: dict[str, str] = {}
     for item in items:
-        value = item.raw.get("id")
-        if value is None or value == "":
+        key = _comment_id(source, item)
+        if key is None:
             continue
-        key = str(value)
         if key in seen:
-            raise item.error(source, f"duplicate comment id {key} (first at {seen[key]})")
+            raise item.error(source, f"duplicate comment id {one_line(key, 80)} (first at {seen[key]})")
         seen[key] = item.label
+
+
+def _id_text(value: Any) -> str | None:
+    """A comment id as text: REST ids are numbers, ``gh`` ids strings; anything else is no id."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _comment_id(source: SourceText, item: _Item) -> str | None:
+    value = item.raw.get("id")
+    if value is None or value == "":
+        return None
+    text = _id_text(value)
+    if text is None:
+        raise item.error(source, f"'id' must be a number or a string, found {describe(value)}")
+    return text
 
 
 def _comment_ref(item: _Item) -> _IssueRef | None:
@@ -270,7 +295,7 @@ def _issue_thread(source: SourceText, export: _Export, items: list[_Item]) -> Th
     issue_item = export.issue_item()
     issue = issue_item.raw
     ref = _issue_ref(issue.get("html_url")) or _issue_ref(issue.get("url"))
-    number = issue.get("number") if isinstance(issue.get("number"), int) else None
+    number = _issue_number(source, issue_item)
     given = "the issue holding it" if export.where or export.line else "the issue at the top of the file"
     for item in items:
         other = _comment_ref(item)
@@ -278,11 +303,27 @@ def _issue_thread(source: SourceText, export: _Export, items: list[_Item]) -> Th
             continue
         if ref is None:
             if number is not None and other.number != number:
-                raise item.error(source, f"a comment of {other}, not of issue #{number} ({given})")
+                raise item.error(source, f"a comment of {_shown(other)}, not of issue #{number} ({given})")
             ref = other  # the issue object names no repository: the first comment URL does
         elif other.key != ref.key:
-            raise item.error(source, f"a comment of {other}, not of {ref} ({given})")
+            raise item.error(source, f"a comment of {_shown(other)}, not of {_shown(ref)} ({given})")
     return _thread(source, issue_item, items, ref)
+
+
+def _issue_number(source: SourceText, issue_item: _Item) -> int | None:
+    """The issue's ``number``: absent or null is unknown, anything but a whole number (``true``, ``"x"``) an error,
+    never a thread id made of it."""
+    value = issue_item.raw.get("number")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**18:
+        raise issue_item.error(source, f"'number' must be the issue's whole number, found {describe(value)}")
+    return value
+
+
+def _shown(ref: _IssueRef) -> str:
+    """An issue as an error names it: the owner and repository come from a URL in the file."""
+    return one_line(str(ref), 200)
 
 
 def _thread(source: SourceText, issue_item: _Item | None, items: list[_Item], ref: _IssueRef | None) -> Thread:
@@ -298,8 +339,9 @@ def _thread(source: SourceText, issue_item: _Item | None, items: list[_Item], re
         comments.append(comment)
     segment_thread(comments, parents=_review_parents(items, numbers))
     thread_id = str(ref) if ref is not None else None
-    if thread_id is None and issue is not None and isinstance(issue.get("number"), int):
-        thread_id = str(issue["number"])
+    if thread_id is None and issue_item is not None:
+        issue_number = _issue_number(source, issue_item)
+        thread_id = str(issue_number) if issue_number is not None else None
     notes = (UNKNOWN_ISSUE_NOTE,) if thread_id is None else ()
     return Thread(
         source="github",
@@ -319,8 +361,9 @@ def _review_parents(items: list[_Item], numbers: dict[str, int]) -> dict[int, in
     parents: dict[int, int] = {}
     for number, item in enumerate(items, start=1):
         parent = item.raw.get("in_reply_to_id")
-        if parent is not None and str(parent) in numbers:
-            parents[number] = numbers[str(parent)]
+        parent_id = _id_text(parent)
+        if parent_id is not None and parent_id in numbers:
+            parents[number] = numbers[parent_id]
     return parents
 
 
@@ -333,10 +376,9 @@ def _comment(source: SourceText, item: _Item, number: int) -> Comment:
         raise item.error(source, f"'body' must be a string, found {describe(body)}")
     created = raw.get("created_at", raw.get("createdAt"))
     association = raw.get("author_association", raw.get("authorAssociation"))
-    raw_id = raw.get("id")
     return Comment(
         number=number,
-        id=None if raw_id is None or raw_id == "" else str(raw_id),
+        id=_comment_id(source, item),
         author=_author(source, item),
         author_role=association.lower() if isinstance(association, str) and association != "NONE" else None,
         created=created if isinstance(created, str) else None,

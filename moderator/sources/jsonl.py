@@ -1,28 +1,31 @@
-"""Generic JSONL: one comment per line (the shape of ``../shared/data``), many threads per file allowed."""
+"""Generic JSONL: one comment per line (the shape of ``../shared/data``), many threads per file allowed.
+
+The file is read one line at a time and every record becomes a comment as soon as it is read, so memory holds
+the file's bytes and its comments, never a decoded copy of the whole text or all the records at once.
+"""
 
 from __future__ import annotations
 
-import json
-
-from moderator.sources.reading import SourceText
-from moderator.sources.records import Record, records_to_threads
+from moderator.sources import reading
+from moderator.sources.jsondocs import loads_line
+from moderator.sources.reading import SourceText, too_many_comments
+from moderator.sources.records import Record, ThreadCollector
 from moderator.thread import Thread
 
 FORMAT = "jsonl"
 
 
 def parse(source: SourceText) -> list[Thread]:
-    records: list[Record] = []
-    for number, line in enumerate(source.text.split("\n"), start=1):
+    records = source.nonblank_lines_over(reading.MAX_COMMENTS)  # every line holding more than blanks is a record
+    if records is not None:
+        raise source.error(f"{too_many_comments(reading.MAX_COMMENTS)} (at least {records:,} records)")
+    collector = ThreadCollector(source, source_name="jsonl")
+    for number, line in source.lines():
         if not line.strip():
             continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            truncated = error.pos >= len(line.rstrip()) or error.msg.startswith("Unterminated string")
-            problem = "truncated JSON line" if truncated else "invalid JSON"
-            raise source.error(f"{problem} ({error.msg})", line=number, column=error.colno) from None
+        value = loads_line(source, line, number)
         if not isinstance(value, dict):
             raise source.error(f"expected one JSON object per line, found {type(value).__name__}", line=number)
-        records.append(Record(number, value))
-    return records_to_threads(source, records, source_name="jsonl")
+        collector.add(Record(number, value))
+    source.release_bytes()  # every line is read: the comments hold what the thread needs
+    return collector.threads()

@@ -11,10 +11,12 @@ comments:
 
 from __future__ import annotations
 
+import datetime
+import math
 from typing import Any
 
 from moderator.sources.reading import SourceText
-from moderator.sources.records import Record, records_to_threads
+from moderator.sources.records import Record, ThreadCollector, shown, whole_number_text
 from moderator.thread import Thread
 from moderator.yamlsafe import YAMLProblem, load_one
 
@@ -28,30 +30,44 @@ def parse(source: SourceText) -> list[Thread]:
         document = load_one(source.text)
     except YAMLProblem as problem:
         raise source.error(problem.problem, line=problem.line) from None
+    source.release_text()  # the document holds everything from here on
     if not isinstance(document, dict) or not isinstance(document.get("comments"), list):
         raise source.error("not a moderator thread document: expected a mapping with a 'comments' list")
     declared = document.get("format", FORMAT_TAG)
     if declared != FORMAT_TAG:
-        raise source.error(f"unsupported thread document format {declared!r} (this version reads {FORMAT_TAG})")
+        raise source.error(f"unsupported thread document format {shown(declared)} (this version reads {FORMAT_TAG})")
     header = document.get("thread") or {}
     if not isinstance(header, dict):
         raise source.error("'thread' must be a mapping")
-    defaults: dict[str, Any] = {}
-    for key in _THREAD_KEYS:
-        value = header.get(key)
-        if value is not None:
-            defaults[key] = str(value)
-    records = []
+    defaults = {key: _header_text(source, header, key) for key in _THREAD_KEYS if header.get(key) is not None}
+    collector = ThreadCollector(source, source_name="yaml", defaults=defaults)
     for position, item in enumerate(document["comments"]):
         if not isinstance(item, dict):
             raise source.error(f"comments[{position}] must be a mapping, found {type(item).__name__}")
         fields = dict(item)
         fields.pop("thread", None)
-        records.append(Record(None, fields, item=f"comments[{position}]"))
-    threads = records_to_threads(source, records, source_name="yaml", defaults=defaults)
+        collector.add(Record(None, fields, item=f"comments[{position}]"))
+    threads = collector.threads()
     notes = header.get("notes") or []
     if not isinstance(notes, list) or not all(isinstance(note, str) for note in notes):
         raise source.error("'thread.notes' must be a list of strings")
     for thread in threads:  # what the importer of the original source could not know stays said
         thread.notes = tuple(notes) if notes else thread.notes
     return threads
+
+
+def _header_text(source: SourceText, header: dict[str, Any], key: str) -> str:
+    """A thread header value as text: YAML reads ``id: 4127`` as a number and an unquoted date as a date; a
+    boolean or a list is an error, never the thread id ``True``."""
+    value = header[key]
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = whole_number_text(value)
+        if number is not None:
+            return number
+        if key != "id" and math.isfinite(value):  # a title or product that reads as a number
+            return str(value)
+    raise source.error(f"'thread.{key}' must be text, found {shown(value)}")
