@@ -10,7 +10,7 @@ import io
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from moderator import __version__, config
@@ -270,14 +270,57 @@ def _cmd_thread(args: argparse.Namespace) -> int:
     threads = load_threads(args.source, args.format)
     if args.json:
         if len(threads) == 1:
-            payload: object = threads[0].to_dict()
+            _write_chunks([*_thread_json(threads[0], 0), "\n"])
         else:
-            payload = {"threads": [t.to_dict() for t in threads]}
-        _write(dumps(payload, indent=2) + "\n")
+            _write_chunks(_threads_json(threads))
         return 0
     width = shutil.get_terminal_size((120, 24)).columns
     _write("\n\n".join(thread_table(t, width) for t in threads) + "\n")
     return 0
+
+
+def _nested(value: object, depth: int) -> str:
+    """``dumps(value, indent=2)`` as it reads ``depth`` levels deep in a larger document (JSON strings hold no raw
+    line break, so every line break is layout)."""
+    return dumps(value, indent=2).replace("\n", "\n" + "  " * depth)
+
+
+def _thread_json(thread: Thread, depth: int) -> Iterator[str]:
+    """The text of ``dumps(thread.to_dict(), indent=2)`` a comment at a time, so a 250 MB export is never held as
+    one string (three copies of it were most of ``thread --json``'s memory)."""
+    pad = "  " * depth
+    yield "{\n" + pad + '  "thread": ' + _nested(thread.header_dict(), depth + 1) + ",\n" + pad + '  "comments": '
+    if not thread.comments:
+        yield "[]"
+    else:
+        yield "[\n"
+        last = len(thread.comments) - 1
+        for position, comment in enumerate(thread.comments):
+            yield pad + "    " + _nested(comment.to_dict(), depth + 2) + (",\n" if position < last else "\n")
+        yield pad + "  ]"
+    yield "\n" + pad + "}"
+
+
+def _threads_json(threads: list[Thread]) -> Iterator[str]:
+    """``dumps({"threads": [...]}, indent=2)`` plus a line break, a comment at a time."""
+    yield '{\n  "threads": [\n    '
+    for position, thread in enumerate(threads):
+        yield from _thread_json(thread, 2)
+        yield ",\n    " if position < len(threads) - 1 else "\n"
+    yield "  ]\n}\n"
+
+
+def _write_chunks(chunks: Iterable[str], batch: int = 1 << 20) -> None:
+    """Write ``chunks`` in batches of about ``batch`` characters: few system calls, bounded memory."""
+    pending: list[str] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= batch:
+            _write("".join(pending))
+            pending, size = [], 0
+    _write("".join(pending))
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

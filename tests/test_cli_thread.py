@@ -171,3 +171,21 @@ def test_decide_on_a_thread_without_comment_numbers(tmp_path: Path) -> None:
     result = run_moderator("decide", str(source), "--comment", "0", "--ok", "--log", str(tmp_path / "log.yaml"))
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and str(source) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_thread_json_is_written_a_comment_at_a_time_with_the_same_text() -> None:
+    """``thread --json`` streams its output (a 250 MB export is never one string); the text is exactly what one
+    ``dumps(..., indent=2)`` of the whole document gives, for one thread, several, and a thread without comments."""
+    from moderator import cli
+    from moderator.sources import load_threads
+    from moderator.textsafe import dumps
+    from moderator.thread import Comment, Thread
+
+    sample = load_threads(Path(__file__).parent.parent / "moderator" / "samples" / "bug-4127.txt")[0]
+    odd = Thread(source="jsonl", id="t\x1b", title="quote \" and \\ and \u2028",
+                 comments=[Comment(number=1, author="a\nb", text="line\nnext \ud800")])
+    empty = Thread(source="jsonl", id="e", comments=[])
+    for thread in (sample, odd, empty):
+        assert "".join([*cli._thread_json(thread, 0), "\n"]) == dumps(thread.to_dict(), indent=2) + "\n"
+    several = [sample, odd, empty]
+    assert "".join(cli._threads_json(several)) == dumps({"threads": [t.to_dict() for t in several]}, indent=2) + "\n"
