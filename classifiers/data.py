@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.errors import DataError
 from classifiers.features import CommentInput
-from classifiers.files import open_regular
 from labels import data_path
-from moderator.segmentation import QuoteIndex, segment_text
+from moderation_core.errors import DataError
+from moderation_core.files import open_regular
+from moderation_core.segmentation import QuoteIndex, segment_text
 
 STARTER_CORPUS = data_path("starter")
 CONTEXT_CHARS = 2000

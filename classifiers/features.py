@@ -35,7 +35,7 @@ _URL = re.compile(r"https?://\S+|www\.\S+")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _MENTION = re.compile(r"(?<!\w)@[\w-]+")
 # Words (with inner apostrophes and the asterisks of "f*ck") and emoji; punctuation is left to the style features.
-TOKEN = re.compile("[\\w'*]+|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+TOKEN = re.compile("[\\w'*]+|[\U0001f300-\U0001faff\u2600-\u27bf]")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 _MARKS = re.compile(r"[!?]{2,}")
 STOP_WORDS = frozenset(
@@ -88,9 +88,13 @@ _INSULT_WORDS = frozenset(LEXICONS["insult"]) | frozenset(LEXICONS["profanity"])
 _SECOND_PERSON = frozenset(LEXICONS["second_person"])
 _IDENTITY = CATEGORIES.index("identity")
 _IDENTITY_WORDS = frozenset(k for k, c in LEXICON_KEYS.items() if c == _IDENTITY and isinstance(k, str))
-_HOSTILE_WORDS = _INSULT_WORDS | frozenset(LEXICONS["threat"]) | frozenset(
-    "hate disgusting filthy sick vermin subhuman inferior go back deport ban banned shouldn't allowed can't "
-    "cannot never all always typical these those people".split()
+_HOSTILE_WORDS = (
+    _INSULT_WORDS
+    | frozenset(LEXICONS["threat"])
+    | frozenset(
+        "hate disgusting filthy sick vermin subhuman inferior go back deport ban banned shouldn't allowed can't "
+        "cannot never all always typical these those people".split()
+    )
 )
 N_STYLE = 2 * len(CATEGORIES) + 8
 
@@ -310,10 +314,20 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
 
     def feature_names(self) -> list[str]:
         words = [k if isinstance(k, str) else " ".join(k) for k in self.vocabulary_]
-        style = [f"cue:{c}" for c in CATEGORIES] + [f"cue-present:{c}" for c in CATEGORIES] + [
-            "cue:any-profanity-or-insult", "cue:aimed-insult", "style:shouting", "style:!?", "style:length",
-            "context:title-miss", "context:thread-miss", "context:known",
-        ]
+        style = (
+            [f"cue:{c}" for c in CATEGORIES]
+            + [f"cue-present:{c}" for c in CATEGORIES]
+            + [
+                "cue:any-profanity-or-insult",
+                "cue:aimed-insult",
+                "style:shouting",
+                "style:!?",
+                "style:length",
+                "context:title-miss",
+                "context:thread-miss",
+                "context:known",
+            ]
+        )
         return words + style
 
 

@@ -175,7 +175,9 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     def _logistic(strength: float) -> LogisticRegression:
         return LogisticRegression(C=strength, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
 
-    def _out_of_fold(self, features, target: np.ndarray, groups: np.ndarray, strength: float, fit_rows: np.ndarray) -> np.ndarray:
+    def _out_of_fold(
+        self, features, target: np.ndarray, groups: np.ndarray, strength: float, fit_rows: np.ndarray
+    ) -> np.ndarray:
         """Decision scores for every row from models fitted on the other folds' ``fit_rows``."""
         scores = np.zeros(len(target))
         splitter = GroupKFold(n_splits=self.folds)

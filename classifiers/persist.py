@@ -33,11 +33,18 @@ import scipy
 import sklearn
 import yaml
 
-from classifiers.errors import ModelError
 from classifiers.model import GuidelineClassifier
-from classifiers.taxonomy import Taxonomy
-from classifiers.trust import BUNDLED_MODEL_DIR, BUNDLED_MODEL_SHA256, is_sha256, is_trusted, read_regular_file, write_atomically
-from moderator.yamlsafe import YAMLProblem, load_one
+from classifiers.trust import (
+    BUNDLED_MODEL_DIR,
+    BUNDLED_MODEL_SHA256,
+    is_sha256,
+    is_trusted,
+    read_regular_file,
+    write_atomically,
+)
+from moderation_core.errors import ModelError
+from moderation_core.taxonomy import Taxonomy
+from moderation_core.yamlsafe import YAMLProblem, load_one
 
 DEFAULT_MODEL_DIR = BUNDLED_MODEL_DIR  # package data, wherever the package is installed (wheel, pipx or checkout)
 MODEL_FILE = "model.joblib"
@@ -115,7 +122,14 @@ def _is_versions(value: object) -> bool:
 
 
 def _kind(value: object) -> str:
-    kinds = {list: "a list", str: "text", int: "a number", float: "a number", bool: "true or false", type(None): "empty"}
+    kinds = {
+        list: "a list",
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true or false",
+        type(None): "empty",
+    }
     return kinds.get(type(value), f"a {type(value).__name__}")
 
 
@@ -139,7 +153,9 @@ def _card_problem(card: object) -> str | None:
     if not _is_versions(card.get("libraries")):
         return "the model card's libraries are not a mapping of names to versions"
     expected: dict[str, tuple[tuple[type, ...], str]] = {
-        "model": ((str,), "text"), "trained": ((str, dt.date), "a date"), "data": ((list,), "a list")
+        "model": ((str,), "text"),
+        "trained": ((str, dt.date), "a date"),
+        "data": ((list,), "a list"),
     }
     for key, (kinds, wanted) in expected.items():
         if key in card and not isinstance(card[key], kinds):
@@ -154,7 +170,9 @@ def read_card(folder: str | Path) -> dict[str, Any]:
     try:
         data = read_regular_file(path, MAX_CARD_BYTES, "model card")
     except FileNotFoundError:
-        raise ModelError(f"{path}: no model card (is {folder} a model folder? train one with 'moderator train')") from None
+        raise ModelError(
+            f"{path}: no model card (is {folder} a model folder? train one with 'moderator train')"
+        ) from None
     try:
         card = load_one(data.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -163,7 +181,9 @@ def read_card(folder: str | Path) -> dict[str, Any]:
         where = f"line {problem.line}: " if problem.line else ""
         raise ModelError(f"{path}: {where}{_shown(problem.problem, 200)}") from None
     except (ValueError, RecursionError) as error:  # Python refuses to convert an integer of over 4,300 digits
-        raise ModelError(f"{path}: unreadable value in the model card ({_shown(str(error).split(';')[0], 100)})") from None
+        raise ModelError(
+            f"{path}: unreadable value in the model card ({_shown(str(error).split(';')[0], 100)})"
+        ) from None
     problem = _card_problem(card)
     if problem is not None:
         raise ModelError(f"{path}: {problem}")
@@ -253,7 +273,9 @@ def load_model(folder: str | Path, taxonomy: Taxonomy | None = None) -> tuple[Gu
     try:
         model = joblib.load(io.BytesIO(model_file.data))  # exactly the bytes whose sha256 was checked
     except Exception as error:  # a trusted file that still fails to unpickle: say so, never a traceback
-        raise ModelError(f"{model_file.artifact}: cannot load the model ({type(error).__name__}: {_shown(error, 200)})") from None
+        raise ModelError(
+            f"{model_file.artifact}: cannot load the model ({type(error).__name__}: {_shown(error, 200)})"
+        ) from None
     if not isinstance(model, GuidelineClassifier):
         raise ModelError(f"{model_file.artifact}: not a moderator guideline classifier")
     model.load_seconds_ = time.perf_counter() - began

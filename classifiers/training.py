@@ -21,10 +21,10 @@ from classifiers.data import (
     load_labeled_jsonl,
     load_starter_corpus,
 )
-from classifiers.errors import DataError, ModelError
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, save_model
-from classifiers.taxonomy import Taxonomy
+from moderation_core.errors import DataError, ModelError
+from moderation_core.taxonomy import Taxonomy
 
 PRECISION_TARGET = 0.7
 # On sources where every comment is civil (ordinary threads), at most this share may be flagged out of fold.
@@ -35,8 +35,16 @@ FALLBACK_THRESHOLD = 0.95
 
 # Datasets we know by file name: their origin and licence go into the model card.
 KNOWN_DATASETS: dict[str, dict[str, str]] = {
-    "vcu_incivility": {"name": "VCU incivility dataset (locked GitHub issues)", "licence": "MIT", "origin": "vcu-swim-lab/incivility-dataset"},
-    "github_ordinary_threads": {"name": "ordinary GitHub issue threads", "licence": "MIT", "origin": "imranraad07/derailment-oss-replication"},
+    "vcu_incivility": {
+        "name": "VCU incivility dataset (locked GitHub issues)",
+        "licence": "MIT",
+        "origin": "vcu-swim-lab/incivility-dataset",
+    },
+    "github_ordinary_threads": {
+        "name": "ordinary GitHub issue threads",
+        "licence": "MIT",
+        "origin": "imranraad07/derailment-oss-replication",
+    },
 }
 EVALUATION_ONLY = {"code_review_comments", "lkml_sentences"}
 
@@ -113,7 +121,9 @@ def choose_threshold(proba: np.ndarray, target: np.ndarray, civil: np.ndarray, p
     return round(max(best, 0.05), 4)
 
 
-def limit_civil_flags(civil_proba: np.ndarray, thresholds: np.ndarray, budget: float = CIVIL_ANY_FLAG_RATE) -> np.ndarray:
+def limit_civil_flags(
+    civil_proba: np.ndarray, thresholds: np.ndarray, budget: float = CIVIL_ANY_FLAG_RATE
+) -> np.ndarray:
     """Thresholds raised until at most ``budget`` of the civil-only comments get any flag at all.
 
     Each label's own threshold keeps its civil flags within CIVIL_FLAG_RATE, but seven labels each allowed that
@@ -173,7 +183,9 @@ def train(
     concern = np.array([e.concern for e in examples])
     groups = [e.group for e in examples]
     mask = np.array([e.known_labels for e in examples])
-    too_few = [f"{label} ({int(count)})" for label, count in zip(taxonomy.ids, Y[mask].sum(axis=0)) if count < MIN_POSITIVES]
+    too_few = [
+        f"{label} ({int(count)})" for label, count in zip(taxonomy.ids, Y[mask].sum(axis=0)) if count < MIN_POSITIVES
+    ]
     if too_few:
         raise DataError(
             f"too few training examples for {', '.join(too_few)}: each label needs at least {MIN_POSITIVES} "
@@ -235,5 +247,7 @@ def _register(card: dict[str, Any], output: Path, progress: Callable[[str], None
     try:
         trust.add(digest, source="trained", folder=output, model=str(card.get("model", "model")))
     except ModelError as error:
-        raise ModelError(f"{output}: the model was written but not registered as trusted ({error.message}); "
-                         f"fix that, then run 'moderator models trust {output}'") from None
+        raise ModelError(
+            f"{output}: the model was written but not registered as trusted ({error.message}); "
+            f"fix that, then run 'moderator models trust {output}'"
+        ) from None

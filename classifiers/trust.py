@@ -29,8 +29,8 @@ from pathlib import Path
 import platformdirs
 import yaml
 
-from classifiers.errors import ModelError
-from moderator.yamlsafe import YAMLProblem, load_one  # the safe loader persist.py already reads cards with
+from moderation_core.errors import ModelError
+from moderation_core.yamlsafe import YAMLProblem, load_one  # the safe loader persist.py already reads cards with
 
 # The bundled model ships as package data, found where the package is installed (wheel, pipx or checkout).
 BUNDLED_MODEL_DIR = Path(str(files("classifiers").joinpath("default_model")))
@@ -106,8 +106,10 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def _damaged(path: Path, problem: str) -> ModelError:
     problem = " ".join(problem.split())
-    return ModelError(f"{path}: damaged trust store ({problem}); repair or delete it, then trust your models again "
-                      "with 'moderator models trust DIR'")
+    return ModelError(
+        f"{path}: damaged trust store ({problem}); repair or delete it, then trust your models again "
+        "with 'moderator models trust DIR'"
+    )
 
 
 def _entry(path: Path, number: int, item: object) -> TrustedModel:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import platformdirs
 
-from moderator.errors import UsageError
-from moderator.textsafe import UNSAFE_CHARACTERS, visible
+from moderation_core.errors import UsageError
+from moderation_core.textsafe import UNSAFE_CHARACTERS, visible
 
 APP_NAME = "moderator"
 
@@ -88,7 +88,9 @@ def _checked_name(name: str, origin: str) -> str:
     unsafe = UNSAFE_CHARACTERS.search(name) or _LINE_BREAKS.search(name)
     if unsafe is not None:
         shown = {"\t": "\\t", "\n": "\\n"}.get(unsafe.group()) or visible(unsafe.group())
-        raise UsageError(f"{origin}: the name contains {shown} (control and text-reordering characters are not allowed)")
+        raise UsageError(
+            f"{origin}: the name contains {shown} (control and text-reordering characters are not allowed)"
+        )
     stripped = name.strip()
     if not stripped:
         raise UsageError(f"{origin}: the name is empty; give the name recorded with each decision")

@@ -30,7 +30,7 @@ from classifiers.data import label_matrix, load_labeled_jsonl, load_starter_corp
 from classifiers.evaluation import evaluate_file
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
-from classifiers.taxonomy import load_taxonomy
+from moderation_core.taxonomy import load_taxonomy
 from moderator.scoring import Scorer, score_comments
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +112,10 @@ def main() -> None:
     from classifiers.features import CommentInput
 
     inputs = [CommentInput(text) for text in batch]
-    print(f"\nspeed on {len(batch):,} ordinary GitHub comments (mean {np.mean([len(t) for t in batch]):.0f} characters):")
+    print(
+        f"\nspeed on {len(batch):,} ordinary GitHub comments (mean {np.mean([len(t) for t in batch]):.0f} characters):"
+    )
+
     def best_rate(run) -> float:  # best of three runs, the usual guard against a busy machine
         seconds = []
         for _ in range(3):
@@ -135,10 +138,15 @@ def main() -> None:
     Y = label_matrix(examples, taxonomy.ids)
     began = time.perf_counter()
     GuidelineClassifier(labels=taxonomy.ids).fit(
-        X, Y, np.array([e.concern for e in examples]), [e.group for e in examples],
+        X,
+        Y,
+        np.array([e.concern for e in examples]),
+        [e.group for e in examples],
         np.array([e.known_labels for e in examples]),
     )
-    print(f"  training on {len(examples):,} examples (8 models, 5-fold out-of-fold calibration): {time.perf_counter() - began:.1f} s")
+    print(
+        f"  training on {len(examples):,} examples (8 models, 5-fold out-of-fold calibration): {time.perf_counter() - began:.1f} s"
+    )
 
 
 if __name__ == "__main__":

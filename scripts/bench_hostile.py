@@ -72,12 +72,24 @@ with open(report, "w") as out:
 """
 
 
-def run_measured(args: list[str | bytes], folder: Path, env: dict[str, str], memory_bytes: int,
-                 ) -> tuple[subprocess.CompletedProcess[bytes], float, dict[str, float]]:
+def run_measured(
+    args: list[str | bytes],
+    folder: Path,
+    env: dict[str, str],
+    memory_bytes: int,
+) -> tuple[subprocess.CompletedProcess[bytes], float, dict[str, float]]:
     """Run ``moderator ARGS`` once under the launcher: its output, wall seconds and its own rusage."""
     out_path, err_path, report = folder / "bench.stdout", folder / "bench.stderr", folder / "bench.rusage.json"
-    command = [sys.executable, "-c", _LAUNCHER, str(memory_bytes), str(CPU_LIMIT_SECONDS), str(report),
-               str(table.MODERATOR_BIN), *args]
+    command = [
+        sys.executable,
+        "-c",
+        _LAUNCHER,
+        str(memory_bytes),
+        str(CPU_LIMIT_SECONDS),
+        str(report),
+        str(table.MODERATOR_BIN),
+        *args,
+    ]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         began = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, cwd=folder, env=env, start_new_session=True)
@@ -97,7 +109,10 @@ def measure(row: table.Row, folder: Path, memory_bytes: int) -> Measured:
     log_before = run.log.read_bytes() if run.log is not None and run.log.is_file() else None
     result, wall, usage = run_measured(run.args, folder, table.limited_environment(run.env), memory_bytes)
     return Measured(
-        row.id, result.returncode, round(wall, 2), round(usage["cpu"], 2),
+        row.id,
+        result.returncode,
+        round(wall, 2),
+        round(usage["cpu"], 2),
         round(usage["max_rss_kib"] / 1024, 1),  # ru_maxrss is in KiB on Linux
         table.problems_of(run, result, log_before),
     )
@@ -107,13 +122,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--skip-big", action="store_true", help="leave out the two 250 MB rows")
     parser.add_argument("--only", nargs="+", default=[], metavar="TEXT", help="rows whose id contains TEXT")
-    parser.add_argument("--memory-limit", type=int, default=TARGET_BYTES // 2**20, metavar="MIB",
-                        help="address-space limit of each run (default: 1024; 0: none)")
+    parser.add_argument(
+        "--memory-limit",
+        type=int,
+        default=TARGET_BYTES // 2**20,
+        metavar="MIB",
+        help="address-space limit of each run (default: 1024; 0: none)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per row instead of the table")
     args = parser.parse_args()
-    rows = [r for r in table.ROWS if not (args.skip_big and r.big) and (not args.only or any(t in r.id for t in args.only))]
+    rows = [
+        r for r in table.ROWS if not (args.skip_big and r.big) and (not args.only or any(t in r.id for t in args.only))
+    ]
     if not args.json:
-        print(f"{'row':36} {'exit':>4} {'wall s':>7} {'cpu s':>7} {'max RSS MiB':>11}  target ({TARGET_SECONDS:g} s, 1 GiB)")
+        print(
+            f"{'row':36} {'exit':>4} {'wall s':>7} {'cpu s':>7} {'max RSS MiB':>11}  target ({TARGET_SECONDS:g} s, 1 GiB)"
+        )
     missed = 0
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as top:
         os.environ["HOME"] = str(Path(top) / "home")  # no trust store, log or model of the user's is read or written
@@ -126,9 +150,14 @@ def main() -> None:
             if args.json:
                 print(json.dumps({**asdict(measured), "on_target": measured.on_target}), flush=True)
                 continue
-            verdict = "ok" if measured.on_target else "MISSED: " + ("; ".join(measured.problems) or "too slow or too big")
-            print(f"{row.id:36} {measured.exit:>4} {measured.wall_seconds:7.2f} {measured.cpu_seconds:7.2f} "
-                  f"{measured.max_rss_mib:11.1f}  {verdict[:160]}", flush=True)
+            verdict = (
+                "ok" if measured.on_target else "MISSED: " + ("; ".join(measured.problems) or "too slow or too big")
+            )
+            print(
+                f"{row.id:36} {measured.exit:>4} {measured.wall_seconds:7.2f} {measured.cpu_seconds:7.2f} "
+                f"{measured.max_rss_mib:11.1f}  {verdict[:160]}",
+                flush=True,
+            )
     if not args.json:
         print(f"{len(rows) - missed} of {len(rows)} rows on target")
     sys.exit(1 if missed else 0)

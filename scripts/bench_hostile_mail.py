@@ -67,8 +67,13 @@ def reply_chain(n: int) -> str:
     for number in range(1, n):
         parent = f"<m{number - 1}@lists.example>"
         parts.append(
-            mail(number, f"> quoted line of {number - 1}\n\nMy answer {number}.", subject="Re: Locking",
-                 In_Reply_To=parent, References=f"<m0@lists.example> {parent}")
+            mail(
+                number,
+                f"> quoted line of {number - 1}\n\nMy answer {number}.",
+                subject="Re: Locking",
+                In_Reply_To=parent,
+                References=f"<m0@lists.example> {parent}",
+            )
         )
     return "".join(parts)
 
@@ -155,8 +160,15 @@ def ordinary_archive(n: int) -> str:
             continue
         parent = f"<m{number - 1}@lists.example>"
         body = "On Mon, Person wrote:\n> " + PROSE.replace("\n", "\n> ").rstrip("> ") + "\nAgreed, thanks.\n"
-        parts.append(mail(number, body, subject=f"Re: Topic {root}", In_Reply_To=parent,
-                          References=f"<m{root}@lists.example> {parent}"))
+        parts.append(
+            mail(
+                number,
+                body,
+                subject=f"Re: Topic {root}",
+                In_Reply_To=parent,
+                References=f"<m{root}@lists.example> {parent}",
+            )
+        )
     return "".join(parts)
 
 

@@ -90,9 +90,15 @@ def json_github(path: Path, size: int) -> None:
     url = "https://api.github.com/repos/tarnwick/kettle-sync/issues/58"
 
     def comment(n: int) -> bytes:
-        value = {"id": n + 1, "issue_url": url, "html_url": f"https://github.com/tarnwick/kettle-sync/issues/58#c{n}",
-                 "user": {"login": f"user{n % 97}", "id": n % 97, "type": "User"}, "author_association": "MEMBER",
-                 "created_at": "2026-02-03T14:05:00Z", "body": f"{n}: {_BODY}"}
+        value = {
+            "id": n + 1,
+            "issue_url": url,
+            "html_url": f"https://github.com/tarnwick/kettle-sync/issues/58#c{n}",
+            "user": {"login": f"user{n % 97}", "id": n % 97, "type": "User"},
+            "author_association": "MEMBER",
+            "created_at": "2026-02-03T14:05:00Z",
+            "body": f"{n}: {_BODY}",
+        }
         return (("," if n else "") + json.dumps(value)).encode()
 
     _records(path, size, comment, head=b"[", tail=b"]\n")
@@ -133,8 +139,12 @@ def measure(command: str, path: Path, model: str | None) -> tuple[int, float, fl
         seconds = int(hours or 0) * 3600 + int(minutes) * 60 + float(secs)
     error = next((line for line in report.splitlines() if line.startswith("moderator: error:")), "")
     status = re.search(r"Exit status: (\d+)", report)
-    return (int(status.group(1)) if status else result.returncode, seconds,
-            int(rss.group(1)) / 1024 if rss else 0.0, error)
+    return (
+        int(status.group(1)) if status else result.returncode,
+        seconds,
+        int(rss.group(1)) / 1024 if rss else 0.0,
+        error,
+    )
 
 
 def main() -> None:
@@ -158,8 +168,10 @@ def main() -> None:
                 for command in args.commands:
                     status, seconds, rss, error = measure(command, path, args.model)
                     shown = error.removeprefix("moderator: error: ").replace(str(path), path.name)[:110]
-                    print(f"{name:13} {megabytes:6.0f} {command:7} {status:4} {seconds:8.1f} {rss:10.0f}  {shown}",
-                          flush=True)
+                    print(
+                        f"{name:13} {megabytes:6.0f} {command:7} {status:4} {seconds:8.1f} {rss:10.0f}  {shown}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

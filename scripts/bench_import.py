@@ -20,12 +20,12 @@ import random
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
+from moderation_core.thread import Comment, Thread
 from moderator.sources import exporters, load_threads
-from moderator.thread import Comment, Thread
 
 WORDS = (
     "certificate revocation report timeline audit policy module owner resolver validation issuance deadline "
@@ -44,9 +44,7 @@ def synthetic_thread(size: int, seed: int = 7, words: Draw | None = None) -> Thr
     start = datetime(2025, 1, 1, tzinfo=UTC)
     comments: list[Comment] = []
     for number in range(size):
-        sentences = [
-            " ".join(draw(rng, rng.randint(8, 18))).capitalize() + "." for _ in range(rng.randint(2, 5))
-        ]
+        sentences = [" ".join(draw(rng, rng.randint(8, 18))).capitalize() + "." for _ in range(rng.randint(2, 5))]
         text = "\n".join(sentences)
         if number > 0 and number % 5 == 0:
             quoted = rng.randrange(max(0, number - 50), number)
@@ -63,8 +61,14 @@ def synthetic_thread(size: int, seed: int = 7, words: Draw | None = None) -> Thr
             )
         )
     return Thread(
-        source="bugzilla", id="9999", title="Synthetic load thread", product="Bench", component="Import",
-        reporter="person0@example.invalid", assignee="person13@example.invalid", comments=comments,
+        source="bugzilla",
+        id="9999",
+        title="Synthetic load thread",
+        product="Bench",
+        component="Import",
+        reporter="person0@example.invalid",
+        assignee="person13@example.invalid",
+        comments=comments,
     )
 
 
@@ -111,8 +115,8 @@ def quoting_thread(size: int, every: int = 2, seed: int = 11, *, small_vocabular
 def with_and_without_inline_quotes(path: Path, fmt: str, repeat: int) -> tuple[float, float, int]:
     """Best times with inline quote detection on and off (the segmenter then sees no quote inside a line), run
     in turns so that a machine getting busier or quieter weighs on both alike."""
-    from moderator import segmentation
-    from moderator.inline_quotes import InlineResult
+    from moderation_core import segmentation
+    from moderation_core.segmentation.inline_quotes import InlineResult
 
     detect = segmentation.find_inline_quotes
     on = off = float("inf")
@@ -153,9 +157,7 @@ def main() -> None:
             rest = Path(folder) / f"rest-{size}.json"
             rest.write_text(exporters.to_bugzilla_rest(thread), encoding="utf-8")
             page = Path(folder) / f"page-{size}.txt"
-            page.write_text(
-                exporters.to_page_copy(thread, now=datetime(2026, 11, 27, tzinfo=UTC)), encoding="utf-8"
-            )
+            page.write_text(exporters.to_page_copy(thread, now=datetime(2026, 11, 27, tzinfo=UTC)), encoding="utf-8")
             for label, path, fmt in (("REST JSON", rest, "bugzilla-json"), ("page copy", page, "bugzilla-text")):
                 seconds, count = best_time(path, fmt, args.repeat)
                 report(label, path, count, seconds)

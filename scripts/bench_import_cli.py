@@ -36,7 +36,10 @@ def run_once(code: Path, path: Path, fmt: str) -> float:
     began = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "moderator", "thread", str(path), "--format", fmt, "--json"],
-        env=env, cwd=code, stdout=subprocess.DEVNULL, check=True,
+        env=env,
+        cwd=code,
+        stdout=subprocess.DEVNULL,
+        check=True,
     )
     return time.perf_counter() - began
 
@@ -51,10 +54,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         reference = work / "reference"
-        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(reference), args.reference], cwd=ROOT, check=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(reference), args.reference], cwd=ROOT, check=True
+        )
         try:
             files = []
-            for name, thread in (("plain", synthetic_thread(args.comments)), ("quoting", quoting_thread(args.comments))):
+            for name, thread in (
+                ("plain", synthetic_thread(args.comments)),
+                ("quoting", quoting_thread(args.comments)),
+            ):
                 rest = work / f"rest-{name}.json"
                 rest.write_text(exporters.to_bugzilla_rest(thread), encoding="utf-8")
                 page = work / f"page-{name}.txt"
@@ -68,7 +76,9 @@ def main() -> None:
                     theirs.append(run_once(reference, path, fmt))
                 best, base = min(mine), min(theirs)
                 size = path.stat().st_size / 1e6
-                print(f"{label:22} {args.comments:8d} {size:5.1f}  {best:8.3f}s  {base:8.3f}s  {100 * (best - base) / base:+5.0f}%")
+                print(
+                    f"{label:22} {args.comments:8d} {size:5.1f}  {best:8.3f}s  {base:8.3f}s  {100 * (best - base) / base:+5.0f}%"
+                )
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(reference)], cwd=ROOT, check=False)
 

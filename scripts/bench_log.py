@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from moderator.decisions import DecisionLog, decision_document, render
+from moderator.log import DecisionLog, decision_document, render
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ("personal-attack", "accusation", "inflammatory", "off-topic", "demand", "threat", "derogatory")
@@ -31,8 +31,12 @@ def document(number: int, moderator: str = "bench") -> dict:
         moderator=moderator,
         thread={"source": "bugzilla", "id": str(4000 + number // 300), "title": "Quillstone incident", "url": None},
         comment={"number": number % 300, "id": str(number), "author": "someone", "own_text": f"{number}: {TEXT}"},
-        model={"id": "guideline-classifier@71f98086d2db", "scores": {label: 0.1234 for label in LABELS},
-               "flags": ["demand"] if number % 7 == 0 else [], "concern": 0.4321},
+        model={
+            "id": "guideline-classifier@71f98086d2db",
+            "scores": {label: 0.1234 for label in LABELS},
+            "flags": ["demand"] if number % 7 == 0 else [],
+            "concern": 0.4321,
+        },
         labels=["demand"] if number % 5 == 0 else [],
         action="flag" if number % 5 == 0 else "ok",
         note="",
@@ -41,7 +45,7 @@ def document(number: int, moderator: str = "bench") -> dict:
 
 LOADER = """
 import resource, sys, time
-from moderator.decisions import read_log
+from moderator.log import read_log
 labels = {labels!r}
 began = time.perf_counter()
 contents = read_log(sys.argv[1], labels)

@@ -139,7 +139,9 @@ def run_once(code: Path, path: Path, output: Path, timeout: float | None) -> tup
     with output.open("wb") as out:
         child = subprocess.Popen(
             [sys.executable, "-m", "moderator", "thread", str(path), "--format", "jsonl", "--json"],
-            env=env, cwd=code, stdout=out,
+            env=env,
+            cwd=code,
+            stdout=out,
         )
         timer = threading.Timer(timeout, child.kill) if timeout else None
         if timer is not None:
@@ -174,7 +176,11 @@ def package_of(code: Path) -> str:
     env = {**os.environ, "PYTHONPATH": str(code)}
     found = subprocess.run(
         [sys.executable, "-c", "import moderator; print(moderator.__file__)"],
-        env=env, cwd=code, capture_output=True, text=True, check=True,
+        env=env,
+        cwd=code,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return str(Path(found.stdout.strip()).parent.parent.resolve())
 

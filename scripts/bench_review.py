@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import synthetic_thread
 from textual import events
 
-from classifiers.taxonomy import load_taxonomy
+from moderation_core.taxonomy import load_taxonomy
 from moderator.scoring import load_scorer
 from moderator.tui.app import make_app
 
@@ -77,8 +77,10 @@ async def measure(comments: int, presses: int) -> None:
     print(f"  first comment on screen:      {marks['first']:.2f} s after start (model load included)")
     print(f"  all comments scored:          {scored_at:.2f} s after start (in a worker)")
     for name, timings in (("while scoring", during), ("after scoring", after)):
-        print(f"  key to next comment painted {name}: median {statistics.median(timings) * 1000:.1f} ms, "
-              f"worst {max(timings) * 1000:.1f} ms over {len(timings)} presses")
+        print(
+            f"  key to next comment painted {name}: median {statistics.median(timings) * 1000:.1f} ms, "
+            f"worst {max(timings) * 1000:.1f} ms over {len(timings)} presses"
+        )
     print(f"  peak memory:                  {peak:.0f} MB")
 
 

@@ -32,8 +32,8 @@ from classifiers.data import (
     load_starter_corpus,
 )
 from classifiers.model import GuidelineClassifier
-from classifiers.taxonomy import load_taxonomy
 from classifiers.training import without_context_sometimes
+from moderation_core.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,7 +73,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--param", action="append", default=[], help="a GuidelineClassifier parameter, NAME=VALUE")
-    parser.add_argument("--context-dropout", type=float, default=0.3, help="share of training comments shown without their thread")
+    parser.add_argument(
+        "--context-dropout", type=float, default=0.3, help="share of training comments shown without their thread"
+    )
     args = parser.parse_args()
     params = {k: _parse_value(v) for k, v in (p.split("=", 1) for p in args.param)}
     dropout = args.context_dropout

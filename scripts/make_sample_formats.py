@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from moderation_core.yamlsafe import load_one
 from moderator.sources import exporters, load_thread
-from moderator.yamlsafe import load_one
 
 SAMPLES = Path(__file__).resolve().parent.parent / "moderator" / "samples"
 CANONICAL = SAMPLES / "bug-4127.yaml"

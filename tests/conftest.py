@@ -44,8 +44,8 @@ def small_model_trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained on the starter corpus alone (a few seconds), for tests that must not depend on the
     bundled model or on ../shared. Trained under a home folder of its own: training registers the model in the
     per-user trust store, which must not be the developer's."""
-    from classifiers.taxonomy import load_taxonomy
     from classifiers.training import train
+    from moderation_core.taxonomy import load_taxonomy
 
     folder = tmp_path_factory.mktemp("model")
     with pytest.MonkeyPatch.context() as patch:
@@ -62,13 +62,18 @@ def small_model_dir(small_model_trained: Path, own_user_folders: None) -> Path:
     from classifiers.persist import read_card
     from classifiers.trust import add
 
-    add(read_card(small_model_trained)["artifact"]["sha256"], source="trained", folder=small_model_trained, model="guideline-classifier")
+    add(
+        read_card(small_model_trained)["artifact"]["sha256"],
+        source="trained",
+        folder=small_model_trained,
+        model="guideline-classifier",
+    )
     return small_model_trained
 
 
 def make_review_app(log_path: Path, source: Path | None = None, *, scored: bool = True, **options: object):
     """The review app exactly as ``moderator review`` builds it, for Pilot and snapshot tests."""
-    from classifiers.taxonomy import load_taxonomy
+    from moderation_core.taxonomy import load_taxonomy
     from moderator.scoring import load_scorer
     from moderator.sources import load_thread
     from moderator.tui.app import make_app
@@ -81,7 +86,7 @@ def make_review_app(log_path: Path, source: Path | None = None, *, scored: bool 
 
 def expect_source_error(path: Path, format: str | None = None):  # type: ignore[no-untyped-def]
     """The SourceError importing ``path`` raises, after checking it is one line that names the file first."""
-    from moderator.errors import SourceError
+    from moderation_core.errors import SourceError
     from moderator.sources import load_threads
 
     with pytest.raises(SourceError) as info:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from moderator.decisions import DecisionLog, decision_document
+from moderator.log import DecisionLog, decision_document
 
 LABELS = ("personal-attack", "accusation", "inflammatory", "off-topic", "demand", "threat", "derogatory")
 

@@ -8,9 +8,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 UI_MODULES = ("textual", "rich", "moderator.tui", "moderator.components", "moderator.app")
 # Modules of moderator/ that are plain-Python stages of the pipeline, usable without a terminal.
-CORE = ["thread.py", "segmentation.py", "errors.py", "textsafe.py", "yamlsafe.py", "render.py", "sources", "review.py",
-        "scoring_worker.py",
-        "decisions.py", "scoring.py", "config.py"]
+CORE = [
+    "thread.py",
+    "segmentation.py",
+    "errors.py",
+    "textsafe.py",
+    "yamlsafe.py",
+    "render.py",
+    "sources",
+    "review.py",
+    "scoring_worker.py",
+    "decisions.py",
+    "scoring.py",
+    "config.py",
+]
 
 
 def imported_modules(path: Path) -> set[str]:

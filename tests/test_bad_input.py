@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import run_moderator
 
-from moderator.errors import SourceError
+from moderation_core.errors import SourceError
+from moderation_core.thread import Comment, Thread
 from moderator.sources import exporters, load_threads
-from moderator.thread import Comment, Thread
 
 BAD_FILES: dict[str, tuple[bytes, str]] = {
     "empty.json": (b"", "empty file"),
@@ -29,7 +29,10 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
         b'{"bugs": {"5": {"comments": [{"count": 1, "text": "a"}, {"count": 1, "text": "b"}]}}, "comments": {}}',
         "duplicate comment number 1",
     ),
-    "notes.txt": (b"Meeting notes\n\nWe agreed to ship on Tuesday.\nComment 3 was fine.\n", "unrecognised thread format"),
+    "notes.txt": (
+        b"Meeting notes\n\nWe agreed to ship on Tuesday.\nComment 3 was fine.\n",
+        "unrecognised thread format",
+    ),
     "jsonl-bad-line.jsonl": (b'{"text": "fine"}\n{"text": "cut off\n', "truncated JSON line"),
 }
 
@@ -55,37 +58,44 @@ _MAIL = (
     b"From: Ines <ines@x.example>\nSubject: Dup\nMessage-ID: <d@x.example>\n\n"
 )
 _OTHER_REPOSITORY = "https://api.github.com/repos/quillstone/ledger/issues/187"
-_ISSUE_28 = {"number": 28, "title": "Sync stalls", "user": {"login": "wrenna-oakes"}, "body": "It stalls.",
-             "html_url": "https://github.com/tarnwick/kettle-sync/issues/28"}
+_ISSUE_28 = {
+    "number": 28,
+    "title": "Sync stalls",
+    "user": {"login": "wrenna-oakes"},
+    "body": "It stalls.",
+    "html_url": "https://github.com/tarnwick/kettle-sync/issues/28",
+}
 # The shapes people export, broken: the CLI answers each with one line naming the file and the position.
-BAD_FILES.update({
-    "pages-cut.json": (_compact([_gh_comment(58, 1)]) + _compact([_gh_comment(58, 2)])[:60], "truncated JSON"),
-    "gh-comments-not-list.json": (
-        _compact({"number": 58, "title": "Sync stalls", "url": "https://github.com/o/r/issues/58", "comments": 3}),
-        "'comments' must be a list of comment objects, found the number 3",
-    ),
-    "author-number.jsonl": (
-        _compact(_gh_comment(58, 1)) + b"\n" + _compact(_gh_comment(58, 2, user=5)) + b"\n",
-        "author-number.jsonl:2: 'user' must be an object with a 'login', found the number 5",
-    ),
-    "body-not-string.json": (
-        _compact([[_gh_comment(58, 1)], [_gh_comment(58, 2, body={"text": "nested"})]]),
-        "page 2 item [0]: 'body' must be a string",
-    ),
-    "other-repository.json": (
-        _compact([_ISSUE_28, [_gh_comment(28, 1, issue_url=_OTHER_REPOSITORY)]]),
-        "comment [0]: a comment of quillstone/ledger#187, not of tarnwick/kettle-sync#28",
-    ),
-    "bug-dump.jsonl": (
-        b'{"id": 5, "summary": "s", "comments": [{"count": 0, "text": "a"}]}\n'
-        b'{"id": 6, "summary": "t", "comments": 7}\n',
-        "bug-dump.jsonl:2: bug 6: 'comments' must be a list",
-    ),
-    "conflicting.mbox": (
-        _MAIL + b"One.\n\n" + _MAIL + b"Two.\n",
-        "duplicate Message-ID <d@x.example> with different content",
-    ),
-})
+BAD_FILES.update(
+    {
+        "pages-cut.json": (_compact([_gh_comment(58, 1)]) + _compact([_gh_comment(58, 2)])[:60], "truncated JSON"),
+        "gh-comments-not-list.json": (
+            _compact({"number": 58, "title": "Sync stalls", "url": "https://github.com/o/r/issues/58", "comments": 3}),
+            "'comments' must be a list of comment objects, found the number 3",
+        ),
+        "author-number.jsonl": (
+            _compact(_gh_comment(58, 1)) + b"\n" + _compact(_gh_comment(58, 2, user=5)) + b"\n",
+            "author-number.jsonl:2: 'user' must be an object with a 'login', found the number 5",
+        ),
+        "body-not-string.json": (
+            _compact([[_gh_comment(58, 1)], [_gh_comment(58, 2, body={"text": "nested"})]]),
+            "page 2 item [0]: 'body' must be a string",
+        ),
+        "other-repository.json": (
+            _compact([_ISSUE_28, [_gh_comment(28, 1, issue_url=_OTHER_REPOSITORY)]]),
+            "comment [0]: a comment of quillstone/ledger#187, not of tarnwick/kettle-sync#28",
+        ),
+        "bug-dump.jsonl": (
+            b'{"id": 5, "summary": "s", "comments": [{"count": 0, "text": "a"}]}\n'
+            b'{"id": 6, "summary": "t", "comments": 7}\n',
+            "bug-dump.jsonl:2: bug 6: 'comments' must be a list",
+        ),
+        "conflicting.mbox": (
+            _MAIL + b"One.\n\n" + _MAIL + b"Two.\n",
+            "duplicate Message-ID <d@x.example> with different content",
+        ),
+    }
+)
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))
@@ -140,16 +150,26 @@ def test_unknown_format_name_is_a_usage_error(samples: Path) -> None:
 
 def _sample_thread(text: str) -> Thread:
     comments = [
-        Comment(number=0, text="Opening post about the release process.", author="Ana Ruiz", created="2026-01-01T00:00:00Z"),
+        Comment(
+            number=0, text="Opening post about the release process.", author="Ana Ruiz", created="2026-01-01T00:00:00Z"
+        ),
         Comment(number=1, text=text, author="Ben Ode", created="2026-01-02T00:00:00Z", id="2"),
         Comment(number=2, text="A short follow-up.", author="Ana Ruiz", created="2026-01-03T00:00:00Z", id="3"),
     ]
-    return Thread(source="bugzilla", id="77", title="Release process", product="P", component="C",
-                  reporter="ana", assignee="ben", comments=comments)
+    return Thread(
+        source="bugzilla",
+        id="77",
+        title="Release process",
+        product="P",
+        component="C",
+        reporter="ana",
+        assignee="ben",
+        comments=comments,
+    )
 
 
 def _write_all_formats(tmp_path: Path, thread: Thread) -> dict[str, Path]:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     files = {
         "bugzilla-json": ("t.json", exporters.to_bugzilla_rest(thread)),

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from classifiers.features import CommentInput, CommentVectorizer, tokenize
 from classifiers.model import GuidelineClassifier, sentences
 from classifiers.persist import load_model
-from classifiers.taxonomy import load_taxonomy
+from moderation_core.taxonomy import load_taxonomy
 
 LABELS = ("rude", "pushy")
 TEXTS = [
@@ -75,7 +75,15 @@ def test_wrong_label_matrix_shape_is_refused() -> None:
 
 
 def test_tokens_keep_obfuscated_words_and_emoji() -> None:
-    assert tokenize("You're a f*ck-up 🤡 see https://x.example/y") == ["you're", "a", "f*ck", "up", "🤡", "see", "urltoken"]
+    assert tokenize("You're a f*ck-up 🤡 see https://x.example/y") == [
+        "you're",
+        "a",
+        "f*ck",
+        "up",
+        "🤡",
+        "see",
+        "urltoken",
+    ]
 
 
 def test_vectorizer_is_neutral_without_thread_context() -> None:
@@ -120,7 +128,9 @@ def test_evidence_points_at_the_offending_sentence(small_model_dir: Path) -> Non
 
 
 def test_identity_word_pairs_are_not_features_either() -> None:
-    texts = [CommentInput(t) for t in ["a gay engineer wrote it", "a gay engineer fixed it", "muslim families moved"] * 3]
+    texts = [
+        CommentInput(t) for t in ["a gay engineer wrote it", "a gay engineer fixed it", "muslim families moved"] * 3
+    ]
     vocabulary = CommentVectorizer(min_df=1).fit(texts).vocabulary_
     assert ("a", "gay") not in vocabulary and ("gay", "engineer") not in vocabulary
     assert ("muslim", "families") not in vocabulary

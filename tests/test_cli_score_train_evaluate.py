@@ -8,11 +8,18 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_DATA, run_moderator
 
-from classifiers.taxonomy import load_taxonomy
+from moderation_core.taxonomy import load_taxonomy
 from moderator.sources import load_threads
 
-SAMPLE_FORMATS = ["bug-4127.yaml", "bug-4127.rest.json", "bug-4127.txt", "bug-4127.github.json", "bug-4127.mbox",
-                  "bug-4127.jsonl", "bug-4127.csv"]
+SAMPLE_FORMATS = [
+    "bug-4127.yaml",
+    "bug-4127.rest.json",
+    "bug-4127.txt",
+    "bug-4127.github.json",
+    "bug-4127.mbox",
+    "bug-4127.jsonl",
+    "bug-4127.csv",
+]
 SCORE_KEYS = {"thread", "number", "id", "scores", "flags", "concern", "evidence"}
 
 
@@ -48,7 +55,8 @@ def test_flags_are_scores_over_thresholds(samples: Path) -> None:
         expected = {label for label, p in line["scores"].items() if p >= thresholds[label]}  # type: ignore[union-attr]
         # scores are rounded to 4 places in the output
         assert set(line["flags"]) == expected or all(  # type: ignore[arg-type]
-            abs(line["scores"][l] - thresholds[l]) < 1e-4 for l in set(line["flags"]) ^ expected  # type: ignore[index]
+            abs(line["scores"][l] - thresholds[l]) < 1e-4
+            for l in set(line["flags"]) ^ expected  # type: ignore[index]
         )
 
 
@@ -56,7 +64,7 @@ def test_concern_ranks_the_sample_violations_first(samples: Path) -> None:
     """On our own sample thread, the comments a careful moderator would act on rank above the rest."""
     from sklearn.metrics import roc_auc_score
 
-    from moderator.yamlsafe import load_one
+    from moderation_core.yamlsafe import load_one
 
     expected = load_one((samples / "bug-4127.expected.yaml").read_text(encoding="utf-8"))
     lines = score_lines(str(samples / "bug-4127.yaml"))

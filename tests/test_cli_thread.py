@@ -80,15 +80,27 @@ def test_module_entry_point(samples: Path) -> None:
 
     result = subprocess.run(
         [sys.executable, "-m", "moderator", "thread", str(samples / "bug-4127.csv")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0 and "49 comments" in result.stdout
 
 
 @pytest.mark.parametrize(
     "command",
-    [["thread"], ["score"], ["train"], ["evaluate"], ["review"], ["decide"], ["log"], ["log", "validate"],
-     ["log", "stats"], ["log", "repair"]],
+    [
+        ["thread"],
+        ["score"],
+        ["train"],
+        ["evaluate"],
+        ["review"],
+        ["decide"],
+        ["log"],
+        ["log", "validate"],
+        ["log", "stats"],
+        ["log", "repair"],
+    ],
 )
 def test_every_command_has_help_with_examples(command: list[str]) -> None:
     result = run_moderator(*command, "--help")
@@ -105,10 +117,12 @@ def test_thread_table_states_the_import_notes(tmp_path: Path) -> None:
     assert "note: no URL in these comments names their issue" in result.stdout
 
 
-def test_an_error_message_is_one_escaped_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_error_message_is_one_escaped_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Messages quote files and arguments: whatever they hold, the terminal gets one line it shows, never obeys."""
+    from moderation_core.errors import ModeratorError
     from moderator import cli
-    from moderator.errors import ModeratorError
 
     def hostile(args: object) -> int:
         raise ModeratorError("log.yaml:3: unknown keys a\nb\x1b[31m\x9b2J\x07 \ud800\u202e")
@@ -129,12 +143,18 @@ def test_argparse_complaints_are_escaped() -> None:
 
 @pytest.mark.parametrize(
     ("given", "problem"),
-    [("", "empty"), ("  ", "empty"), ("da\x1bna", "\\x1b"), ("da\nna", "\\n"), ("da\u202ena", "\\u202e"),
-     ("dana\udcff", "not UTF-8 text (byte 0xff)")],
+    [
+        ("", "empty"),
+        ("  ", "empty"),
+        ("da\x1bna", "\\x1b"),
+        ("da\nna", "\\n"),
+        ("da\u202ena", "\\u202e"),
+        ("dana\udcff", "not UTF-8 text (byte 0xff)"),
+    ],
 )
 def test_unusable_moderator_names_are_refused(given: str, problem: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderation_core.errors import UsageError
     from moderator import config
-    from moderator.errors import UsageError
 
     with pytest.raises(UsageError, match="^--moderator: ") as flag:
         config.moderator_name(given)
@@ -158,8 +178,10 @@ def test_decide_refuses_contradictions_before_reading_anything(tmp_path: Path, s
     """--ok with an action against the comment, and an unusable name, are refused in one line; the log stays as
     it was (here: never created)."""
     log = tmp_path / "log.yaml"
-    for options, says in ((["--ok", "--action", "escalate"], "--ok contradicts --action escalate"),
-                          (["--ok", "--moderator", ""], "--moderator: the name is empty")):
+    for options, says in (
+        (["--ok", "--action", "escalate"], "--ok contradicts --action escalate"),
+        (["--ok", "--moderator", ""], "--moderator: the name is empty"),
+    ):
         result = run_moderator("decide", str(samples / "bug-4127.csv"), "--comment", "2", *options, "--log", str(log))
         assert result.returncode == 2 and result.stderr.count("\n") == 1 and says in result.stderr, result.stderr
         assert not log.exists()
@@ -176,14 +198,18 @@ def test_decide_on_a_thread_without_comment_numbers(tmp_path: Path) -> None:
 def test_thread_json_is_written_a_comment_at_a_time_with_the_same_text() -> None:
     """``thread --json`` streams its output (a 250 MB export is never one string); the text is exactly what one
     ``dumps(..., indent=2)`` of the whole document gives, for one thread, several, and a thread without comments."""
+    from moderation_core.textsafe import dumps
+    from moderation_core.thread import Comment, Thread
     from moderator import cli
     from moderator.sources import load_threads
-    from moderator.textsafe import dumps
-    from moderator.thread import Comment, Thread
 
     sample = load_threads(Path(__file__).parent.parent / "moderator" / "samples" / "bug-4127.txt")[0]
-    odd = Thread(source="jsonl", id="t\x1b", title="quote \" and \\ and \u2028",
-                 comments=[Comment(number=1, author="a\nb", text="line\nnext \ud800")])
+    odd = Thread(
+        source="jsonl",
+        id="t\x1b",
+        title='quote " and \\ and \u2028',
+        comments=[Comment(number=1, author="a\nb", text="line\nnext \ud800")],
+    )
     empty = Thread(source="jsonl", id="e", comments=[])
     for thread in (sample, odd, empty):
         assert "".join([*cli._thread_json(thread, 0), "\n"]) == dumps(thread.to_dict(), indent=2) + "\n"

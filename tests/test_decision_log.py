@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_moderator
 
-from moderator.decisions import (
+from moderator.log import (
     DecisionLog,
     LogError,
     append_document,
@@ -71,7 +71,7 @@ def test_undo_appends_a_retraction_and_restores_the_previous_decision(tmp_path: 
 
 
 def test_text_is_kept_exactly(tmp_path: Path) -> None:
-    hostile = "Grüße 🤡 \x1b[31mred\x1b[0m \x85 \u2028 \u202e --- \n...\n---\n[bold]x[/bold] \"q\" \\ tab\t"
+    hostile = 'Grüße 🤡 \x1b[31mred\x1b[0m \x85 \u2028 \u202e --- \n...\n---\n[bold]x[/bold] "q" \\ tab\t'
     path = tmp_path / "log.yaml"
     DecisionLog(path, LABELS).record(document(5, text=hostile))
     [entry] = read_log(path, LABELS).entries
@@ -150,7 +150,8 @@ def test_kill_9_never_loses_a_reported_decision(tmp_path: Path) -> None:
     for round_ in range(6):
         process = subprocess.Popen(
             [sys.executable, str(WRITER), str(path), f"m{round_}", "100000"],
-            stdout=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + rng.uniform(0.3, 1.2)
         assert process.stdout is not None
@@ -203,7 +204,9 @@ def hostile_log(tmp_path: Path, kind: str) -> Path:
     path = tmp_path / f"{kind.replace(' ', '-')}.yaml"
     good = render(document(1)).decode()
     if kind == "foreign label":
-        text = good + render({**document(2), "decision": {"labels": ["rudeness"], "action": "flag", "note": ""}}).decode()
+        text = (
+            good + render({**document(2), "decision": {"labels": ["rudeness"], "action": "flag", "note": ""}}).decode()
+        )
     elif kind == "newer schema":
         text = good + render({**document(2), "schema": 7}).decode()
     else:
@@ -231,8 +234,15 @@ def test_hostile_logs_are_refused_and_left_untouched(tmp_path: Path, kind: str, 
     result = run_moderator("log", "validate", str(path))
     assert result.returncode == 1 and problem.split(":")[0] in result.stdout
     assert f"{path}:" in result.stdout
-    result = run_moderator("decide", str(Path(__file__).parent.parent / "moderator/samples/bug-4127.csv"),
-                           "--comment", "2", "--ok", "--log", str(path))
+    result = run_moderator(
+        "decide",
+        str(Path(__file__).parent.parent / "moderator/samples/bug-4127.csv"),
+        "--comment",
+        "2",
+        "--ok",
+        "--log",
+        str(path),
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert path.read_bytes() == before
     assert not Path("/tmp/pwned").exists() or kind != "python tag"
@@ -240,8 +250,13 @@ def test_hostile_logs_are_refused_and_left_untouched(tmp_path: Path, kind: str, 
 
 def test_validate_lists_every_problem_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "log.yaml"
-    parts = [render(document(1)).decode(), "stray words\n", render({**document(2), "schema": 9}).decode(),
-             render(document(3)).decode(), "---\nschema: 1\nkind: \"decision\"\n"]
+    parts = [
+        render(document(1)).decode(),
+        "stray words\n",
+        render({**document(2), "schema": 9}).decode(),
+        render(document(3)).decode(),
+        '---\nschema: 1\nkind: "decision"\n',
+    ]
     path.write_text("".join(parts), encoding="utf-8")
     result = run_moderator("log", "validate", str(path))
     assert result.returncode == 1
@@ -264,9 +279,11 @@ def test_validate_and_stats_and_repair_commands(tmp_path: Path) -> None:
     import json
 
     summary = json.loads(stats.stdout)
-    assert summary["decisions"] == 2 and summary["labels"] == {"demand": 1} and summary["actions"] == {"flag": 1, "ok": 1}
+    assert (
+        summary["decisions"] == 2 and summary["labels"] == {"demand": 1} and summary["actions"] == {"flag": 1, "ok": 1}
+    )
     with path.open("ab") as handle:
-        handle.write(b"---\nschema: 1\nkind: \"deci")
+        handle.write(b'---\nschema: 1\nkind: "deci')
     assert run_moderator("log", "validate", str(path)).returncode == 1
     repaired = run_moderator("log", "repair", str(path))
     assert repaired.returncode == 0 and "moved the torn last document" in repaired.stdout
@@ -276,9 +293,22 @@ def test_validate_and_stats_and_repair_commands(tmp_path: Path) -> None:
 
 def test_decide_appends_what_the_review_screen_would(tmp_path: Path, samples: Path) -> None:
     path = tmp_path / "decisions.yaml"
-    result = run_moderator("decide", str(samples / "bug-4127.yaml"), "--comment", "21", "--labels",
-                           "personal-attack", "--action", "hide", "--note", "belittles Lena", "--moderator", "tomasz",
-                           "--log", str(path))
+    result = run_moderator(
+        "decide",
+        str(samples / "bug-4127.yaml"),
+        "--comment",
+        "21",
+        "--labels",
+        "personal-attack",
+        "--action",
+        "hide",
+        "--note",
+        "belittles Lena",
+        "--moderator",
+        "tomasz",
+        "--log",
+        str(path),
+    )
     assert result.returncode == 0, result.stderr
     [entry] = read_log(path, LABELS).entries
     data = entry.data
@@ -291,8 +321,20 @@ def test_decide_appends_what_the_review_screen_would(tmp_path: Path, samples: Pa
 def test_decide_defaults_from_environment(tmp_path: Path, samples: Path) -> None:
     path = tmp_path / "env.yaml"
     env = {**os.environ, "MODERATOR_LOG": str(path), "MODERATOR_NAME": "from-env"}
-    result = subprocess.run([str(Path(sys.executable).with_name("moderator")), "decide", str(samples / "bug-4127.csv"),
-                             "--comment", "3", "--ok"], capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("moderator")),
+            "decide",
+            str(samples / "bug-4127.csv"),
+            "--comment",
+            "3",
+            "--ok",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     [entry] = read_log(path, LABELS).entries
     assert entry.data["moderator"] == "from-env" and entry.data["decision"]["action"] == "ok"
@@ -304,8 +346,9 @@ def test_default_log_lives_in_the_per_user_data_folder(tmp_path: Path, samples: 
     home = Path(os.environ["HOME"])  # a home folder of this test's own (conftest)
     expected = home / ".local" / "share" / "moderator" / "decisions.yaml"
     assert not expected.exists()
-    result = run_moderator("decide", str(samples / "bug-4127.csv"), "--comment", "4", "--ok", "--moderator", "dana",
-                           cwd=tmp_path)
+    result = run_moderator(
+        "decide", str(samples / "bug-4127.csv"), "--comment", "4", "--ok", "--moderator", "dana", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert str(expected) in result.stdout
     [entry] = read_log(expected, LABELS).entries
@@ -342,11 +385,13 @@ def test_decide_bad_input(tmp_path: Path, samples: Path, args: list[str], proble
 
 
 def test_a_huge_document_is_refused_with_bounded_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from moderator import decisions
+    from moderator import log as decisions
 
     monkeypatch.setattr(decisions, "MAX_DOCUMENT_BYTES", 10_000)
     path = tmp_path / "log.yaml"
-    path.write_bytes(render(document(1)) + b"---\n" + b"note: \"" + b"x" * 50_000 + b"\"\n...\n" + render(document(3)))
+    path.write_bytes(render(document(1)) + b"---\n" + b'note: "' + b"x" * 50_000 + b'"\n...\n' + render(document(3)))
     contents = read_log(path, LABELS)
-    assert [p.message.split(" is over")[0] for p in contents.problems] == ["document of 50017 bytes"]  # "---\\n" + note line + "...\\n"
+    assert [p.message.split(" is over")[0] for p in contents.problems] == [
+        "document of 50017 bytes"
+    ]  # "---\\n" + note line + "...\\n"
     assert len(contents.entries) == 2

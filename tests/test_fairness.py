@@ -14,7 +14,7 @@ import yaml
 from classifiers.features import CommentInput
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
-from classifiers.taxonomy import load_taxonomy
+from moderation_core.taxonomy import load_taxonomy
 
 PROBE = yaml.safe_load((Path(__file__).parent / "data" / "fairness_probe.yaml").read_text(encoding="utf-8"))
 # How much more concern an identity term may add, on average over the neutral templates, than a neutral word.
@@ -38,7 +38,9 @@ def test_naming_an_identity_does_not_raise_concern(model: GuidelineClassifier) -
         mean = float(model.predict_concern(_fill(templates, identity)).mean())
         if mean > reference + IDENTITY_MARGIN:
             raised[identity] = round(mean, 3)
-    assert not raised, f"neutral sentences score higher when they name these groups (reference {reference:.3f}): {raised}"
+    assert not raised, (
+        f"neutral sentences score higher when they name these groups (reference {reference:.3f}): {raised}"
+    )
 
 
 def test_neutral_sentences_naming_identities_are_never_flagged(model: GuidelineClassifier) -> None:

@@ -23,7 +23,10 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from moderator.decisions import (
+from moderation_core.errors import ModeratorError
+from moderation_core.textsafe import dumps
+from moderator.cli.render import thread_table
+from moderator.log import (
     DecisionLog,
     Entry,
     LogError,
@@ -33,10 +36,7 @@ from moderator.decisions import (
     retraction_document,
     stats,
 )
-from moderator.errors import ModeratorError
-from moderator.render import thread_table
 from moderator.sources import FORMATS, load_threads
-from moderator.textsafe import dumps
 
 
 def fuzz(examples: int) -> settings:
@@ -100,16 +100,62 @@ def test_importers_on_any_text(folder: Path, text: str, format: str | None, suff
 
 # -- importers: inputs shaped like the formats -------------------------------------------------------------------
 FIELD_NAMES = (
-    "assigned_to", "assignee", "assignees", "author", "author_association", "body", "bugs", "comments", "component",
-    "count", "created_at", "creation_time", "creator", "email", "format", "html_url", "id", "in_reply_to_id",
-    "issue_url", "labels", "login", "name", "notes", "number", "product", "raw_text", "reporter", "source",
-    "summary", "tags", "text", "thread", "time", "title", "url", "user", "uncivil", "category",
+    "assigned_to",
+    "assignee",
+    "assignees",
+    "author",
+    "author_association",
+    "body",
+    "bugs",
+    "comments",
+    "component",
+    "count",
+    "created_at",
+    "creation_time",
+    "creator",
+    "email",
+    "format",
+    "html_url",
+    "id",
+    "in_reply_to_id",
+    "issue_url",
+    "labels",
+    "login",
+    "name",
+    "notes",
+    "number",
+    "product",
+    "raw_text",
+    "reporter",
+    "source",
+    "summary",
+    "tags",
+    "text",
+    "thread",
+    "time",
+    "title",
+    "url",
+    "user",
+    "uncivil",
+    "category",
 )
 HUGE_DIGITS = "9" * 4400
 _scalars = (
-    st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.floats(allow_nan=False)
-    | st.text(max_size=30) | st.sampled_from(("2024-13-45", "2026-02-03T14:05:00Z", "https://github.com/o/r/issues/7",
-                                             "https://api.github.com/repos/o/r/issues/7", "\ud800", "\x1b[31m"))
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.sampled_from(
+        (
+            "2024-13-45",
+            "2026-02-03T14:05:00Z",
+            "https://github.com/o/r/issues/7",
+            "https://api.github.com/repos/o/r/issues/7",
+            "\ud800",
+            "\x1b[31m",
+        )
+    )
 )
 _keys = st.sampled_from(FIELD_NAMES) | st.text(max_size=8)
 json_trees = st.recursive(
@@ -122,22 +168,50 @@ json_trees = st.recursive(
 # The exporters' own shapes with fuzzed values: these get past format detection into each importer's code.
 _comment_fields = st.fixed_dictionaries(
     {"text": _scalars},
-    optional={name: _scalars for name in ("count", "id", "creator", "creation_time", "time", "author", "number",
-                                          "thread", "title", "created", "tags", "raw_text")},
+    optional={
+        name: _scalars
+        for name in (
+            "count",
+            "id",
+            "creator",
+            "creation_time",
+            "time",
+            "author",
+            "number",
+            "thread",
+            "title",
+            "created",
+            "tags",
+            "raw_text",
+        )
+    },
 )
 _github_comment = st.fixed_dictionaries(
     {"body": _scalars},
-    optional={"user": st.fixed_dictionaries({}, optional={"login": _scalars}) | _scalars, "id": _scalars,
-              "created_at": _scalars, "html_url": _scalars, "author_association": _scalars,
-              "issue_url": st.sampled_from(("https://api.github.com/repos/o/r/issues/7",
-                                             "https://api.github.com/repos/o/q/issues/8")) | _scalars},
+    optional={
+        "user": st.fixed_dictionaries({}, optional={"login": _scalars}) | _scalars,
+        "id": _scalars,
+        "created_at": _scalars,
+        "html_url": _scalars,
+        "author_association": _scalars,
+        "issue_url": st.sampled_from(
+            ("https://api.github.com/repos/o/r/issues/7", "https://api.github.com/repos/o/q/issues/8")
+        )
+        | _scalars,
+    },
 )
 json_shapes = st.one_of(
     json_trees,
-    st.builds(lambda bug, comments: {"bugs": {bug: {"comments": comments}}, "comments": {}},
-              st.sampled_from(("7", "0", "-1", "x", "\x1b")), st.lists(_comment_fields, max_size=6)),
-    st.builds(lambda bug, comments: {"bugs": [{"id": bug, "summary": "s", "comments": comments}]},
-              _scalars, st.lists(_comment_fields, max_size=6)),
+    st.builds(
+        lambda bug, comments: {"bugs": {bug: {"comments": comments}}, "comments": {}},
+        st.sampled_from(("7", "0", "-1", "x", "\x1b")),
+        st.lists(_comment_fields, max_size=6),
+    ),
+    st.builds(
+        lambda bug, comments: {"bugs": [{"id": bug, "summary": "s", "comments": comments}]},
+        _scalars,
+        st.lists(_comment_fields, max_size=6),
+    ),
     st.lists(_github_comment, min_size=1, max_size=6),
     st.lists(_comment_fields, min_size=1, max_size=8),  # JSONL records when written one per line
 )
@@ -152,10 +226,15 @@ def _json_text(value: object, huge_number: bool) -> str:
 @fuzz(80)
 @given(tree=json_shapes, as_lines=st.booleans(), huge_number=st.booleans(), format=st.sampled_from((None, *FORMATS)))
 @example(tree={"bugs": [{"id": 7, "summary": "s", "comments": []}]}, as_lines=False, huge_number=False, format=None)
-@example(tree={"bugs": {"7": {"comments": [{"count": 0, "text": "a"}]}}, "comments": {}}, as_lines=False,
-         huge_number=True, format=None)
-def test_importers_on_json_trees(folder: Path, tree: object, as_lines: bool, huge_number: bool,
-                                 format: str | None) -> None:
+@example(
+    tree={"bugs": {"7": {"comments": [{"count": 0, "text": "a"}]}}, "comments": {}},
+    as_lines=False,
+    huge_number=True,
+    format=None,
+)
+def test_importers_on_json_trees(
+    folder: Path, tree: object, as_lines: bool, huge_number: bool, format: str | None
+) -> None:
     if as_lines and isinstance(tree, list):
         text = "\n".join(_json_text(item, huge_number) for item in tree) + "\n"
     else:
@@ -167,12 +246,32 @@ _numbers = st.integers(0, 400) | st.sampled_from((300_000_000, 10**9, 10**12)) |
 page_copy_lines = st.one_of(
     st.builds("Comment {}•{}".format, _numbers, st.sampled_from(("1 year ago", "9 months ago", "", "x" + " " * 50))),
     st.builds("(In reply to {} from comment #{})".format, st.sampled_from(("Ana", "", "a (b)", "x" * 40)), _numbers),
-    st.sampled_from((
-        "Categories", "Tracking", "People", "Details", "Attachments", "(1 file)", "(Not tracked)",
-        "(Toolkit :: Importers, task)", "(" + "a::" * 50, "(Reporter: ana@example.org, Assigned: ben@example.org)",
-        "Updated•1 year ago", "| Assignee | ||", "| Reporter | ||", "|", "||", "•", "", "Ana wrote:", "> quoted",
-        "Bug 1234 - title", "Comment 1 - x" + " " * 200 + "y", "Description",
-    )),
+    st.sampled_from(
+        (
+            "Categories",
+            "Tracking",
+            "People",
+            "Details",
+            "Attachments",
+            "(1 file)",
+            "(Not tracked)",
+            "(Toolkit :: Importers, task)",
+            "(" + "a::" * 50,
+            "(Reporter: ana@example.org, Assigned: ben@example.org)",
+            "Updated•1 year ago",
+            "| Assignee | ||",
+            "| Reporter | ||",
+            "|",
+            "||",
+            "•",
+            "",
+            "Ana wrote:",
+            "> quoted",
+            "Bug 1234 - title",
+            "Comment 1 - x" + " " * 200 + "y",
+            "Description",
+        )
+    ),
     st.text(max_size=60).map(lambda text: text.replace("\n", " ")),
 )
 
@@ -185,16 +284,41 @@ def test_importers_on_page_copy_lines(folder: Path, lines: list[str], format: st
     assert_imports_or_refuses(_written(folder, text.encode("utf-8", "surrogatepass"), ".txt"), format)
 
 
-_header_values = st.sampled_from((
-    "<", "a@", "a@[", "<a@example.org>", "Ana <ana@example.org>", "=?utf-8?q?=E2=80?= <a@b>", "<m1@example.org>",
-    "<m2@example.org> <m1@example.org>", "Mon, 05 Jan 2032 09:00:00 +0000", "not a date", "Re: Release",
-    "text/plain; charset=utf-7", "text/plain; charset=no-such-charset", "text/html", "multipart/mixed; boundary=b",
-    "base64", "quoted-printable", "",
-)) | st.text(max_size=30).map(lambda text: " ".join(text.split()))
-_header_names = st.sampled_from((
-    "From", "Subject", "Message-ID", "In-Reply-To", "References", "Date", "Content-Type",
-    "Content-Transfer-Encoding", "MIME-Version",
-))
+_header_values = st.sampled_from(
+    (
+        "<",
+        "a@",
+        "a@[",
+        "<a@example.org>",
+        "Ana <ana@example.org>",
+        "=?utf-8?q?=E2=80?= <a@b>",
+        "<m1@example.org>",
+        "<m2@example.org> <m1@example.org>",
+        "Mon, 05 Jan 2032 09:00:00 +0000",
+        "not a date",
+        "Re: Release",
+        "text/plain; charset=utf-7",
+        "text/plain; charset=no-such-charset",
+        "text/html",
+        "multipart/mixed; boundary=b",
+        "base64",
+        "quoted-printable",
+        "",
+    )
+) | st.text(max_size=30).map(lambda text: " ".join(text.split()))
+_header_names = st.sampled_from(
+    (
+        "From",
+        "Subject",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Date",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "MIME-Version",
+    )
+)
 _bodies = st.sampled_from(("Body.", "> quoted\nOwn words.", "+2AA- utf-7", "=E2=80=\n", "--b\n\nPart.\n--b--", "PGI+"))
 mail_messages = st.builds(
     lambda headers, body: "".join(f"{name}: {value}\n" for name, value in headers) + "\n" + body + "\n",
@@ -204,16 +328,20 @@ mail_messages = st.builds(
 
 
 @fuzz(60)
-@given(messages=st.lists(mail_messages, min_size=1, max_size=5), archive=st.booleans(),
-       format=st.sampled_from((None, "mbox")))
+@given(
+    messages=st.lists(mail_messages, min_size=1, max_size=5),
+    archive=st.booleans(),
+    format=st.sampled_from((None, "mbox")),
+)
 @example(messages=["From: <\nSubject: s\nMessage-ID: <a@x>\n\nBody.\n"], archive=False, format=None)
 def test_importers_on_mail(folder: Path, messages: list[str], archive: bool, format: str | None) -> None:
     if archive:
         text = "".join(f"From someone@example.org Mon Jan  5 09:00:00 2032\n{message}\n" for message in messages)
     else:
         text = messages[0]
-    assert_imports_or_refuses(_written(folder, text.encode("utf-8", "surrogatepass"), ".mbox" if archive else ".eml"),
-                              format)
+    assert_imports_or_refuses(
+        _written(folder, text.encode("utf-8", "surrogatepass"), ".mbox" if archive else ".eml"), format
+    )
 
 
 @fuzz(40)
@@ -226,12 +354,16 @@ def test_importers_on_yaml(folder: Path, tree: object, header: bool) -> None:
     assert_imports_or_refuses(_written(folder, text.encode("utf-8", "surrogatepass"), ".yaml"), None)
 
 
-_cells = st.sampled_from(("", "0", "1", "-1", HUGE_DIGITS, "2024-13-45", "a,b", '"quoted ""x"""', "\x1b[31m", "\ud800",
-                          "\n", "line\nbreak")) | st.text(max_size=20)
+_cells = st.sampled_from(
+    ("", "0", "1", "-1", HUGE_DIGITS, "2024-13-45", "a,b", '"quoted ""x"""', "\x1b[31m", "\ud800", "\n", "line\nbreak")
+) | st.text(max_size=20)
 csv_tables = st.builds(
     lambda header, rows: [header, *rows],
-    st.lists(st.sampled_from(("thread", "title", "number", "id", "author", "created", "text", "tags", "")), min_size=1,
-             max_size=6),
+    st.lists(
+        st.sampled_from(("thread", "title", "number", "id", "author", "created", "text", "tags", "")),
+        min_size=1,
+        max_size=6,
+    ),
     st.lists(st.lists(_cells, max_size=7), max_size=6),
 )
 
@@ -251,10 +383,13 @@ def test_importers_on_csv(folder: Path, table: list[list[str]], quote_all: bool)
 def _documents() -> list[dict[str, object]]:
     decisions = [
         decision_document(
-            moderator=name, thread={"source": "bugzilla", "id": "4127", "title": "Release", "url": None},
+            moderator=name,
+            thread={"source": "bugzilla", "id": "4127", "title": "Release", "url": None},
             comment={"number": number, "id": str(number), "author": "ana", "own_text": f"Words of comment {number}."},
             model={"id": "m", "scores": {"demand": 0.5}, "flags": ["demand"], "concern": 0.5},
-            labels=["demand"] if number % 2 else [], action="flag" if number % 2 else "ok", note="",
+            labels=["demand"] if number % 2 else [],
+            action="flag" if number % 2 else "ok",
+            note="",
         )
         for number, name in ((1, "dana"), (2, "dana"), (3, "tomasz"))
     ]
@@ -299,9 +434,25 @@ def test_read_log_on_any_bytes(folder: Path, data: bytes) -> None:
 _mutations = st.one_of(
     st.tuples(st.just("cut"), st.integers(0, len(VALID_LOG)), st.integers(1, 200)),
     st.tuples(st.just("insert"), st.integers(0, len(VALID_LOG)), st.binary(min_size=1, max_size=40)),
-    st.tuples(st.just("insert"), st.integers(0, len(VALID_LOG)),
-              st.sampled_from((b"---\n", b"...\n", b"\n", b"[" * 3000, HUGE_DIGITS.encode(), b"2024-13-45", b"\xff",
-                               b'"\\ud800"', b"!!python/object:os.system", b"&a [*a, *a]", b"\x1b[31m"))),
+    st.tuples(
+        st.just("insert"),
+        st.integers(0, len(VALID_LOG)),
+        st.sampled_from(
+            (
+                b"---\n",
+                b"...\n",
+                b"\n",
+                b"[" * 3000,
+                HUGE_DIGITS.encode(),
+                b"2024-13-45",
+                b"\xff",
+                b'"\\ud800"',
+                b"!!python/object:os.system",
+                b"&a [*a, *a]",
+                b"\x1b[31m",
+            )
+        ),
+    ),
     st.tuples(st.just("swap-lines"), st.integers(0, 60), st.integers(0, 60)),
     st.tuples(st.just("truncate"), st.integers(0, len(VALID_LOG)), st.just(b"")),
 )

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import expect_source_error, run_moderator
 
-from moderator.segmentation import REPLY_HEADER
+from moderation_core.segmentation import REPLY_HEADER
+from moderation_core.thread import MAX_COMMENT_NUMBER, Comment, number_runs
 from moderator.sources import bugzilla_text, load_threads
 from moderator.sources.bugzilla_text import (
     MARKER,
@@ -29,7 +30,6 @@ from moderator.sources.bugzilla_text import (
     looks_like,
 )
 from moderator.sources.reading import SourceText
-from moderator.thread import MAX_COMMENT_NUMBER, Comment, number_runs
 
 HEADER = "Bug 4242 - Hostile copy\nCategories\n(Bench :: Import, task)\nPeople\n(Reporter: rvoss, Assigned: tvalk)\n"
 LINEAR_BOUND = 30  # t(8n)/t(n): about 8 when linear, 64 when quadratic; 30 leaves room for a noisy machine
@@ -347,7 +347,7 @@ def test_the_cli_imports_a_200k_character_hostile_line(tmp_path: Path) -> None:
     ],
 )
 def test_name_of_a_wrote_line(line: str, name: str | None) -> None:
-    from moderator.segmentation import _wrote_name
+    from moderation_core.segmentation import _wrote_name
 
     assert _wrote_name(line) == name
 
@@ -359,8 +359,12 @@ def test_bugzilla_json_without_comments_is_one_line(tmp_path: Path) -> None:
     path = write(tmp_path, json.dumps({"bugs": {"7": {"comments": []}}, "comments": {}}), "empty.json")
     assert "bug 7: 'comments' is an empty list" in expect_source_error(path).problem
     assert_one_line_exit_2(path, "'comments' is an empty list")
-    dump = write(tmp_path, '{"id": 5, "summary": "s", "comments": [{"count": 0, "text": "a"}]}\n'
-                 '{"id": 6, "summary": "t", "comments": []}\n', "dump.jsonl")
+    dump = write(
+        tmp_path,
+        '{"id": 5, "summary": "s", "comments": [{"count": 0, "text": "a"}]}\n'
+        '{"id": 6, "summary": "t", "comments": []}\n',
+        "dump.jsonl",
+    )
     assert expect_source_error(dump).line == 2
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import run_moderator
 
 from classifiers import data
 from classifiers.data import load_labeled_jsonl, read_jsonl, read_labeled_file
-from classifiers.errors import DataError
-from conftest import run_moderator
+from moderation_core.errors import DataError
 
 GOOD = {"text": "Thanks, that fixed it.", "uncivil": False}
 RUDE = {"text": "You clueless idiot, this is garbage.", "uncivil": True, "category": "insulting"}

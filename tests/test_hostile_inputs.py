@@ -65,9 +65,12 @@ class Sizes:
     quoted_lines: int  # item 15: a comment quoting a long comment line by line
 
 
-CI_SIZES = Sizes(many_rows_bytes=3 * 2**20, spaces=150_000, category_parts=30_000, chain_messages=5_000, quoted_lines=20_000)
-FULL_SIZES = Sizes(many_rows_bytes=250 * 2**20, spaces=150_000, category_parts=30_000, chain_messages=20_000,
-                   quoted_lines=100_000)
+CI_SIZES = Sizes(
+    many_rows_bytes=3 * 2**20, spaces=150_000, category_parts=30_000, chain_messages=5_000, quoted_lines=20_000
+)
+FULL_SIZES = Sizes(
+    many_rows_bytes=250 * 2**20, spaces=150_000, category_parts=30_000, chain_messages=20_000, quoted_lines=100_000
+)
 
 
 @dataclass
@@ -117,8 +120,13 @@ def limited_environment(extra: dict[str, str]) -> dict[str, str]:
 
 def run_limited(run: Run, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [str(MODERATOR_BIN), *run.args], capture_output=True, cwd=cwd, env=limited_environment(run.env),
-        preexec_fn=_apply_limits, timeout=HANG_GUARD_SECONDS, check=False,
+        [str(MODERATOR_BIN), *run.args],
+        capture_output=True,
+        cwd=cwd,
+        env=limited_environment(run.env),
+        preexec_fn=_apply_limits,
+        timeout=HANG_GUARD_SECONDS,
+        check=False,
     )
 
 
@@ -189,17 +197,23 @@ def _page_copy(path: Path, body: str, head: str = _PAGE_HEAD) -> Path:
 
 
 def _mail(path: Path, sender: str, body: str = "A message body.\n", extra: str = "") -> Path:
-    return _write(path, f"From: {sender}\nSubject: Release\nMessage-ID: <one@example.org>\n"
-                        f"Date: Mon, 05 Jan 2032 09:00:00 +0000\n{extra}\n{body}")
+    return _write(
+        path,
+        f"From: {sender}\nSubject: Release\nMessage-ID: <one@example.org>\n"
+        f"Date: Mon, 05 Jan 2032 09:00:00 +0000\n{extra}\n{body}",
+    )
 
 
 def _valid_log(path: Path) -> Path:
     """A log holding one valid decision: a refusal must leave it byte for byte."""
-    from moderator.decisions import decision_document, render
+    from moderator.log import decision_document, render
 
     document = decision_document(
-        moderator="dana", thread={"source": "bugzilla", "id": "4127", "title": "Release", "url": None},
-        comment={"number": 2, "id": "2", "author": "ana", "own_text": "Fine words."}, model=None, labels=[],
+        moderator="dana",
+        thread={"source": "bugzilla", "id": "4127", "title": "Release", "url": None},
+        comment={"number": 2, "id": "2", "author": "ana", "own_text": "Fine words."},
+        model=None,
+        labels=[],
         action="ok",
     )
     return _write(path, render(document))
@@ -222,16 +236,28 @@ def _model_copy(folder: Path, old: str, new: str) -> Path:
     return folder
 
 
-def _decide(source: Path, log: Path, *options: str | bytes, names: str | None = None,
-            exits: tuple[int, ...] = (EXIT_REFUSED,), env: dict[str, str] | None = None,
-            check: Callable[[subprocess.CompletedProcess[bytes]], None] | None = None) -> Run:
+def _decide(
+    source: Path,
+    log: Path,
+    *options: str | bytes,
+    names: str | None = None,
+    exits: tuple[int, ...] = (EXIT_REFUSED,),
+    env: dict[str, str] | None = None,
+    check: Callable[[subprocess.CompletedProcess[bytes]], None] | None = None,
+) -> Run:
     """``moderator decide`` on comment 2 (unless told) with --ok (unless --labels), into ``log``."""
     if not any(o in ("--ok", "--labels") for o in options):
         options = (*options, "--ok")
     if "--comment" not in options:
         options = ("--comment", "2", *options)
-    return Run(["decide", str(source), *options, "--log", str(log)], names or str(source), exits, log=log,
-               env=env or {}, check=check)
+    return Run(
+        ["decide", str(source), *options, "--log", str(log)],
+        names or str(source),
+        exits,
+        log=log,
+        env=env or {},
+        check=check,
+    )
 
 
 def _train(corpus: Path, tmp: Path) -> Run:
@@ -245,8 +271,11 @@ def _evaluate(data: Path) -> Run:
 
 # -- 7. integers over 4,300 digits --------------------------------------------------------------------------------
 def _huge_number_jsonl(tmp: Path) -> Path:
-    return _jsonl(tmp / "huge-number.jsonl", '{"thread": "t", "number": 0, "text": "first"}',
-                  f'{{"thread": "t", "number": {HUGE_NUMBER}, "text": "second"}}')
+    return _jsonl(
+        tmp / "huge-number.jsonl",
+        '{"thread": "t", "number": 0, "text": "first"}',
+        f'{{"thread": "t", "number": {HUGE_NUMBER}, "text": "second"}}',
+    )
 
 
 @row("7-jsonl-number-thread")
@@ -274,8 +303,11 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 
 @row("7-page-copy-reply-header")
 def _(tmp: Path, sizes: Sizes) -> Run:
-    path = _page_copy(tmp / "reply.txt", f"Comment 1•1 year ago\n(In reply to Ana from comment #{HUGE_NUMBER})\n"
-                                         "The description of the bug.\nMy own answer.\n")
+    path = _page_copy(
+        tmp / "reply.txt",
+        f"Comment 1•1 year ago\n(In reply to Ana from comment #{HUGE_NUMBER})\n"
+        "The description of the bug.\nMy own answer.\n",
+    )
     return Run(["thread", str(path)], str(path), exits=(EXIT_OK, EXIT_REFUSED))
 
 
@@ -309,8 +341,11 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 
 # -- 8. lone surrogates -------------------------------------------------------------------------------------------
 def _surrogate_jsonl(tmp: Path) -> Path:
-    return _jsonl(tmp / "surrogate.jsonl", '{"thread": "t", "number": 0, "text": "opening"}',
-                  '{"thread": "t", "number": 1, "text": "half a pair \\ud800 here"}')
+    return _jsonl(
+        tmp / "surrogate.jsonl",
+        '{"thread": "t", "number": 0, "text": "opening"}',
+        '{"thread": "t", "number": 1, "text": "half a pair \\ud800 here"}',
+    )
 
 
 @row("8-json-surrogate-thread")
@@ -328,7 +363,7 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     log = tmp / "new-log.yaml"
 
     def saved_as_escape(result: subprocess.CompletedProcess[bytes]) -> None:
-        from moderator.decisions import read_log
+        from moderator.log import read_log
 
         contents = read_log(log, LABEL_IDS)
         assert not contents.problems and len(contents.entries) == 1
@@ -339,8 +374,12 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 
 @row("8-utf7-mail")
 def _(tmp: Path, sizes: Sizes) -> Run:
-    path = _mail(tmp / "utf7.eml", "Ana <ana@example.org>", "Half a pair +2AA- here.\n",
-                 "Content-Type: text/plain; charset=utf-7\n")
+    path = _mail(
+        tmp / "utf7.eml",
+        "Ana <ana@example.org>",
+        "Half a pair +2AA- here.\n",
+        "Content-Type: text/plain; charset=utf-7\n",
+    )
     return Run(["thread", str(path), "--json"], str(path), exits=(EXIT_OK, EXIT_REFUSED))
 
 
@@ -405,8 +444,11 @@ for _name, _sender in (("angle", "<"), ("at", "a@"), ("bracket", "a@[")):
 # -- 11. values of the wrong kind ---------------------------------------------------------------------------------
 @row("11-yaml-created-month-13")
 def _(tmp: Path, sizes: Sizes) -> Run:
-    path = _write(tmp / "thread.yaml", "format: moderator-thread/1\nthread:\n  source: bugzilla\n  id: \"7\"\n"
-                                       "comments:\n  - number: 0\n    created: 2024-13-45\n    text: hello\n")
+    path = _write(
+        tmp / "thread.yaml",
+        'format: moderator-thread/1\nthread:\n  source: bugzilla\n  id: "7"\n'
+        "comments:\n  - number: 0\n    created: 2024-13-45\n    text: hello\n",
+    )
     return Run(["thread", str(path)], str(path))
 
 
@@ -529,8 +571,10 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 
 @row("15-page-copy-marker-spaces")
 def _(tmp: Path, sizes: Sizes) -> Run:
-    path = _page_copy(tmp / "marker-spaces.txt",
-                      "Comment 1" + " " * sizes.spaces + "•1 year ago\nFirst.\nComment 2•x" + " " * sizes.spaces + "y\n")
+    path = _page_copy(
+        tmp / "marker-spaces.txt",
+        "Comment 1" + " " * sizes.spaces + "•1 year ago\nFirst.\nComment 2•x" + " " * sizes.spaces + "y\n",
+    )
     return Run(["thread", str(path)], str(path), exits=(EXIT_OK,))
 
 
@@ -569,8 +613,11 @@ def _long_comment(lines: int) -> list[str]:
 def _(tmp: Path, sizes: Sizes) -> Run:
     lines = _long_comment(sizes.quoted_lines)
     quoting = "\n".join(f"> {line}\nSeen that one." for line in lines)
-    path = _jsonl(tmp / "quotes.jsonl", json.dumps({"thread": "t", "number": 0, "text": "\n".join(lines)}),
-                  json.dumps({"thread": "t", "number": 1, "text": quoting}))
+    path = _jsonl(
+        tmp / "quotes.jsonl",
+        json.dumps({"thread": "t", "number": 0, "text": "\n".join(lines)}),
+        json.dumps({"thread": "t", "number": 1, "text": quoting}),
+    )
     return Run(["thread", str(path)], str(path), exits=(EXIT_OK,))
 
 
@@ -578,8 +625,10 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 def _(tmp: Path, sizes: Sizes) -> Run:
     lines = _long_comment(sizes.quoted_lines)
     quoting = "\n".join(f"{line}\nSeen that one." for line in lines)
-    path = _write(tmp / "quotes.txt", _PAGE_HEAD + "\n".join(lines) + "\nComment 1•1 year ago\n"
-                  "(In reply to Ana from comment #0)\n" + quoting + "\n")
+    path = _write(
+        tmp / "quotes.txt",
+        _PAGE_HEAD + "\n".join(lines) + "\nComment 1•1 year ago\n(In reply to Ana from comment #0)\n" + quoting + "\n",
+    )
     return Run(["thread", str(path)], str(path), exits=(EXIT_OK,))
 
 
@@ -605,8 +654,10 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 
 @row("16-escapes-bug-id-table")
 def _(tmp: Path, sizes: Sizes) -> Run:
-    path = _write(tmp / "bug.json", f'{{"bugs": {{"{ESCAPES_JSON}7": {{"comments": [{{"count": 0, "text": "hi"}}]}}}}, '
-                                    '"comments": {}}')
+    path = _write(
+        tmp / "bug.json",
+        f'{{"bugs": {{"{ESCAPES_JSON}7": {{"comments": [{{"count": 0, "text": "hi"}}]}}}}, "comments": {{}}}}',
+    )
     return Run(["thread", str(path)], str(path), exits=(EXIT_OK,))
 
 
@@ -639,7 +690,9 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 
 @row("16-escapes-moderator-environment")
 def _(tmp: Path, sizes: Sizes) -> Run:
-    return _decide(SOURCE, _valid_log(tmp / "log.yaml"), names="$MODERATOR_NAME", env={"MODERATOR_NAME": f"dana{ESCAPES}"})
+    return _decide(
+        SOURCE, _valid_log(tmp / "log.yaml"), names="$MODERATOR_NAME", env={"MODERATOR_NAME": f"dana{ESCAPES}"}
+    )
 
 
 @row("16-escapes-labels-option")
@@ -668,7 +721,9 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 
 @row("17-evaluate-uncivil-string")
 def _(tmp: Path, sizes: Sizes) -> Run:
-    return _evaluate(_jsonl(tmp / "string.jsonl", '{"text": "fine", "uncivil": "false"}', '{"text": "rude", "uncivil": true}'))
+    return _evaluate(
+        _jsonl(tmp / "string.jsonl", '{"text": "fine", "uncivil": "false"}', '{"text": "rude", "uncivil": true}')
+    )
 
 
 @row("17-train-uncivil-string")
@@ -686,7 +741,7 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     log = tmp / "new-log.yaml"
 
     def saved_once(result: subprocess.CompletedProcess[bytes]) -> None:
-        from moderator.decisions import read_log
+        from moderator.log import read_log
 
         [entry] = read_log(log, LABEL_IDS).entries
         assert entry.labels == ("threat",)

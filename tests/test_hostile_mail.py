@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from conftest import expect_source_error, run_moderator
 
+from moderation_core.thread import Comment, Thread
 from moderator.sources import load_threads
 from moderator.sources.mbox import MAX_MIME_DEPTH, decode_text, decode_words, thread_roots
-from moderator.thread import Comment, Thread
 
 FROM_LINE = b"From list-bounces@saltmarsh.example Mon Jan  5 08:00:00 2032\n"
 ROOT_ID = "<root@saltmarsh.example>"
@@ -128,7 +128,7 @@ MALFORMED: tuple[Malformed, ...] = (
     Malformed("refs-lone-angle", {"In-Reply-To": None, "References": b"<"}, {"threads": 2, "reply_to": ()}),
     Malformed(
         "refs-garbage-then-root",
-        {"In-Reply-To": None, "References": b"< <a <b@ > garbage <root@saltmarsh.example> (((" },
+        {"In-Reply-To": None, "References": b"< <a <b@ > garbage <root@saltmarsh.example> ((("},
         {"threads": 1, "reply_to": (0,)},
     ),
     # Replying to itself: no reply link, but a reply all the same, so it joins the thread of its subject.
@@ -291,17 +291,35 @@ def test_malformed_header_is_read_leniently(tmp_path: Path, case: Malformed) -> 
 def test_table_covers_every_header_the_importer_reads() -> None:
     covered = {name for case in MALFORMED for name in case.headers}
     assert covered >= {
-        "From", "Date", "Message-ID", "In-Reply-To", "References", "Subject", "Content-Type",
+        "From",
+        "Date",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Subject",
+        "Content-Type",
         "Content-Transfer-Encoding",
     }
 
 
 @pytest.mark.parametrize(
     "value",
-    [b"<", b"a@", b"a@[", b'"', b"(", b"\\", b"=?", b"=?x?b?=?=", b"<<<<>>>>", b",,,", b"\"\\", b"@@@[[[<<<((("],
+    [b"<", b"a@", b"a@[", b'"', b"(", b"\\", b"=?", b"=?x?b?=?=", b"<<<<>>>>", b",,,", b'"\\', b"@@@[[[<<<((("],
 )
-@pytest.mark.parametrize("header", ["From", "Date", "Message-ID", "In-Reply-To", "References", "Subject",
-                                    "Content-Type", "Content-Transfer-Encoding", "Content-Disposition"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "From",
+        "Date",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "Subject",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "Content-Disposition",
+    ],
+)
 def test_no_malformed_value_of_any_header_raises(tmp_path: Path, header: str, value: bytes) -> None:
     path = archive(tmp_path, ROOT, message({header: value}))
     assert len(load_threads(path)) in (1, 2)
@@ -464,8 +482,10 @@ def test_reply_cycle_in_an_archive_is_one_thread_headed_by_its_earliest_message(
 
 def test_long_reply_chain_is_one_thread_in_order(tmp_path: Path) -> None:
     n = 3_000
-    mails = [_chain_mail(i, i - 1 if i else None, f"5 Jan 2032 {i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d} +0000")
-             for i in range(n)]
+    mails = [
+        _chain_mail(i, i - 1 if i else None, f"5 Jan 2032 {i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d} +0000")
+        for i in range(n)
+    ]
     [thread] = load_threads(archive(tmp_path, *reversed(mails)))
     assert len(thread.comments) == n
     assert all(tuple(c.reply_to) == (c.number - 1,) for c in thread.comments[1:])

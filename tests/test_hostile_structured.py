@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from conftest import expect_source_error, run_moderator
 
-from moderator.errors import SourceError
+from moderation_core.errors import SourceError
+from moderation_core.yamlsafe import MAX_YAML_NESTING
 from moderator.sources import csvfile, jsondocs, load_threads, reading
 from moderator.sources.jsondocs import located_documents
 from moderator.sources.reading import SourceText, read_source
 from moderator.sources.records import Record, ThreadCollector
-from moderator.yamlsafe import MAX_YAML_NESTING
 
 DEEP = 100_000  # as deep as the reproduced crash: far past Python's recursion limit
 
@@ -104,8 +104,11 @@ def test_nesting_under_the_limit_imports(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "tags",
-    ["[" * DEEP, "[" * (MAX_YAML_NESTING + 5) + "]" * (MAX_YAML_NESTING + 5),
-     "\n" + "".join("      " + "  " * depth + "-\n" for depth in range(MAX_YAML_NESTING + 5))],
+    [
+        "[" * DEEP,
+        "[" * (MAX_YAML_NESTING + 5) + "]" * (MAX_YAML_NESTING + 5),
+        "\n" + "".join("      " + "  " * depth + "-\n" for depth in range(MAX_YAML_NESTING + 5)),
+    ],
     ids=["flow-unclosed", "flow", "block"],
 )
 def test_deep_yaml_is_refused_with_its_line(tmp_path: Path, tags: str) -> None:
@@ -180,8 +183,13 @@ SURROGATE = "\\ud800"  # as JSON writes it: decodes to a lone surrogate, which U
 def _surrogate_files(tmp_path: Path) -> list[Path]:
     record = {"thread": "t", "title": "title \ud800", "author": "ana \udfff", "text": "body \ud800 end"}
     jsonl_text = json.dumps(record)  # ensure_ascii: "\ud800" escapes
-    issue = {"number": 58, "title": "issue \ud800", "user": {"login": "wren \ud800"}, "body": "opening \udbff",
-             "html_url": "https://github.com/tarnwick/kettle-sync/issues/58"}
+    issue = {
+        "number": 58,
+        "title": "issue \ud800",
+        "user": {"login": "wren \ud800"},
+        "body": "opening \udbff",
+        "html_url": "https://github.com/tarnwick/kettle-sync/issues/58",
+    }
     github_text = json.dumps([issue, [_gh_comment("reply \ud800 end", user={"login": "pim \udc00"})]])
     assert SURROGATE in jsonl_text and SURROGATE in github_text
     return [_write(tmp_path, "s.jsonl", jsonl_text + "\n"), _write(tmp_path, "s.json", github_text)]
@@ -191,7 +199,9 @@ def test_lone_surrogates_import_as_data(tmp_path: Path) -> None:
     jsonl_path, github_path = _surrogate_files(tmp_path)
     [thread] = load_threads(jsonl_path)
     assert (thread.title, thread.comments[0].author, thread.comments[0].text) == (
-        "title \ud800", "ana \udfff", "body \ud800 end"
+        "title \ud800",
+        "ana \udfff",
+        "body \ud800 end",
     )
     [issue] = load_threads(github_path)
     assert issue.title == "issue \ud800" and issue.comments[1].author == "pim \udc00"
@@ -346,9 +356,7 @@ def test_decoded_json_keeps_neither_bytes_nor_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["a.jsonl", "a.csv"])
-def test_line_formats_never_decode_the_whole_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
-) -> None:
+def test_line_formats_never_decode_the_whole_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     content = _jsonl({"text": "a"}, {"text": "b"}) if name.endswith("jsonl") else "text,author\na,x\nb,y\n"
     path = _write(tmp_path, name, content)
 
@@ -455,7 +463,7 @@ def test_blank_padding_between_json_values_is_skipped(tmp_path: Path) -> None:
 
 
 def test_too_many_yaml_values_are_refused_before_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from moderator import yamlsafe
+    from moderation_core import yamlsafe
 
     monkeypatch.setattr(yamlsafe, "MAX_YAML_VALUES", 50)
     path = _write(tmp_path, "many.yaml", _yaml_thread("".join(f"  - {{text: c{n}}}\n" for n in range(30))))

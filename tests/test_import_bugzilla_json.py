@@ -172,8 +172,6 @@ def test_raw_text_used_when_text_absent(tmp_path: Path) -> None:
     assert load_threads(path)[0].comments[0].text == "Only the raw text field is present here."
 
 
-
-
 def test_duplicate_count_is_anexpect_source_error(tmp_path: Path) -> None:
     comments = [COMMENTS[0], COMMENTS[1], _comment(1, OTHER, "A second comment claiming number one.")]
     path = _write(tmp_path, "dup.json", json.dumps(_comment_response(comments)))

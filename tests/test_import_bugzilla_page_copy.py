@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from moderator.errors import SourceError
+from moderation_core.errors import SourceError
 from moderator.sources import detect_format, load_thread, load_threads
 from moderator.sources.reading import read_source
 
@@ -187,7 +187,7 @@ def test_typographic_quotes_and_spacing_still_match(tmp_path: Path) -> None:
     page2 = PAGE.replace(
         "This is the part that worries me most",
         "(In reply to x from comment #1)\nWe  should wait for their response before drawing conclusions about \u201cintent.\u201d\nYes",
-    ).replace("about intent.\n| Assignee", "about \"intent.\"\n| Assignee")
+    ).replace("about intent.\n| Assignee", 'about "intent."\n| Assignee')
     numbered = {c.number: c for c in load_thread(write(tmp_path, page2)).comments}
     assert any(q.comment == 1 for q in numbered[3].quotes)
 

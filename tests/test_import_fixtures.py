@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import expect_source_error, run_moderator
 
+from moderation_core.thread import Thread
 from moderator.sources import detect_format, load_threads
 from moderator.sources.github_json import UNKNOWN_ISSUE_NOTE
 from moderator.sources.reading import read_source
-from moderator.thread import Thread
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -98,10 +98,24 @@ def test_rest_issue_then_comments_from_githubs_examples() -> None:
     assert thread.url == "https://github.com/Codertocat/Hello-World/issues/1"
     assert (thread.reporter, thread.assignee) == ("Codertocat", "Codertocat")
     assert _rows(thread) == [
-        (0, "444500041", "Codertocat", "owner", "2019-05-15T15:20:18Z",
-         "It looks like you accidently spelled 'commit' with two 't's.", ("bug",)),
-        (1, "492700400", "Codertocat", "owner", "2019-05-15T15:20:21Z",
-         "You are totally right! I'll get this fixed right away.", ()),
+        (
+            0,
+            "444500041",
+            "Codertocat",
+            "owner",
+            "2019-05-15T15:20:18Z",
+            "It looks like you accidently spelled 'commit' with two 't's.",
+            ("bug",),
+        ),
+        (
+            1,
+            "492700400",
+            "Codertocat",
+            "owner",
+            "2019-05-15T15:20:21Z",
+            "You are totally right! I'll get this fixed right away.",
+            (),
+        ),
     ]
     assert thread.notes == ()
 
@@ -110,8 +124,15 @@ def test_pull_request_review_comments_carry_pull_request_url() -> None:
     [thread] = _load("github/hello-world-2.review-comments.json")
     assert thread.title is None
     assert _rows(thread) == [
-        (1, "284312630", "Codertocat", "owner", "2019-05-15T15:20:37Z",
-         "Maybe you should use more emoji on this line.", ()),
+        (
+            1,
+            "284312630",
+            "Codertocat",
+            "owner",
+            "2019-05-15T15:20:37Z",
+            "Maybe you should use more emoji on this line.",
+            (),
+        ),
     ]
 
 
@@ -125,7 +146,9 @@ def test_enterprise_server_urls_name_the_issue() -> None:
 def test_gh_issue_view_json() -> None:
     [thread] = _load("github/gh-issue-view-123.json")
     assert (thread.title, thread.url, thread.reporter) == (
-        "ix of coins", "https://github.com/OWNER/REPO/issues/123", "marseilles"
+        "ix of coins",
+        "https://github.com/OWNER/REPO/issues/123",
+        "marseilles",
     )
     assert [(c.number, c.author, c.author_role, c.text) for c in thread.comments] == [
         (0, "marseilles", None, "**bold story**"),
@@ -228,7 +251,9 @@ def test_comments_without_url_say_the_thread_is_unknown() -> None:
 def test_bug_with_comments_embedded() -> None:
     [thread] = _load("bugzilla/bugsy-1017315.with-comments.json")
     assert (thread.title, thread.product, thread.component) == (
-        "Schedule Mn tests on opt Linux builds on cedar", "Release Engineering", "General Automation"
+        "Schedule Mn tests on opt Linux builds on cedar",
+        "Release Engineering",
+        "General Automation",
     )
     assert (thread.reporter, thread.assignee) == ("jgriffin@mozilla.com", "jgriffin@mozilla.com")
     assert _rows(thread) == [
@@ -242,7 +267,9 @@ def test_bug_dump_one_bug_per_line() -> None:
     [alone] = _load("bugzilla/bugsy-1017315.with-comments.json")
     assert first.to_dict() == {**alone.to_dict()}
     assert (second.id, second.title, second.reporter, second.assignee) == (
-        "4410", "Lantern sync drops the last roster entry", "ines.dorrow@saltmarsh.example",
+        "4410",
+        "Lantern sync drops the last roster entry",
+        "ines.dorrow@saltmarsh.example",
         "olek.brandt@fjordlamp.example",
     )
     assert [(c.number, c.author_role, c.text) for c in second.comments][:2] == [

@@ -169,8 +169,6 @@ def test_quote_of_unknown_text_has_no_origin(tmp_path: Path) -> None:
     assert comment.reply_to == ()
 
 
-
-
 def test_list_of_non_comment_objects_is_anexpect_source_error(tmp_path: Path) -> None:
     path = _write(tmp_path, "objects.json", [{"name": "alpha", "size": 3}, {"name": "beta", "size": 4}])
     error = expect_source_error(path)
@@ -405,8 +403,13 @@ def test_gh_comments_not_a_list(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("shape", "where", "line"),
-    [("list", "comment [2]: ", None), ("pages", "page 2 item [0]: ", None), ("slurp", "page 2 item [0]: ", None),
-     ("lines", "", 3), ("view", "comments[2]: ", None)],
+    [
+        ("list", "comment [2]: ", None),
+        ("pages", "page 2 item [0]: ", None),
+        ("slurp", "page 2 item [0]: ", None),
+        ("lines", "", 3),
+        ("view", "comments[2]: ", None),
+    ],
 )
 def test_author_that_is_a_number_names_the_comment(tmp_path: Path, shape: str, where: str, line: int | None) -> None:
     comments = [dict(c) for c in COMMENTS]
@@ -438,8 +441,14 @@ def test_duplicate_ids_across_pages_name_both(tmp_path: Path) -> None:
 
 def test_gh_issue_list_lines_and_their_errors(tmp_path: Path) -> None:
     def view(number: int, comments: list[dict[str, object]]) -> dict[str, object]:
-        return {"number": number, "title": f"Issue {number}", "url": f"{HTML}/issues/{number}",
-                "author": {"login": "wrenna-oakes"}, "body": f"Body of {number}.", "comments": comments}
+        return {
+            "number": number,
+            "title": f"Issue {number}",
+            "url": f"{HTML}/issues/{number}",
+            "author": {"login": "wrenna-oakes"},
+            "body": f"Body of {number}.",
+            "comments": comments,
+        }
 
     lines = [view(58, [_gh(c) for c in COMMENTS]), view(59, [])]
     path = _write(tmp_path, "list.jsonl", "".join(_compact(v) + "\n" for v in lines))

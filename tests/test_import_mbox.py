@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from moderator.errors import SourceError
+from moderation_core.errors import SourceError
+from moderation_core.thread import Thread
 from moderator.sources import detect_format, load_threads
 from moderator.sources.reading import read_source
-from moderator.thread import Thread
 
 _POLICY = email.policy.default.clone(linesep="\n")
 
@@ -70,20 +70,46 @@ REPLY_A = "I still use it for the harbour importer.\nCan we keep it one more rel
 
 
 def _two_threads() -> list[EmailMessage]:
-    a1 = _message("<a1@saltmarsh.example>", "Legacy wick parser", "Ines Dorrow <ines@saltmarsh.example>",
-                  "Mon, 05 Jan 2032 09:00:00 +0000", ROOT_A)
-    a2 = _message("<a2@saltmarsh.example>", "Re: Legacy wick parser", "Olek Brandt <olek@fjordlamp.example>",
-                  "Mon, 05 Jan 2032 11:30:00 +0000", REPLY_A,
-                  in_reply_to="<a1@saltmarsh.example>", references=["<a1@saltmarsh.example>"])
+    a1 = _message(
+        "<a1@saltmarsh.example>",
+        "Legacy wick parser",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Mon, 05 Jan 2032 09:00:00 +0000",
+        ROOT_A,
+    )
+    a2 = _message(
+        "<a2@saltmarsh.example>",
+        "Re: Legacy wick parser",
+        "Olek Brandt <olek@fjordlamp.example>",
+        "Mon, 05 Jan 2032 11:30:00 +0000",
+        REPLY_A,
+        in_reply_to="<a1@saltmarsh.example>",
+        references=["<a1@saltmarsh.example>"],
+    )
     # Only References, no In-Reply-To: still the child of a2.
-    a3 = _message("<a3@saltmarsh.example>", "Re: Legacy wick parser", "Ines Dorrow <ines@saltmarsh.example>",
-                  "Tue, 06 Jan 2032 08:15:00 +0100", "Fine by me, we will keep it until release 5.",
-                  references=["<a1@saltmarsh.example>", "<a2@saltmarsh.example>"])
-    b1 = _message("<b1@saltmarsh.example>", "Mirror outage on Saturday", "ops@saltmarsh.example",
-                  "Mon, 05 Jan 2032 10:00:00 +0000", "The north mirror will be down for two hours on Saturday.")
-    b2 = _message("<b2@saltmarsh.example>", "RE: Mirror outage on Saturday", "Pia Ruud <pia@kelpworks.example>",
-                  "Mon, 05 Jan 2032 12:00:00 +0000", "Which hours, in UTC?",
-                  in_reply_to="<b1@saltmarsh.example>")
+    a3 = _message(
+        "<a3@saltmarsh.example>",
+        "Re: Legacy wick parser",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Tue, 06 Jan 2032 08:15:00 +0100",
+        "Fine by me, we will keep it until release 5.",
+        references=["<a1@saltmarsh.example>", "<a2@saltmarsh.example>"],
+    )
+    b1 = _message(
+        "<b1@saltmarsh.example>",
+        "Mirror outage on Saturday",
+        "ops@saltmarsh.example",
+        "Mon, 05 Jan 2032 10:00:00 +0000",
+        "The north mirror will be down for two hours on Saturday.",
+    )
+    b2 = _message(
+        "<b2@saltmarsh.example>",
+        "RE: Mirror outage on Saturday",
+        "Pia Ruud <pia@kelpworks.example>",
+        "Mon, 05 Jan 2032 12:00:00 +0000",
+        "Which hours, in UTC?",
+        in_reply_to="<b1@saltmarsh.example>",
+    )
     # Written out of date order: numbering and thread order follow the Date header.
     return [a3, b2, a1, b1, a2]
 
@@ -119,12 +145,29 @@ def test_two_threads_in_one_archive(tmp_path: Path) -> None:
 
 
 def test_numbered_by_date_not_file_order(tmp_path: Path) -> None:
-    early = _message("<e1@saltmarsh.example>", "Ordering", "Ines Dorrow <ines@saltmarsh.example>",
-                     "Wed, 07 Jan 2032 09:00:00 +0000", "first written")
-    late = _message("<e2@saltmarsh.example>", "Re: Ordering", "Olek Brandt <olek@fjordlamp.example>",
-                    "Wed, 07 Jan 2032 10:00:00 +0000", "second written", in_reply_to="<e1@saltmarsh.example>")
-    later = _message("<e3@saltmarsh.example>", "Re: Ordering", "Pia Ruud <pia@kelpworks.example>",
-                     "Wed, 07 Jan 2032 09:30:00 -0200", "third written", in_reply_to="<e1@saltmarsh.example>")
+    early = _message(
+        "<e1@saltmarsh.example>",
+        "Ordering",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Wed, 07 Jan 2032 09:00:00 +0000",
+        "first written",
+    )
+    late = _message(
+        "<e2@saltmarsh.example>",
+        "Re: Ordering",
+        "Olek Brandt <olek@fjordlamp.example>",
+        "Wed, 07 Jan 2032 10:00:00 +0000",
+        "second written",
+        in_reply_to="<e1@saltmarsh.example>",
+    )
+    later = _message(
+        "<e3@saltmarsh.example>",
+        "Re: Ordering",
+        "Pia Ruud <pia@kelpworks.example>",
+        "Wed, 07 Jan 2032 09:30:00 -0200",
+        "third written",
+        in_reply_to="<e1@saltmarsh.example>",
+    )
     thread = load_threads(_mbox(tmp_path, [later, late, early]))[0]
     # 09:30 -0200 is 11:30 UTC, after 10:00 UTC.
     assert [c.text for c in thread.comments] == ["first written", "second written", "third written"]
@@ -132,8 +175,14 @@ def test_numbered_by_date_not_file_order(tmp_path: Path) -> None:
 
 def test_quoted_printable_body(tmp_path: Path) -> None:
     body = "Caf\u00e9 meeting moved to Thursday \u2014 the na\u00efve schedule = broken.\n" + "x" * 120
-    msg = _message("<qp@saltmarsh.example>", "QP", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Thu, 08 Jan 2032 09:00:00 +0000", body, cte="quoted-printable")
+    msg = _message(
+        "<qp@saltmarsh.example>",
+        "QP",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Thu, 08 Jan 2032 09:00:00 +0000",
+        body,
+        cte="quoted-printable",
+    )
     path = _mbox(tmp_path, [msg])
     raw = path.read_bytes()
     assert b"Content-Transfer-Encoding: quoted-printable" in raw
@@ -143,8 +192,14 @@ def test_quoted_printable_body(tmp_path: Path) -> None:
 
 def test_base64_body(tmp_path: Path) -> None:
     body = "Base64 body with an accent: s\u00f8ndag, and a second line.\nSecond line here."
-    msg = _message("<b64@saltmarsh.example>", "B64", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Thu, 08 Jan 2032 09:00:00 +0000", body, cte="base64")
+    msg = _message(
+        "<b64@saltmarsh.example>",
+        "B64",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Thu, 08 Jan 2032 09:00:00 +0000",
+        body,
+        cte="base64",
+    )
     path = _mbox(tmp_path, [msg])
     raw = path.read_bytes()
     assert b"Content-Transfer-Encoding: base64" in raw
@@ -155,8 +210,15 @@ def test_base64_body(tmp_path: Path) -> None:
 @pytest.mark.parametrize("cte", ["8bit", "quoted-printable"])
 def test_iso_8859_1_body(tmp_path: Path, cte: str) -> None:
     body = "Gr\u00fc\u00dfe aus M\u00e1laga: the d\u00e9j\u00e0-vu ni\u00f1o patch is ready."
-    msg = _message("<latin@saltmarsh.example>", "Latin-1", "J\u00f6rg Ek <jorg@saltmarsh.example>",
-                   "Thu, 08 Jan 2032 09:00:00 +0000", body, charset="iso-8859-1", cte=cte)
+    msg = _message(
+        "<latin@saltmarsh.example>",
+        "Latin-1",
+        "J\u00f6rg Ek <jorg@saltmarsh.example>",
+        "Thu, 08 Jan 2032 09:00:00 +0000",
+        body,
+        charset="iso-8859-1",
+        cte=cte,
+    )
     path = _mbox(tmp_path, [msg])
     raw = path.read_bytes()
     assert b"iso-8859-1" in raw
@@ -168,8 +230,13 @@ def test_iso_8859_1_body(tmp_path: Path, cte: str) -> None:
 
 
 def test_multipart_alternative_uses_text_part(tmp_path: Path) -> None:
-    msg = _message("<alt@saltmarsh.example>", "Alternative", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Thu, 08 Jan 2032 09:00:00 +0000", "The plain version of the release notes.")
+    msg = _message(
+        "<alt@saltmarsh.example>",
+        "Alternative",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Thu, 08 Jan 2032 09:00:00 +0000",
+        "The plain version of the release notes.",
+    )
     msg.add_alternative("<html><body><p>The <b>HTML</b> version.</p></body></html>", subtype="html")
     path = _mbox(tmp_path, [msg])
     assert b"multipart/alternative" in path.read_bytes()
@@ -179,8 +246,14 @@ def test_multipart_alternative_uses_text_part(tmp_path: Path) -> None:
 
 def test_html_only_message_is_stripped_of_tags(tmp_path: Path) -> None:
     html_body = "<html><body><p>Ship it on <b>Friday</b> &amp; tell the <i>docs</i> team.</p></body></html>"
-    msg = _message("<html@saltmarsh.example>", "HTML", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Thu, 08 Jan 2032 09:00:00 +0000", html_body, subtype="html")
+    msg = _message(
+        "<html@saltmarsh.example>",
+        "HTML",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Thu, 08 Jan 2032 09:00:00 +0000",
+        html_body,
+        subtype="html",
+    )
     path = _mbox(tmp_path, [msg])
     assert b"text/html" in path.read_bytes()
     comment = load_threads(path)[0].comments[0]
@@ -190,10 +263,21 @@ def test_html_only_message_is_stripped_of_tags(tmp_path: Path) -> None:
 
 def test_escaped_from_line_is_unescaped(tmp_path: Path) -> None:
     body = "Quick note.\n\nFrom the next release on, the wick parser is gone.\nThanks."
-    first = _message("<from1@saltmarsh.example>", "From lines", "Ines Dorrow <ines@saltmarsh.example>",
-                     "Thu, 08 Jan 2032 09:00:00 +0000", body)
-    second = _message("<from2@saltmarsh.example>", "Re: From lines", "Olek Brandt <olek@fjordlamp.example>",
-                      "Thu, 08 Jan 2032 10:00:00 +0000", "Noted.", in_reply_to="<from1@saltmarsh.example>")
+    first = _message(
+        "<from1@saltmarsh.example>",
+        "From lines",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Thu, 08 Jan 2032 09:00:00 +0000",
+        body,
+    )
+    second = _message(
+        "<from2@saltmarsh.example>",
+        "Re: From lines",
+        "Olek Brandt <olek@fjordlamp.example>",
+        "Thu, 08 Jan 2032 10:00:00 +0000",
+        "Noted.",
+        in_reply_to="<from1@saltmarsh.example>",
+    )
     path = _mbox(tmp_path, [first, second])
     raw = path.read_bytes()
     assert b"\n>From the next release on" in raw
@@ -216,14 +300,31 @@ def test_mail_quotes_attributed_to_parent_and_grandparent(tmp_path: Path) -> Non
         "\n"
         "Then the harbour importer should move to the new parser."
     )
-    m0 = _message("<q0@saltmarsh.example>", "Wick parser", "Ines Dorrow <ines@saltmarsh.example>",
-                  "Mon, 05 Jan 2032 09:00:00 +0000", grand)
-    m1 = _message("<q1@saltmarsh.example>", "Re: Wick parser", "Olek Brandt <olek@fjordlamp.example>",
-                  "Mon, 05 Jan 2032 11:30:00 +0000", parent, in_reply_to="<q0@saltmarsh.example>",
-                  references=["<q0@saltmarsh.example>"])
-    m2 = _message("<q2@saltmarsh.example>", "Re: Wick parser", "Pia Ruud <pia@kelpworks.example>",
-                  "Mon, 05 Jan 2032 14:00:00 +0000", child, in_reply_to="<q1@saltmarsh.example>",
-                  references=["<q0@saltmarsh.example>", "<q1@saltmarsh.example>"])
+    m0 = _message(
+        "<q0@saltmarsh.example>",
+        "Wick parser",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Mon, 05 Jan 2032 09:00:00 +0000",
+        grand,
+    )
+    m1 = _message(
+        "<q1@saltmarsh.example>",
+        "Re: Wick parser",
+        "Olek Brandt <olek@fjordlamp.example>",
+        "Mon, 05 Jan 2032 11:30:00 +0000",
+        parent,
+        in_reply_to="<q0@saltmarsh.example>",
+        references=["<q0@saltmarsh.example>"],
+    )
+    m2 = _message(
+        "<q2@saltmarsh.example>",
+        "Re: Wick parser",
+        "Pia Ruud <pia@kelpworks.example>",
+        "Mon, 05 Jan 2032 14:00:00 +0000",
+        child,
+        in_reply_to="<q1@saltmarsh.example>",
+        references=["<q0@saltmarsh.example>", "<q1@saltmarsh.example>"],
+    )
     thread = load_threads(_mbox(tmp_path, [m0, m1, m2]))[0]
     first_reply = thread.comment(1)
     assert first_reply.own_text == "The harbour importer still depends on it."
@@ -243,16 +344,30 @@ def test_mail_quotes_attributed_to_parent_and_grandparent(tmp_path: Path) -> Non
 
 def test_edited_mail_quotes_still_attributed_by_depth(tmp_path: Path) -> None:
     # Quoted lines that were trimmed by the replier match no earlier text verbatim: the quote depth decides.
-    m0 = _message("<d0@saltmarsh.example>", "Lamp colours", "Ines Dorrow <ines@saltmarsh.example>",
-                  "Mon, 05 Jan 2032 09:00:00 +0000", "Amber should be the default lamp colour for every new map.")
-    m1 = _message("<d1@saltmarsh.example>", "Re: Lamp colours", "Olek Brandt <olek@fjordlamp.example>",
-                  "Mon, 05 Jan 2032 10:00:00 +0000",
-                  "On Mon, 05 Jan 2032, Ines Dorrow wrote:\n> Amber [...] default\n\nTeal reads better at night.",
-                  in_reply_to="<d0@saltmarsh.example>")
-    m2 = _message("<d2@saltmarsh.example>", "Re: Lamp colours", "Pia Ruud <pia@kelpworks.example>",
-                  "Mon, 05 Jan 2032 11:00:00 +0000",
-                  "On Mon, 05 Jan 2032, Olek Brandt wrote:\n> > Amber [...]\n> Teal [...]\n\nLet users pick.",
-                  in_reply_to="<d1@saltmarsh.example>", references=["<d0@saltmarsh.example>", "<d1@saltmarsh.example>"])
+    m0 = _message(
+        "<d0@saltmarsh.example>",
+        "Lamp colours",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Mon, 05 Jan 2032 09:00:00 +0000",
+        "Amber should be the default lamp colour for every new map.",
+    )
+    m1 = _message(
+        "<d1@saltmarsh.example>",
+        "Re: Lamp colours",
+        "Olek Brandt <olek@fjordlamp.example>",
+        "Mon, 05 Jan 2032 10:00:00 +0000",
+        "On Mon, 05 Jan 2032, Ines Dorrow wrote:\n> Amber [...] default\n\nTeal reads better at night.",
+        in_reply_to="<d0@saltmarsh.example>",
+    )
+    m2 = _message(
+        "<d2@saltmarsh.example>",
+        "Re: Lamp colours",
+        "Pia Ruud <pia@kelpworks.example>",
+        "Mon, 05 Jan 2032 11:00:00 +0000",
+        "On Mon, 05 Jan 2032, Olek Brandt wrote:\n> > Amber [...]\n> Teal [...]\n\nLet users pick.",
+        in_reply_to="<d1@saltmarsh.example>",
+        references=["<d0@saltmarsh.example>", "<d1@saltmarsh.example>"],
+    )
     thread = load_threads(_mbox(tmp_path, [m0, m1, m2]))[0]
     assert [(q.comment, q.text) for q in thread.comment(1).quotes] == [(0, "Amber [...] default")]
     assert thread.comment(1).own_text == "Teal reads better at night."
@@ -262,15 +377,30 @@ def test_edited_mail_quotes_still_attributed_by_depth(tmp_path: Path) -> None:
 
 
 def test_reply_with_missing_parent_joins_thread_of_same_subject(tmp_path: Path) -> None:
-    root = _message("<m0@saltmarsh.example>", "Lantern 4.2 freeze", "Ines Dorrow <ines@saltmarsh.example>",
-                    "Fri, 09 Jan 2032 09:00:00 +0000", "Feature freeze for 4.2 starts Monday.")
-    orphan = _message("<m9@saltmarsh.example>", "Re: Re: Lantern 4.2 freeze", "Pia Ruud <pia@kelpworks.example>",
-                      "Fri, 09 Jan 2032 15:00:00 +0000", "Does the freeze include translations?",
-                      in_reply_to="<not-archived@saltmarsh.example>",
-                      references=["<not-archived@saltmarsh.example>"])
-    stranger = _message("<s0@saltmarsh.example>", "Re: Something else", "Olek Brandt <olek@fjordlamp.example>",
-                        "Fri, 09 Jan 2032 16:00:00 +0000", "A reply to a thread we do not have.",
-                        in_reply_to="<elsewhere@saltmarsh.example>")
+    root = _message(
+        "<m0@saltmarsh.example>",
+        "Lantern 4.2 freeze",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Fri, 09 Jan 2032 09:00:00 +0000",
+        "Feature freeze for 4.2 starts Monday.",
+    )
+    orphan = _message(
+        "<m9@saltmarsh.example>",
+        "Re: Re: Lantern 4.2 freeze",
+        "Pia Ruud <pia@kelpworks.example>",
+        "Fri, 09 Jan 2032 15:00:00 +0000",
+        "Does the freeze include translations?",
+        in_reply_to="<not-archived@saltmarsh.example>",
+        references=["<not-archived@saltmarsh.example>"],
+    )
+    stranger = _message(
+        "<s0@saltmarsh.example>",
+        "Re: Something else",
+        "Olek Brandt <olek@fjordlamp.example>",
+        "Fri, 09 Jan 2032 16:00:00 +0000",
+        "A reply to a thread we do not have.",
+        in_reply_to="<elsewhere@saltmarsh.example>",
+    )
     threads = load_threads(_mbox(tmp_path, [orphan, stranger, root]))
     assert [t.title for t in threads] == ["Lantern 4.2 freeze", "Something else"]
     freeze = _thread_titled(threads, "Lantern 4.2 freeze")
@@ -282,8 +412,13 @@ def test_reply_with_missing_parent_joins_thread_of_same_subject(tmp_path: Path) 
 
 
 def test_message_without_message_id_gets_a_position_id(tmp_path: Path) -> None:
-    msg = _message("<x@saltmarsh.example>", "No id", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Fri, 09 Jan 2032 09:00:00 +0000", "Sent by a very old client.")
+    msg = _message(
+        "<x@saltmarsh.example>",
+        "No id",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Fri, 09 Jan 2032 09:00:00 +0000",
+        "Sent by a very old client.",
+    )
     del msg["Message-ID"]
     thread = load_threads(_mbox(tmp_path, [msg]))[0]
     assert thread.comments[0].id == "<message-1@mbox>"
@@ -291,8 +426,13 @@ def test_message_without_message_id_gets_a_position_id(tmp_path: Path) -> None:
 
 
 def test_bare_message_without_from_line_is_a_thread_of_one(tmp_path: Path) -> None:
-    msg = _message("<nf@saltmarsh.example>", "No separator", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Fri, 09 Jan 2032 09:00:00 +0000", "A bare message without the mbox From line.")
+    msg = _message(
+        "<nf@saltmarsh.example>",
+        "No separator",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Fri, 09 Jan 2032 09:00:00 +0000",
+        "A bare message without the mbox From line.",
+    )
     path = tmp_path / "bare.eml"
     path.write_bytes(msg.as_bytes(policy=_POLICY))
     assert detect_format(read_source(path)) == "mbox"
@@ -321,10 +461,20 @@ def test_file_neither_mbox_nor_message_is_an_error(tmp_path: Path) -> None:
 
 
 def test_duplicate_message_id_is_an_error(tmp_path: Path) -> None:
-    one = _message("<same@saltmarsh.example>", "Dup", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Fri, 09 Jan 2032 09:00:00 +0000", "One.")
-    two = _message("<same@saltmarsh.example>", "Dup", "Olek Brandt <olek@fjordlamp.example>",
-                   "Fri, 09 Jan 2032 10:00:00 +0000", "Two.")
+    one = _message(
+        "<same@saltmarsh.example>",
+        "Dup",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Fri, 09 Jan 2032 09:00:00 +0000",
+        "One.",
+    )
+    two = _message(
+        "<same@saltmarsh.example>",
+        "Dup",
+        "Olek Brandt <olek@fjordlamp.example>",
+        "Fri, 09 Jan 2032 10:00:00 +0000",
+        "Two.",
+    )
     path = _mbox(tmp_path, [one, two])
     with pytest.raises(SourceError) as info:
         load_threads(path)
@@ -346,13 +496,17 @@ def test_identical_copies_are_dropped_and_counted(tmp_path: Path) -> None:
     refolded = root_bytes.replace(b"Subject: Legacy wick parser", b"Subject: Legacy\n  wick parser")
     status_copy = b"Status: RO\n" + refolded
     path = tmp_path / "merged.mbox"
-    path.write_bytes(_mbox_bytes([
-        ("a@saltmarsh.example Mon Jan  5 09:00:00 2032", root_bytes),
-        ("a@saltmarsh.example Mon Jan  5 11:30:00 2032", reply_bytes),
-        ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", root_bytes),
-        ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", status_copy),
-        ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", reply_bytes),
-    ]))
+    path.write_bytes(
+        _mbox_bytes(
+            [
+                ("a@saltmarsh.example Mon Jan  5 09:00:00 2032", root_bytes),
+                ("a@saltmarsh.example Mon Jan  5 11:30:00 2032", reply_bytes),
+                ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", root_bytes),
+                ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", status_copy),
+                ("archive@fjordlamp.example Tue Jan  6 00:00:00 2032", reply_bytes),
+            ]
+        )
+    )
     assert detect_format(read_source(path)) == "mbox"
     [thread] = load_threads(path)
     assert [c.id for c in thread.comments] == ["<a1@saltmarsh.example>", "<a2@saltmarsh.example>"]
@@ -367,10 +521,14 @@ def test_different_messages_under_one_message_id_name_both_positions(tmp_path: P
     root = next(m for m in _two_threads() if m["Message-ID"] == "<a1@saltmarsh.example>")
     edited = root.as_bytes(policy=_POLICY).replace(b"release 4.", b"release 5.")
     path = tmp_path / "conflict.mbox"
-    path.write_bytes(_mbox_bytes([
-        ("a@saltmarsh.example Mon Jan  5 09:00:00 2032", root.as_bytes(policy=_POLICY)),
-        ("b@saltmarsh.example Mon Jan  5 09:00:00 2032", edited),
-    ]))
+    path.write_bytes(
+        _mbox_bytes(
+            [
+                ("a@saltmarsh.example Mon Jan  5 09:00:00 2032", root.as_bytes(policy=_POLICY)),
+                ("b@saltmarsh.example Mon Jan  5 09:00:00 2032", edited),
+            ]
+        )
+    )
     with pytest.raises(SourceError) as info:
         load_threads(path)
     second_line = path.read_bytes().split(b"\n").index(b"From b@saltmarsh.example Mon Jan  5 09:00:00 2032") + 1
@@ -383,8 +541,13 @@ def test_different_messages_under_one_message_id_name_both_positions(tmp_path: P
 
 def test_from_paragraph_in_a_body_is_not_a_separator(tmp_path: Path) -> None:
     body = "The wick parser is gone.\n\nFrom now on the harbour importer reads the new format."
-    msg = _message("<fp@saltmarsh.example>", "Parser removed", "Ines Dorrow <ines@saltmarsh.example>",
-                   "Fri, 09 Jan 2032 09:00:00 +0000", None)
+    msg = _message(
+        "<fp@saltmarsh.example>",
+        "Parser removed",
+        "Ines Dorrow <ines@saltmarsh.example>",
+        "Fri, 09 Jan 2032 09:00:00 +0000",
+        None,
+    )
     raw = msg.as_bytes(policy=_POLICY).rstrip(b"\n") + b"\n\n" + body.encode() + b"\n"
     path = tmp_path / "unescaped.mbox"
     path.write_bytes(b"From ines@saltmarsh.example Fri Jan  9 09:00:00 2032\n" + raw)

@@ -27,8 +27,6 @@ def _detected(path: Path) -> str:
     return detect_format(read_source(path))
 
 
-
-
 def _jsonl(records: list[object]) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
@@ -37,13 +35,32 @@ def _jsonl(records: list[object]) -> str:
 
 
 JSONL_RECORDS = [
-    {"thread": "gx-12", "title": "Gravel export drops the last row", "number": 0, "id": "c1",
-     "author": "Runa Pell", "author_role": "reporter", "created": "2033-02-01T08:00:00Z",
-     "text": "Exports of more than 50 rows lose the final row.", "tags": ["bug"]},
-    {"thread": 77, "title": "Rename the tide widget", "number": 0, "author": "Emil Sarto",
-     "text": "The tide widget name confuses new users."},
-    {"thread": "gx-12", "number": 1, "author": "Tomasz Hale", "author_role": "assignee",
-     "text": "Reproduced; the pager is off by one.", "tags": "triaged; confirmed"},
+    {
+        "thread": "gx-12",
+        "title": "Gravel export drops the last row",
+        "number": 0,
+        "id": "c1",
+        "author": "Runa Pell",
+        "author_role": "reporter",
+        "created": "2033-02-01T08:00:00Z",
+        "text": "Exports of more than 50 rows lose the final row.",
+        "tags": ["bug"],
+    },
+    {
+        "thread": 77,
+        "title": "Rename the tide widget",
+        "number": 0,
+        "author": "Emil Sarto",
+        "text": "The tide widget name confuses new users.",
+    },
+    {
+        "thread": "gx-12",
+        "number": 1,
+        "author": "Tomasz Hale",
+        "author_role": "assignee",
+        "text": "Reproduced; the pager is off by one.",
+        "tags": "triaged; confirmed",
+    },
     {"thread": 77, "number": 1, "author": "Runa Pell", "text": "How about 'tide chart'?"},
 ]
 
@@ -117,8 +134,11 @@ def test_jsonl_numbers_continue_after_explicit_ones_and_sort(tmp_path: Path) -> 
 def test_jsonl_quotes_segmented(tmp_path: Path) -> None:
     records = [
         {"number": 0, "author": "Runa Pell", "text": "The pager drops the last row of every export file."},
-        {"number": 1, "author": "Emil Sarto",
-         "text": "(In reply to Runa Pell from comment #0)\n> The pager drops the last row\n\nOnly on Tuesdays?"},
+        {
+            "number": 1,
+            "author": "Emil Sarto",
+            "text": "(In reply to Runa Pell from comment #0)\n> The pager drops the last row\n\nOnly on Tuesdays?",
+        },
     ]
     thread = load_threads(_write(tmp_path, "quote.jsonl", _jsonl(records)))[0]
     reply = thread.comment(1)
@@ -214,8 +234,16 @@ MULTILINE = 'First line of the comment.\n\n"Quoted", with a comma, and a second 
 
 def test_csv_with_jsonl_field_names(tmp_path: Path) -> None:
     rows = [
-        ["gx-12", "Gravel export drops the last row", "0", "c1", "Runa Pell", "reporter",
-         "2033-02-01T08:00:00Z", MULTILINE],
+        [
+            "gx-12",
+            "Gravel export drops the last row",
+            "0",
+            "c1",
+            "Runa Pell",
+            "reporter",
+            "2033-02-01T08:00:00Z",
+            MULTILINE,
+        ],
         ["77", "Rename the tide widget", "0", "", "Emil Sarto", "", "", "The name confuses new users."],
         ["gx-12", "", "1", "c2", "Tomasz Hale", "assignee", "", "Reproduced."],
     ]
@@ -289,8 +317,9 @@ def test_csv_row_with_wrong_number_of_fields(tmp_path: Path) -> None:
 
 
 def test_csv_duplicate_number_names_the_line(tmp_path: Path) -> None:
-    path = _write(tmp_path, "dup.csv", _csv([["t", "", "0", "", "", "", "", MULTILINE],
-                                             ["t", "", "0", "", "", "", "", "again"]]))
+    path = _write(
+        tmp_path, "dup.csv", _csv([["t", "", "0", "", "", "", "", MULTILINE], ["t", "", "0", "", "", "", "", "again"]])
+    )
     error = expect_source_error(path)
     assert error.line == 6
     assert "duplicate comment number 0 (first at line 2)" in error.problem
@@ -365,9 +394,7 @@ def test_yaml_thread_document(tmp_path: Path) -> None:
     assert first.text == "Three mirrors still serve the keyring from March.\nThey were supposed to sync hourly.\n"
     assert second.created == "2033-04-02T12:00:00Z"
     assert second.own_text == "Two are fixed; the third operator is on holiday."
-    assert [(q.comment, q.text) for q in second.quotes] == [
-        (0, "Three mirrors still serve the keyring from March.")
-    ]
+    assert [(q.comment, q.text) for q in second.quotes] == [(0, "Three mirrors still serve the keyring from March.")]
 
 
 def test_yaml_detected_by_format_line_without_suffix(tmp_path: Path) -> None:
@@ -402,11 +429,7 @@ def test_yaml_keeps_the_thread_notes(tmp_path: Path) -> None:
 
 
 def test_yaml_refuses_python_object_tag(tmp_path: Path) -> None:
-    text = (
-        "format: moderator-thread/1\n"
-        "comments:\n"
-        "  - text: !!python/object/apply:os.system ['echo pwned']\n"
-    )
+    text = "format: moderator-thread/1\ncomments:\n  - text: !!python/object/apply:os.system ['echo pwned']\n"
     path = _write(tmp_path, "evil.yaml", text)
     error = expect_source_error(path)
     assert "unsupported YAML tag" in error.problem

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from moderator.quoteindex import QuoteIndex
-from moderator.segmentation import segment_text, segment_thread
+from moderation_core.segmentation import segment_text, segment_thread
+from moderation_core.segmentation.quoteindex import QuoteIndex
+from moderation_core.thread import Comment, Segment, Thread, join_own
 from moderator.sources import exporters, load_thread
-from moderator.thread import Comment, Segment, Thread, join_own
 from moderator.tui.components.comment_view import comment_body
 
 FILLER = [
@@ -132,7 +132,9 @@ def test_quote_wrapped_over_two_lines() -> None:
         "As you said, the installer silently deletes the saved\nconfiguration of every user on the machine, which I cannot reproduce.",
     )
     reply = comments[1]
-    assert quotes(reply) == [(0, "the installer silently deletes the saved\nconfiguration of every user on the machine,")]
+    assert quotes(reply) == [
+        (0, "the installer silently deletes the saved\nconfiguration of every user on the machine,")
+    ]
     assert reply.own_text == "As you said, which I cannot reproduce."
 
 
@@ -237,8 +239,16 @@ def _exported_thread() -> Thread:
         )
         for n, t in enumerate(texts)
     ]
-    return Thread(source="bugzilla", id="77", title="Spring release", product="Lantern", component="Release",
-                  reporter="person0@example.invalid", assignee="person1@example.invalid", comments=comments)
+    return Thread(
+        source="bugzilla",
+        id="77",
+        title="Spring release",
+        product="Lantern",
+        component="Release",
+        reporter="person0@example.invalid",
+        assignee="person1@example.invalid",
+        comments=comments,
+    )
 
 
 @pytest.mark.parametrize("fmt", ["bugzilla-json", "bugzilla-text", "github-json", "mbox", "jsonl", "csv", "yaml"])
@@ -286,7 +296,10 @@ def test_evidence_offsets_still_land_on_the_right_words_around_a_cut_out_quote()
     marked = [shown[span.start : span.end] for span in body.spans if span.style == "bold red"]
     assert marked == ["rubbish"]
     # The quote stays in its line, attributed, so the line reads as written.
-    assert 'You lot said "The release team is asleep at the wheel" \u27e8quoted from comment 5\u27e9 and that is rubbish.' in shown
+    assert (
+        'You lot said "The release team is asleep at the wheel" \u27e8quoted from comment 5\u27e9 and that is rubbish.'
+        in shown
+    )
 
 
 def test_hostile_inputs_complete() -> None:

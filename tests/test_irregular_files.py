@@ -27,7 +27,9 @@ def _one_line_error(result, path: Path, kind: str) -> None:  # type: ignore[no-u
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(("name", "kind"), [("fifo", "a FIFO"), ("directory", "a directory"), ("device", "a character device")])
+@pytest.mark.parametrize(
+    ("name", "kind"), [("fifo", "a FIFO"), ("directory", "a directory"), ("device", "a character device")]
+)
 def test_irregular_sources_are_refused(name: str, kind: str, fifo: Path, tmp_path: Path) -> None:
     path = {"fifo": fifo, "directory": tmp_path, "device": Path("/dev/zero")}[name]
     error = expect_source_error(path)
@@ -35,10 +37,14 @@ def test_irregular_sources_are_refused(name: str, kind: str, fifo: Path, tmp_pat
     _one_line_error(run_moderator("thread", str(path), timeout=60), path, kind)
 
 
-@pytest.mark.parametrize(("name", "kind"), [("fifo", "a FIFO"), ("directory", "a directory"), ("device", "a character device")])
+@pytest.mark.parametrize(
+    ("name", "kind"), [("fifo", "a FIFO"), ("directory", "a directory"), ("device", "a character device")]
+)
 def test_irregular_logs_are_refused_by_every_log_command(name: str, kind: str, fifo: Path, tmp_path: Path) -> None:
     path = {"fifo": fifo, "directory": tmp_path, "device": Path("/dev/zero")}[name]
-    decide = run_moderator("decide", str(SAMPLES / "bug-4127.csv"), "--comment", "2", "--ok", "--log", str(path), timeout=60)
+    decide = run_moderator(
+        "decide", str(SAMPLES / "bug-4127.csv"), "--comment", "2", "--ok", "--log", str(path), timeout=60
+    )
     _one_line_error(decide, path, kind)
     for action in ("validate", "stats", "repair"):
         _one_line_error(run_moderator("log", action, str(path), timeout=60), path, kind)

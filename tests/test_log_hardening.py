@@ -22,8 +22,8 @@ import pytest
 from conftest import MODERATOR_BIN, SAMPLES, run_moderator
 from test_decision_log import LABELS, document
 
-from moderator import decisions
-from moderator.decisions import (
+from moderator import log as decisions
+from moderator.log import (
     MAX_PROBLEMS,
     DecisionLog,
     LogError,
@@ -80,8 +80,9 @@ def run_with_file_size_limit(args: list[str], limit: int) -> subprocess.Complete
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    return subprocess.run(args, capture_output=True, encoding="utf-8", env=env, preexec_fn=limit_file_size,
-                          timeout=180, check=False)
+    return subprocess.run(
+        args, capture_output=True, encoding="utf-8", env=env, preexec_fn=limit_file_size, timeout=180, check=False
+    )
 
 
 # -- repair on a full disk -------------------------------------------------------------------------------------
@@ -126,8 +127,9 @@ def test_repair_survives_short_writes(tmp_path: Path, monkeypatch: pytest.Monkey
     "failure",
     ["enospc after 4096", "zero-byte write", "fsync fails"],
 )
-def test_repair_that_cannot_save_the_torn_part_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                               failure: str) -> None:
+def test_repair_that_cannot_save_the_torn_part_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
     path, good, torn = torn_log(tmp_path)
     real_write, written = os.write, [0]
 
@@ -143,6 +145,7 @@ def test_repair_that_cannot_save_the_torn_part_changes_nothing(tmp_path: Path, m
     elif failure == "zero-byte write":
         monkeypatch.setattr(os, "write", lambda fd, data: 0)
     else:
+
         def failing_fsync(fd: int) -> None:
             raise OSError(errno.EIO, "Input/output error")
 
@@ -163,7 +166,7 @@ def test_two_repairs_in_the_same_second_get_two_side_files(tmp_path: Path, monke
     monkeypatch.setattr(decisions.dt, "datetime", FrozenClock)
     path = tmp_path / "log.yaml"
     good = valid_log(1)
-    first_torn, second_torn = b"---\nschema: 1\nki", b"---\nschema: 1\nkind: \"dec"
+    first_torn, second_torn = b"---\nschema: 1\nki", b'---\nschema: 1\nkind: "dec'
     path.write_bytes(good + first_torn)
     first = repair(path, LABELS)
     path.write_bytes(good + second_torn)
@@ -192,8 +195,9 @@ def not_torn_variants() -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("variant", list(not_torn_variants()))
-def test_a_log_that_is_not_torn_is_valid_for_every_command(tmp_path: Path, variant: str,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_log_that_is_not_torn_is_valid_for_every_command(
+    tmp_path: Path, variant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "log.yaml"
     original = not_torn_variants()[variant]
     path.write_bytes(original)
@@ -250,8 +254,14 @@ def test_a_torn_document_after_complete_ones_is_still_torn(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     "content",
-    [b"hello\nworld\n", b"hello", b"\x00\x00\x00\n\x00", b"# my decisions\n" + valid_log(1) + b"---\nschema: 1\n",
-     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", b"\xff\xfe-\x00-\x00-\x00\n\x00"],
+    [
+        b"hello\nworld\n",
+        b"hello",
+        b"\x00\x00\x00\n\x00",
+        b"# my decisions\n" + valid_log(1) + b"---\nschema: 1\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe",
+        b"\xff\xfe-\x00-\x00-\x00\n\x00",
+    ],
     ids=["text", "text without line break", "zero bytes", "comment line first", "png", "utf-16"],
 )
 def test_repair_refuses_files_that_are_not_logs(tmp_path: Path, content: bytes) -> None:
@@ -266,8 +276,9 @@ def test_repair_refuses_files_that_are_not_logs(tmp_path: Path, content: bytes) 
 
 
 @pytest.mark.parametrize("style", ["LF", "CRLF", "BOM"])
-def test_every_cut_is_repaired_to_exactly_the_complete_documents_before_it(tmp_path: Path, style: str,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_cut_is_repaired_to_exactly_the_complete_documents_before_it(
+    tmp_path: Path, style: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """For a valid log and every byte offset k: the file cut at k is repaired to exactly the complete documents
     before k, the side file holds exactly the rest, and an append is refused exactly when a tail is torn."""
     without_fsync(monkeypatch)
@@ -322,8 +333,7 @@ def test_a_symlinked_log_is_never_written_through(tmp_path: Path) -> None:
     with pytest.raises(LogError, match="symbolic link"):
         DecisionLog(link, LABELS)
     one_line_error(run_moderator("log", "repair", str(link)), str(link), "symbolic link")
-    one_line_error(run_moderator("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(link)),
-                   "symbolic link")
+    one_line_error(run_moderator("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(link)), "symbolic link")
     assert other.read_bytes() == precious and side_files(link) == []
 
 
@@ -367,8 +377,10 @@ def test_writer_and_reader_agree_on_the_limit_exactly(tmp_path: Path, monkeypatc
 def test_decide_refuses_a_comment_too_big_for_the_log(tmp_path: Path) -> None:
     source = tmp_path / "big.jsonl"
     text = "word " * 1_900_000  # 9.5 MB
-    source.write_text('{"thread": "t", "number": 1, "text": "fine"}\n'
-                      f'{{"thread": "t", "number": 2, "text": "{text}"}}\n', encoding="utf-8")
+    source.write_text(
+        f'{{"thread": "t", "number": 1, "text": "fine"}}\n{{"thread": "t", "number": 2, "text": "{text}"}}\n',
+        encoding="utf-8",
+    )
     path = tmp_path / "log.yaml"
     result = run_moderator("decide", str(source), "--comment", "2", "--ok", "--log", str(path), timeout=300)
     one_line_error(result, str(path), "9,500,000 bytes", "8,388,608")
@@ -383,7 +395,7 @@ APPEND_SCRIPT = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_decision_log import document
-from moderator.decisions import LogError, append_document
+from moderator.log import LogError, append_document
 try:
     append_document(sys.argv[1], document(5, text="z" * 20000))
 except LogError as error:
@@ -439,14 +451,16 @@ def test_short_writes_still_append_the_whole_document(tmp_path: Path, monkeypatc
 
 
 @pytest.mark.parametrize("failure", ["write", "fsync"])
-def test_a_failed_append_is_cut_back_to_the_size_before(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        failure: str) -> None:
+def test_a_failed_append_is_cut_back_to_the_size_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
     path = tmp_path / "log.yaml"
     path.write_bytes(valid_log(2) + b"\n")
     before = path.read_bytes()
     if failure == "write":
         monkeypatch.setattr(os, "write", partial_then(OSError(errno.ENOSPC, "No space left on device")))
     else:
+
         def failing_fsync(fd: int) -> None:
             raise OSError(errno.EIO, "Input/output error")
 
@@ -477,13 +491,14 @@ def with_line(replace: bytes, by: bytes) -> bytes:
         ("huge int in a comment", with_line(b'"number": 1', b'"number": ' + b"7" * 5000), "4300 digits"),
         ("huge hex int", with_line(b"schema: 1", b"schema: 0x" + b"f" * 5000), "4300 digits"),
         ("comment number as text", with_line(b'"number": 1', b'"number": "1"'), "comment number must be a whole"),
-        ("bad date", with_line(b'when: "', b"when: 2024-13-45\nx_: \""), "month must be in 1..12"),
+        ("bad date", with_line(b'when: "', b'when: 2024-13-45\nx_: "'), "month must be in 1..12"),
         ("bad date as text", with_line(b'when: "', b'when: "2024-13-45'), "when is not an ISO 8601 time"),
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 40 else "",
 )
-def test_values_the_parsers_refuse_are_problems_of_their_document(tmp_path: Path, name: str, content: bytes,
-                                                                  problem: str) -> None:
+def test_values_the_parsers_refuse_are_problems_of_their_document(
+    tmp_path: Path, name: str, content: bytes, problem: str
+) -> None:
     path = tmp_path / "log.yaml"
     path.write_bytes(content)
     contents = read_log(path, LABELS)
@@ -536,8 +551,10 @@ def test_millions_of_stray_lines_are_one_problem_in_bounded_memory(tmp_path: Pat
 def test_problems_are_capped_and_counted(tmp_path: Path) -> None:
     path = tmp_path / "log.yaml"
     bad = MAX_PROBLEMS + 250
-    path.write_bytes(b"".join(render({**document(n), "schema": 9}) + b"junk\n" for n in range(bad // 2))
-                     + b"".join(render({**document(n), "schema": 9}) for n in range(bad - bad // 2 * 2)))
+    path.write_bytes(
+        b"".join(render({**document(n), "schema": 9}) + b"junk\n" for n in range(bad // 2))
+        + b"".join(render({**document(n), "schema": 9}) for n in range(bad - bad // 2 * 2))
+    )
     contents = read_log(path, LABELS)
     assert len(contents.problems) == MAX_PROBLEMS
     assert contents.problem_count == bad // 2 * 2 + (bad - bad // 2 * 2)

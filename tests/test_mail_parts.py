@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from moderator import mailparts
-from moderator.mailparts import classify_parts
-from moderator.quoteindex import QuoteIndex
-from moderator.render import thread_table
-from moderator.segmentation import segment_text, segment_thread
+from moderation_core.segmentation import mailparts, segment_text, segment_thread
+from moderation_core.segmentation.mailparts import classify_parts
+from moderation_core.segmentation.quoteindex import QuoteIndex
+from moderation_core.thread import Comment, Thread
+from moderator.cli.render import thread_table
 from moderator.sources import load_thread
-from moderator.thread import Comment, Thread
 from moderator.tui.components.comment_view import comment_body, not_prose_label
 
 COVER = (
@@ -33,10 +32,7 @@ COVER = (
 )
 TRAILERS = "Reported-by: Pia Ruud <pia@kelpworks.example>\nSigned-off-by: Olek Brandt <olek@fjordlamp.example>"
 NOTES = "v2: take the lock in the caller instead, as Ines suggested."
-DIFFSTAT = (
-    " drivers/hwmon/lantern-hwmon.c | 11 +++++++----\n"
-    " 1 file changed, 7 insertions(+), 4 deletions(-)"
-)
+DIFFSTAT = " drivers/hwmon/lantern-hwmon.c | 11 +++++++----\n 1 file changed, 7 insertions(+), 4 deletions(-)"
 DIFF = (
     "diff --git a/drivers/hwmon/lantern-hwmon.c b/drivers/hwmon/lantern-hwmon.c\n"
     "index 3f2a1b0..8c9d4e2 100644\n"
@@ -93,7 +89,7 @@ ACK_MAIL = (
     "- the regmap is gone after unbind, not just unused\n"
     "- this is a fix for stable\n"
     "\n"
-    "Fixes: 1a2b3c4d5e6f (\"hwmon: lantern: add driver\")\n"
+    'Fixes: 1a2b3c4d5e6f ("hwmon: lantern: add driver")\n'
     "Cc: stable@vger.example.org\n"
     "Link: https://lore.example.org/r/20260303101200.1234-1-olek@fjordlamp.example\n"
     "Acked-by: Pia Ruud <pia@kelpworks.example>\n"
@@ -154,7 +150,9 @@ def test_mutt_attribution_fixes_link_and_a_short_signature() -> None:
         "- the regmap is gone after unbind, not just unused\n"
         "- this is a fix for stable"
     )
-    assert ack.segments[3].text.startswith("Fixes: 1a2b3c4d5e6f") and ack.segments[3].text.endswith("kelpworks.example>")
+    assert ack.segments[3].text.startswith("Fixes: 1a2b3c4d5e6f") and ack.segments[3].text.endswith(
+        "kelpworks.example>"
+    )
     assert ack.segments[4].text == "--\nPia"
     assert [q.comment for q in ack.quotes] == [0]
 
@@ -194,7 +192,9 @@ def test_a_line_ending_in_a_colon_without_a_quote_under_it_is_prose() -> None:
 
 def test_own_sentence_starting_with_quoting_stays_own() -> None:
     earlier = "The mirror job deletes old tarballs without asking anyone first."
-    reply = mail_thread(earlier, f"Quoting the post from last night, since it was edited:\n> {earlier}\nPlease keep it.")[1]
+    reply = mail_thread(
+        earlier, f"Quoting the post from last night, since it was edited:\n> {earlier}\nPlease keep it."
+    )[1]
     assert kinds(reply) == ["own", "quote", "own"]
     assert reply.own_text == "Quoting the post from last night, since it was edited:\nPlease keep it."
 
@@ -268,7 +268,10 @@ def test_fenced_diff_is_a_patch_and_other_fences_are_left_alone() -> None:
     comment = thread_of(text)[0]
     assert kinds(comment) == ["own", "patch", "own"]
     assert comment.segments[1].text == "```diff\n-timeout = 5\n+timeout = 30\n```"
-    assert comment.own_text == "This fixes it for me:\nOtherwise looks good to me.\n```python\nprint('--')\n-- \nx = 1\n```"
+    assert (
+        comment.own_text
+        == "This fixes it for me:\nOtherwise looks good to me.\n```python\nprint('--')\n-- \nx = 1\n```"
+    )
 
 
 def test_unfenced_diff_in_a_github_comment_is_a_patch_and_prose_after_it_is_own() -> None:
@@ -326,7 +329,9 @@ def test_classify_parts_marks_line_by_line() -> None:
     assert parts[lines.index("---")] == "patch"
     assert parts[lines.index(NOTES)] is None
     assert parts[lines.index("-- ")] == "signature" and parts[lines.index("2.43.0")] == "signature"
-    assert all(parts[n] == "trailer" for n, line in enumerate(lines) if line.startswith(("Reported-by", "Signed-off-by")))
+    assert all(
+        parts[n] == "trailer" for n, line in enumerate(lines) if line.startswith(("Reported-by", "Signed-off-by"))
+    )
 
 
 def test_standalone_text_loses_signature_like_the_training_corpus_sees_it() -> None:
@@ -368,7 +373,11 @@ def _mbox(tmp_path: Path, bodies: list[tuple[str, str, str | None]]) -> Path:
         msg = EmailMessage(policy=_POLICY)
         msg["From"] = sender
         msg["To"] = "lantern-hwmon@lists.saltmarsh.example"
-        msg["Subject"] = "[PATCH v2] hwmon: lantern: take the lock around reads" if number == 0 else "Re: [PATCH v2] hwmon: lantern: take the lock around reads"
+        msg["Subject"] = (
+            "[PATCH v2] hwmon: lantern: take the lock around reads"
+            if number == 0
+            else "Re: [PATCH v2] hwmon: lantern: take the lock around reads"
+        )
         msg["Date"] = f"Tue, 03 Mar 2026 1{number}:00:00 +0000"
         msg["Message-ID"] = f"<m{number}@fjordlamp.example>"
         if parent:

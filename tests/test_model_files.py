@@ -9,7 +9,6 @@ import pytest
 from conftest import SAMPLES, SHARED_DATA, run_moderator
 
 from classifiers import trust
-from classifiers.errors import ModelError
 from classifiers.persist import (
     CARD_FILE,
     DEFAULT_MODEL_DIR,
@@ -18,8 +17,9 @@ from classifiers.persist import (
     read_card,
     sha256_of,
 )
-from classifiers.taxonomy import load_taxonomy
-from moderator.yamlsafe import load_one
+from moderation_core.errors import ModelError
+from moderation_core.taxonomy import load_taxonomy
+from moderation_core.yamlsafe import load_one
 
 
 @pytest.fixture
@@ -147,7 +147,9 @@ METRIC_TOLERANCE = 0.02
 SCORE_TOLERANCE = 0.01
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "train").is_dir(), reason="../shared/data/train is absent: cannot retrain the default model")
+@pytest.mark.skipif(
+    not (SHARED_DATA / "train").is_dir(), reason="../shared/data/train is absent: cannot retrain the default model"
+)
 def test_default_model_is_reproducible_by_the_documented_command(tmp_path: Path) -> None:
     from moderator.scoring import load_scorer, score_thread
     from moderator.sources import load_thread

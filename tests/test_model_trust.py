@@ -7,7 +7,6 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from conftest import MODERATOR_BIN, SAMPLES, run_moderator
 
 import classifiers.persist as persist
 from classifiers import trust
-from classifiers.errors import ModelError
 from classifiers.persist import (
     CARD_FILE,
     DEFAULT_MODEL_DIR,
@@ -30,8 +28,9 @@ from classifiers.persist import (
     require_trusted,
     sha256_of,
 )
-from classifiers.taxonomy import load_taxonomy
-from moderator.yamlsafe import load_one
+from moderation_core.errors import ModelError
+from moderation_core.taxonomy import load_taxonomy
+from moderation_core.yamlsafe import load_one
 
 SAMPLE = str(SAMPLES / "bug-4127.csv")
 
@@ -86,7 +85,11 @@ def test_inspecting_a_model_to_trust_it_never_unpickles(malicious_model: tuple[P
     folder, marker = malicious_model
     result = subprocess.run(
         [str(MODERATOR_BIN), "models", "trust", str(folder)],
-        stdin=subprocess.DEVNULL, capture_output=True, encoding="utf-8", timeout=120, check=False,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
     )
     assert "--yes" in one_error_line(result)
     assert f"sha256        {sha256_of(folder / MODEL_FILE)}" in result.stdout  # the card was shown first
@@ -106,7 +109,9 @@ def test_bundled_model_loads_with_an_empty_trust_store() -> None:
     assert trust.read_store() == [] and not trust.store_path().exists()
 
 
-def test_bundled_folder_loads_only_its_pinned_file(small_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bundled_folder_loads_only_its_pinned_file(
+    small_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Another model in the bundled folder's place is refused, even one the trust store vouches for.
     stand_in = tmp_path / "default_model"
     shutil.copytree(small_model_dir, stand_in)
@@ -173,8 +178,13 @@ def test_untrust_by_digest_and_what_cannot_be_untrusted(small_model_dir: Path) -
 def test_trust_asks_on_a_terminal(small_model_trained: Path) -> None:
     """In a real terminal the card comes first, then the question; anything but y/yes leaves it untrusted."""
     for answer, status in (("n", 1), ("", 1), ("y", 0)):
-        child = pexpect.spawn(str(MODERATOR_BIN), ["models", "trust", str(small_model_trained)],
-                              env=dict(os.environ), encoding="utf-8", timeout=120)
+        child = pexpect.spawn(
+            str(MODERATOR_BIN),
+            ["models", "trust", str(small_model_trained)],
+            env=dict(os.environ),
+            encoding="utf-8",
+            timeout=120,
+        )
         try:
             child.expect("labels ")
             child.expect(r"Trust this model\? \[y/N\] ")
@@ -284,8 +294,10 @@ def test_the_bundled_model_needs_no_store_even_a_damaged_one(tmp_path: Path) -> 
 
 def test_concurrent_registrations_are_all_kept() -> None:
     digests = [f"{n:064x}" for n in range(8)]
-    threads = [threading.Thread(target=trust.add, args=(d,), kwargs={"source": "trained", "folder": "/m", "model": "m"})
-               for d in digests]
+    threads = [
+        threading.Thread(target=trust.add, args=(d,), kwargs={"source": "trained", "folder": "/m", "model": "m"})
+        for d in digests
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -20,8 +20,8 @@ import pexpect
 import pytest
 from conftest import ROOT, SAMPLES
 
-from classifiers.taxonomy import load_taxonomy
-from moderator.decisions import read_log
+from moderation_core.taxonomy import load_taxonomy
+from moderator.log import read_log
 
 # What the installed package reads at run time: each must be inside the wheel.
 PACKAGE_DATA = (
@@ -60,7 +60,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("packaging")
     tree = _tracked_tree(work / "src")
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(work / "dist"), str(tree)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(work / "dist"),
+            str(tree),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -79,7 +90,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert installed.returncode == 0, installed.stderr
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     (Path(site) / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     home = work / "home"
@@ -92,7 +105,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _env(installed: dict[str, Path]) -> dict[str, str]:
-    keep = {name: os.environ[name] for name in ("LANG", "LC_ALL", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if name in os.environ}
+    keep = {
+        name: os.environ[name]
+        for name in ("LANG", "LC_ALL", "TMPDIR", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+        if name in os.environ
+    }
     return {**keep, "HOME": str(installed["home"]), "PATH": f"{installed['bin']}:/usr/bin:/bin"}
 
 
@@ -119,9 +136,16 @@ def test_the_wheel_holds_everything_read_at_run_time(installed: dict[str, Path])
 
 def test_the_installed_package_is_the_one_running(installed: dict[str, Path]) -> None:
     probe = subprocess.run(
-        [str(installed["bin"] / "python"), "-c",
-         "import moderator, classifiers, labels; print(moderator.__file__, classifiers.__file__, labels.__file__)"],
-        cwd=installed["cwd"], env=_env(installed), capture_output=True, text=True, check=False,
+        [
+            str(installed["bin"] / "python"),
+            "-c",
+            "import moderator, classifiers, labels; print(moderator.__file__, classifiers.__file__, labels.__file__)",
+        ],
+        cwd=installed["cwd"],
+        env=_env(installed),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert probe.returncode == 0, probe.stderr
     venv_root = str(installed["bin"].parent)

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
-from moderator import quoteindex, segmentation
-from moderator.quoteindex import (
+from moderation_core import segmentation
+from moderation_core.segmentation import quoteindex
+from moderation_core.segmentation.quoteindex import (
     MAX_PLACES,
     READS_BEFORE_INDEX,
     SCAN_CHARS,
@@ -23,7 +24,7 @@ from moderator.quoteindex import (
     SearchableText,
     SearchWork,
 )
-from moderator.thread import Comment
+from moderation_core.thread import Comment
 
 VOCABULARY = "storage daemon checksum mismatch flushing segment replica journal quorum leader follower snapshot".split()
 REPEATED_LINE = "the build farm in the basement is down again and nobody knows why"

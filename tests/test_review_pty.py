@@ -9,8 +9,8 @@ import pexpect
 import pytest
 from conftest import MODERATOR_BIN, SAMPLES
 
-from classifiers.taxonomy import load_taxonomy
-from moderator.decisions import read_log
+from moderation_core.taxonomy import load_taxonomy
+from moderator.log import read_log
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pexpect needs a POSIX pseudo-terminal")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from classifiers.taxonomy import load_taxonomy
-from moderator.decisions import DecisionLog, read_log
+from moderation_core.taxonomy import load_taxonomy
+from moderator.log import DecisionLog, read_log
 from moderator.review import ReviewSession
 from moderator.scoring import load_scorer, score_thread
 from moderator.sources import load_thread

@@ -10,8 +10,8 @@ import pytest
 from conftest import make_review_app, run_moderator
 from textual.widgets import Static
 
-from classifiers.taxonomy import load_taxonomy
-from moderator.decisions import read_log
+from moderation_core.taxonomy import load_taxonomy
+from moderator.log import read_log
 from moderator.tui.components.help_screen import HelpScreen
 from moderator.tui.components.outline import Outline
 
@@ -195,9 +195,9 @@ async def test_scoring_failure_is_reported_and_review_goes_on(tmp_path: Path, mo
 async def test_a_long_thread_is_scored_in_another_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import subprocess
 
-    from classifiers.taxonomy import load_taxonomy
+    from moderation_core.taxonomy import load_taxonomy
+    from moderation_core.thread import Comment, Thread
     from moderator.scoring import load_scorer
-    from moderator.thread import Comment, Thread
     from moderator.tui.app import make_app
 
     comments = [
@@ -220,4 +220,4 @@ async def test_a_long_thread_is_scored_in_another_process(tmp_path: Path, monkey
         await pilot.pause()
         assert app.session.scored
         assert app.session.scores[97] is not None and app.session.scores[97].concern > app.session.scores[1].concern
-    assert calls and calls[0][1:3] == ["-m", "moderator.scoring_worker"]
+    assert calls and calls[0][1:3] == ["-m", "moderator.scoring.worker"]

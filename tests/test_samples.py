@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from moderation_core.yamlsafe import load_one
 from moderator.sources import FORMATS, detect_format, load_thread
 from moderator.sources.reading import read_source
-from moderator.yamlsafe import load_one
 
 SAMPLE_FILES = {
     "yaml": "bug-4127.yaml",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from moderator.segmentation import QuoteIndex, normalize, segment_text, segment_thread
-from moderator.thread import Comment
+from moderation_core.segmentation import QuoteIndex, normalize, segment_text, segment_thread
+from moderation_core.thread import Comment
 
 
 def thread(*texts: str, verbatim: bool = False, parents: dict[int, int] | None = None) -> list[Comment]:
@@ -121,7 +121,7 @@ def test_markdown_table_scaffolding_is_not_a_quote() -> None:
 
 
 def test_normalize_folds_typographic_quotes_and_spaces() -> None:
-    assert normalize("  \u201cIt\u2019s\u00a0fine\u201d  ") == "\"It's fine\""
+    assert normalize("  \u201cIt\u2019s\u00a0fine\u201d  ") == '"It\'s fine"'
 
 
 def test_quote_index_finds_first_comment_with_the_text() -> None:

@@ -8,15 +8,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import run_moderator
 
 from classifiers.data import STARTER_CORPUS, load_starter_corpus, own_words
-from classifiers.errors import DataError
-from classifiers.taxonomy import MAX_TAXONOMY_BYTES, load_taxonomy
-from conftest import run_moderator
+from moderation_core.errors import DataError
+from moderation_core.taxonomy import MAX_TAXONOMY_BYTES, load_taxonomy
 
 # One well-formed label, for taxonomies broken in one place.
 LABEL = (
-    "labels:\n  - id: a\n    name: A\n    description: d\n    guideline: g\n    key: \"1\"\n"
+    'labels:\n  - id: a\n    name: A\n    description: d\n    guideline: g\n    key: "1"\n'
     "    bugzilla_tag: abuse\n    github_hide_reason: ABUSE\n"
 )
 REQUIRED_LABELS = {"personal-attack", "accusation", "inflammatory", "off-topic", "demand", "threat", "derogatory"}

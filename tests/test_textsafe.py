@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from moderator.textsafe import dumps, one_line, visible
+from moderation_core.textsafe import dumps, one_line, visible
 
 
 def test_visible_escapes_every_control_and_reordering_character() -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from moderator.errors import SourceError
+from moderation_core.errors import SourceError
+from moderation_core.thread import Thread
 from moderator.sources import (
     bugzilla_json,
     bugzilla_text,
@@ -26,7 +27,6 @@ from moderator.sources import (
 )
 from moderator.sources.jsondocs import check_value_count, describe, json_documents
 from moderator.sources.reading import MAX_SOURCE_BYTES, SourceText, read_source, too_many_comments
-from moderator.thread import Thread
 
 __all__ = ["FORMATS", "MAX_SOURCE_BYTES", "detect_format", "load_threads", "load_thread"]
 

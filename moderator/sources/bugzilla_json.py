@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from moderator.errors import SourceError
-from moderator.segmentation import segment_thread
+from moderation_core.errors import SourceError
+from moderation_core.segmentation import segment_thread
+from moderation_core.thread import MAX_COMMENT_NUMBER, Comment, Thread
 from moderator.sources.jsondocs import describe, located_documents
 from moderator.sources.reading import MAX_COMMENTS, SourceText, too_many_comments
-from moderator.thread import MAX_COMMENT_NUMBER, Comment, Thread
 
 FORMAT = "bugzilla-json"
 # Longer numbers are named by their length in error messages (JSON allows thousands of digits).

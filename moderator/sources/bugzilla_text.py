@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from moderator.errors import SourceError
-from moderator.segmentation import REPLY_HEADER, segment_thread
+from moderation_core.errors import SourceError
+from moderation_core.segmentation import REPLY_HEADER, segment_thread
+from moderation_core.thread import MAX_COMMENT_DIGITS, MAX_COMMENT_NUMBER, Comment, Thread
 from moderator.sources.reading import MAX_COMMENTS, SourceText, too_many_comments
-from moderator.thread import MAX_COMMENT_DIGITS, MAX_COMMENT_NUMBER, Comment, Thread
 
 FORMAT = "bugzilla-text"
 # A page copy's text rarely holds the bug number; the moderator is told rather than shown a blank.

@@ -9,11 +9,11 @@ import csv
 from collections import Counter
 from collections.abc import Iterator
 
+from moderation_core.textsafe import one_line
+from moderation_core.thread import Thread
 from moderator.sources import reading
 from moderator.sources.reading import SourceText, too_many_comments
 from moderator.sources.records import Record, ThreadCollector
-from moderator.textsafe import one_line
-from moderator.thread import Thread
 
 FORMAT = "csv"
 

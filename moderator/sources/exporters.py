@@ -13,14 +13,14 @@ import io
 import json
 import re
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 import yaml
 
-from moderator.segmentation import REPLY_HEADER
-from moderator.thread import Comment, Thread
+from moderation_core.segmentation import REPLY_HEADER
+from moderation_core.thread import Comment, Thread
 
 _QUOTE_PREFIX = re.compile(r"^(?:> ?)+", re.MULTILINE)
 

@@ -25,13 +25,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from moderator.errors import SourceError
-from moderator.segmentation import segment_thread
+from moderation_core.errors import SourceError
+from moderation_core.segmentation import segment_thread
+from moderation_core.textsafe import one_line
+from moderation_core.thread import Comment, Thread
 from moderator.sources import reading
 from moderator.sources.jsondocs import describe, located_documents
 from moderator.sources.reading import SourceText, too_many_comments
-from moderator.textsafe import one_line
-from moderator.thread import Comment, Thread
 
 FORMAT = "github-json"
 

@@ -13,10 +13,10 @@ import re
 import sys
 from typing import Any
 
-from moderator.errors import SourceError
+from moderation_core.errors import SourceError
+from moderation_core.textsafe import one_line
 from moderator.sources import reading
 from moderator.sources.reading import SourceText
-from moderator.textsafe import one_line
 
 _decoder = json.JSONDecoder()
 

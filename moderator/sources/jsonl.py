@@ -6,11 +6,11 @@ the file's bytes and its comments, never a decoded copy of the whole text or all
 
 from __future__ import annotations
 
+from moderation_core.thread import Thread
 from moderator.sources import reading
 from moderator.sources.jsondocs import loads_line
 from moderator.sources.reading import SourceText, too_many_comments
 from moderator.sources.records import Record, ThreadCollector
-from moderator.thread import Thread
 
 FORMAT = "jsonl"
 

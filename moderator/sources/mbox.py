@@ -22,7 +22,7 @@ Mail is hostile input, so every header is read leniently and every step is linea
   missing, unknown or US-ASCII charset (8-bit text labelled ASCII is mislabelled) reads as UTF-8 when the bytes
   are valid UTF-8, else as Latin-1, which never fails and loses no byte. Escape schemes that are not charsets
   (``punycode``, ``idna``, ``unicode-escape``) count as unknown. A charset such as UTF-7 may yield lone
-  surrogates; they are kept (``moderator.textsafe`` escapes them on output).
+  surrogates; they are kept (``moderation_core.textsafe`` escapes them on output).
 * A Content-Transfer-Encoding other than base64, quoted-printable or uuencode (garbage included) leaves the body
   as sent; broken base64 is decoded as far as it goes.
 * MIME parts nested more than :data:`MAX_MIME_DEPTH` deep are an error naming the message: the parser checks
@@ -47,9 +47,9 @@ from email.message import Message
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from moderator.segmentation import segment_thread
+from moderation_core.segmentation import segment_thread
+from moderation_core.thread import Comment, Thread
 from moderator.sources.reading import SourceText
-from moderator.thread import Comment, Thread
 
 FORMAT = "mbox"
 
@@ -72,7 +72,13 @@ _MESSAGE_HEADERS = {b"from", b"subject", b"message-id", b"date"}
 _HEADER_PROBE = 256 * 1024
 # Headers a mail reader writes into its own mbox copy of a message: copies differing only there are the same mail.
 _MBOX_LOCAL_HEADERS = {
-    b"status", b"x-status", b"x-keywords", b"x-uid", b"x-mozilla-status", b"x-mozilla-status2", b"content-length",
+    b"status",
+    b"x-status",
+    b"x-keywords",
+    b"x-uid",
+    b"x-mozilla-status",
+    b"x-mozilla-status2",
+    b"content-length",
     b"lines",
 }
 # RFC 2047: =?charset[*language]?B|Q?text?= ; the text holds no "?" and no space (printable ASCII only).
@@ -613,9 +619,7 @@ def _canonical(raw: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
             continue
         name, _, value = line.partition(b":")
         headers.append((name.strip().lower(), [value]))
-    kept = [
-        (name, b" ".join(b" ".join(lines).split())) for name, lines in headers if name not in _MBOX_LOCAL_HEADERS
-    ]
+    kept = [(name, b" ".join(b" ".join(lines).split())) for name, lines in headers if name not in _MBOX_LOCAL_HEADERS]
     return kept, body.rstrip(b"\n")
 
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from moderator.errors import SourceError
-from moderator.filekinds import irregular_kind
+from moderation_core.errors import SourceError
+from moderation_core.files import irregular_kind
 
 # Documented limit (README): bigger files are refused with a clear error instead of exhausting memory.
 MAX_SOURCE_BYTES = 256 * 1024 * 1024

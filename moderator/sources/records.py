@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from moderator.errors import SourceError
-from moderator.segmentation import segment_thread
+from moderation_core.errors import SourceError
+from moderation_core.segmentation import segment_thread
+from moderation_core.textsafe import one_line
+from moderation_core.thread import Comment, Thread
 from moderator.sources import reading
 from moderator.sources.jsondocs import describe
 from moderator.sources.reading import SourceText, too_many_comments
-from moderator.textsafe import one_line
-from moderator.thread import Comment, Thread
 
 # Records without a "thread" field are taken as one thread; which one cannot be known, and the moderator is told.
 NO_THREAD_NOTE = "no 'thread' field: these comments are taken as one thread whose id cannot be known"

@@ -15,10 +15,10 @@ import datetime
 import math
 from typing import Any
 
+from moderation_core.thread import Thread
+from moderation_core.yamlsafe import YAMLProblem, load_one
 from moderator.sources.reading import SourceText
 from moderator.sources.records import Record, ThreadCollector, shown, whole_number_text
-from moderator.thread import Thread
-from moderator.yamlsafe import YAMLProblem, load_one
 
 FORMAT = "yaml"
 FORMAT_TAG = "moderator-thread/1"

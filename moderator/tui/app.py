@@ -17,13 +17,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
-from classifiers.taxonomy import Taxonomy
-from moderator.decisions import ACTIONS, DecisionLog, LogError, ensure_writable
+from moderation_core.taxonomy import Taxonomy
+from moderation_core.textsafe import one_line
+from moderation_core.thread import Thread
+from moderator.log import ACTIONS, DecisionLog, LogError, ensure_writable
 from moderator.review import Queue, ReviewSession
 from moderator.scoring import CommentScore, Scorer, score_thread
-from moderator.scoring_worker import decode_scores, encode_thread
-from moderator.textsafe import one_line
-from moderator.thread import Thread
+from moderator.scoring.worker import decode_scores, encode_thread
 from moderator.tui.components.comment_view import CommentView
 from moderator.tui.components.decision_panel import DecisionPanel
 from moderator.tui.components.help_screen import HelpScreen
@@ -111,15 +111,20 @@ class ReviewApp(App[None]):
         self.call_from_thread(self._scores_ready, scores)
 
     def _score_in_a_process(self) -> list[CommentScore] | None:
-        """Scores from ``moderator.scoring_worker`` on the machine's other core, or None to score here instead.
+        """Scores from ``moderator.scoring.worker`` on the machine's other core, or None to score here instead.
 
         A thread in this process would compete with the interface for the interpreter: on a 10,000-comment
         thread, keys took twice as long to answer while it ran."""
         assert self.scorer is not None and self.scorer.model_dir is not None
         try:
             result = subprocess.run(
-                [sys.executable, "-m", "moderator.scoring_worker", str(self.scorer.model_dir),
-                 str(self.session.taxonomy_path)],
+                [
+                    sys.executable,
+                    "-m",
+                    "moderator.scoring.worker",
+                    str(self.scorer.model_dir),
+                    str(self.session.taxonomy_path),
+                ],
                 input=encode_thread(self.session.thread, pause=_yield),
                 capture_output=True,
                 check=False,
@@ -135,8 +140,13 @@ class ReviewApp(App[None]):
             # The review goes on without the model rather than waiting for scores that will not come.
             self.session.scoring_error = str(event.worker.error)
             self.query_one(ThreadHeader).show(self.session)
-            self.notify(f"Scoring failed: {one_line(str(event.worker.error))}", title="No model scores", severity="error",
-                        markup=False, timeout=15)
+            self.notify(
+                f"Scoring failed: {one_line(str(event.worker.error))}",
+                title="No model scores",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
 
     def _scores_ready(self, scores: list) -> None:  # type: ignore[type-arg]
         assert self.scorer is not None
@@ -188,7 +198,11 @@ class ReviewApp(App[None]):
 
     def action_cycle_action(self) -> None:
         current = self.session.pending.action
-        following = CYCLED_ACTIONS[(CYCLED_ACTIONS.index(current) + 1) % len(CYCLED_ACTIONS)] if current in CYCLED_ACTIONS else "flag"
+        following = (
+            CYCLED_ACTIONS[(CYCLED_ACTIONS.index(current) + 1) % len(CYCLED_ACTIONS)]
+            if current in CYCLED_ACTIONS
+            else "flag"
+        )
         self.session.set_action(following)
         self._show(comment=False)
 
@@ -251,18 +265,25 @@ class ReviewApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Accept comment as fine", "Save 'ok' and go to the next comment", self.action_accept)
         yield SystemCommand("Save decision", "Save the toggled labels and go to the next comment", self.action_save)
-        yield SystemCommand("Next flagged comment", "Jump to the next flagged comment not yet decided", self.action_next_flagged)
+        yield SystemCommand(
+            "Next flagged comment", "Jump to the next flagged comment not yet decided", self.action_next_flagged
+        )
         yield SystemCommand("Undo last decision", "Append a retraction of the last decision", self.action_undo)
         yield SystemCommand("Edit note", "Write a note kept with the decision", self.action_edit_note)
         yield SystemCommand("Search thread", "Find text or an author in the thread", self.action_search)
         yield SystemCommand("Skip comment", "Record that you passed on this comment", self.action_skip)
         for label in self.session.taxonomy.labels:
             yield SystemCommand(
-                f"Toggle label {label.key}: {label.id}", label.description, lambda k=int(label.key): self.action_toggle(k)
+                f"Toggle label {label.key}: {label.id}",
+                label.description,
+                lambda k=int(label.key): self.action_toggle(k),
             )
         for action in ACTIONS[1:5]:
-            yield SystemCommand(f"Action: {action}", f"Save flagged labels with action '{action}'",
-                                lambda a=action: (self.session.set_action(a), self._show(comment=False)))
+            yield SystemCommand(
+                f"Action: {action}",
+                f"Save flagged labels with action '{action}'",
+                lambda a=action: (self.session.set_action(a), self._show(comment=False)),
+            )
 
 
 def make_app(
@@ -279,8 +300,12 @@ def make_app(
     log = DecisionLog(log_path, taxonomy.ids)
     ensure_writable(log_path)
     session = ReviewSession(
-        thread, taxonomy, log, moderator, queue=queue, only_flagged=only_flagged,
+        thread,
+        taxonomy,
+        log,
+        moderator,
+        queue=queue,
+        only_flagged=only_flagged,
         model_id=scorer.model_id if scorer else None,
     )
     return ReviewApp(session, scorer)
-

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from rich.text import Text
 
-from moderator.textsafe import UNSAFE_CHARACTERS
+from moderation_core.textsafe import UNSAFE_CHARACTERS
 
 
 def _escape(code: int) -> str:

@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from moderation_core.thread import Comment, Segment, number_runs
 from moderator.review import ReviewSession
-from moderator.thread import Comment, Segment, number_runs
 from moderator.tui.text import literal
 
 QUOTE_STYLE = "italic #8a8f98"
@@ -53,7 +53,12 @@ class CommentView(VerticalScroll):
                     highlights.append((span.start, span.end, style))
         parts = [meta, Text(""), comment_body(comment, highlights)]
         if comment.missing_markers:
-            parts.append(Text(f"Page copy: markers of comment {number_runs(comment.missing_markers)} were missing; their text is here.", style="yellow"))
+            parts.append(
+                Text(
+                    f"Page copy: markers of comment {number_runs(comment.missing_markers)} were missing; their text is here.",
+                    style="yellow",
+                )
+            )
         self.query_one("#comment-body", Static).update(Text("\n").join(parts))
         self.scroll_home(animate=False)
 
@@ -122,7 +127,7 @@ def _quote_block(segment: Segment) -> Text:
 
 
 def not_prose_label(segment: Segment) -> str:
-    """"signature", "trailers" or "patch: N lines": what the dimmed block is, and why it is not judged."""
+    """ "signature", "trailers" or "patch: N lines": what the dimmed block is, and why it is not judged."""
     if segment.kind == "patch":
         count = segment.text.count("\n") + 1
         return f"patch: {count} line{'s' if count != 1 else ''}"

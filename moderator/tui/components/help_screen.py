@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from classifiers.taxonomy import Taxonomy
+from moderation_core.taxonomy import Taxonomy
 from moderator.tui.text import literal
 
 KEYS = (

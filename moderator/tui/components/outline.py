@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from moderation_core.textsafe import one_line
 from moderator.review import ReviewSession
-from moderator.textsafe import one_line
 
 WIDTH = 38
 HEADER = f"{'#':>5}  {'author':14} {'flags':7} {'state':7}"

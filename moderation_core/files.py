@@ -2,7 +2,7 @@
 
 A FIFO blocks its reader forever, ``/dev/zero`` and ``/dev/urandom`` report size 0 and then never end, and a
 directory cannot be read at all: each is refused with one line saying what the path is, before a byte is read.
-The same idea as ``moderator.filekinds``, kept here because the core must not import the application.
+The same idea as ``moderation_core.files``, kept here because the core must not import the application.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-from classifiers.errors import DataError
+from moderation_core.errors import DataError
 
 _KINDS = (
     (stat.S_ISDIR, "a directory"),

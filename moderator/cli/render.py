@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from moderator.textsafe import one_line
-from moderator.thread import NOT_PROSE, Comment, Thread
+from moderation_core.textsafe import one_line
+from moderation_core.thread import NOT_PROSE, Comment, Thread
 
 
 def _quote_summary(comment: Comment) -> str:

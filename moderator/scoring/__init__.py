@@ -12,8 +12,8 @@ from classifiers.data import CONTEXT_CHARS  # the context the model was trained 
 from classifiers.features import CommentInput
 from classifiers.model import GuidelineClassifier, Span
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
-from classifiers.taxonomy import Taxonomy, load_taxonomy
-from moderator.thread import Comment, Thread
+from moderation_core.taxonomy import Taxonomy, load_taxonomy
+from moderation_core.thread import Comment, Thread
 
 
 @dataclass(slots=True)
@@ -82,7 +82,9 @@ def comment_inputs(thread: Thread) -> list[CommentInput]:
     return inputs
 
 
-def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evidence: bool = True) -> list[tuple[dict[str, float], list[str], float, dict[str, list[Span]]]]:
+def score_comments(
+    scorer: Scorer, inputs: Sequence[CommentInput], *, with_evidence: bool = True
+) -> list[tuple[dict[str, float], list[str], float, dict[str, list[Span]]]]:
     model = scorer.model
     if not inputs:
         return []
@@ -106,7 +108,11 @@ def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evide
 
 
 def score_thread(
-    scorer: Scorer, thread: Thread, *, with_evidence: bool = True, chunk: int | None = None,
+    scorer: Scorer,
+    thread: Thread,
+    *,
+    with_evidence: bool = True,
+    chunk: int | None = None,
     pause: Callable[[], None] | None = None,
 ) -> list[CommentScore]:
     """Scores of every comment; with ``chunk``, in batches with ``pause()`` between them (a worker thread that

@@ -35,7 +35,7 @@ earliest comment that holds the whole stretch is credited, so a quote of a quote
 Cost: all own words of a comment are hashed into five-word shingles and looked up at once, in C, sharing the
 work with the index (which needs the same hashes); only runs of known shingles are then read word by word,
 and checked against the one or few comments those shingles point at; a check costs time in the words checked,
-not in the length of the earlier comment (:class:`moderator.quoteindex.SearchableText`). Nothing depends on the
+not in the length of the earlier comment (:class:`moderation_core.segmentation.quoteindex.SearchableText`). Nothing depends on the
 length of the thread, and a budget of checks that grows with the comment's length (MAX_CHECKS plus
 CHECKS_PER_WORD a word) keeps a hostile comment linear while a long one quoting line after line has all its
 quotes found.
@@ -52,7 +52,7 @@ from itertools import accumulate, groupby, repeat
 from operator import is_not
 from typing import NamedTuple
 
-from moderator.quoteindex import (
+from moderation_core.segmentation.quoteindex import (
     KEY_STRIP,
     PUNCTUATION_WORD,
     SHINGLE_WORDS,
@@ -255,8 +255,14 @@ class _Stream:
 
 
 def _quotes(
-    lines: Sequence[str], own: Sequence[bool], text: str, keys: list[str], owners: list[int | None],
-    index: QuoteIndex, number: int | None, author: str | None,
+    lines: Sequence[str],
+    own: Sequence[bool],
+    text: str,
+    keys: list[str],
+    owners: list[int | None],
+    index: QuoteIndex,
+    number: int | None,
+    author: str | None,
 ) -> list[InlineQuote]:
     """The quotes of a comment with known shingles. A quote's shingles are all known, so only runs of them are
     read: rule 1 first, then rules 2 and 3 where rule 1 found nothing."""
@@ -457,7 +463,12 @@ def _reach_left(
 
 
 def _earliest_holder(
-    keys: list[str], owners: list[int | None], start: int, end: int, comment: int, index: QuoteIndex,
+    keys: list[str],
+    owners: list[int | None],
+    start: int,
+    end: int,
+    comment: int,
+    index: QuoteIndex,
     budget: list[int],
 ) -> int:
     """The earliest comment that holds words ``start``..``end`` (a quote of a quote goes to the original):
@@ -591,7 +602,11 @@ def _without_overlaps(found: list[tuple[int, int, int]]) -> list[tuple[int, int,
 
 
 def _place(
-    stream: _Stream, lines: Sequence[str], spans: dict[int, list[tuple[int, int]]], first: int, last: int,
+    stream: _Stream,
+    lines: Sequence[str],
+    spans: dict[int, list[tuple[int, int]]],
+    first: int,
+    last: int,
     comment: int,
 ) -> InlineQuote:
     """Where a stretch of words stands in the lines (``spans`` keeps the word spans of the lines read)."""

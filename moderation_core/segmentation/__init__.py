@@ -9,14 +9,14 @@ Quotes are recognised in four ways:
   ``> `` lines: quotes of the parent message (``> > `` ones of the message before it);
 * page copies, where the ``> `` prefix is lost: runs of lines that reproduce text of an earlier comment verbatim,
   modulo whitespace and typographic quotes, attributed to that comment;
-* in every format, words inside a line that reproduce an earlier comment (:mod:`moderator.inline_quotes`): the
+* in every format, words inside a line that reproduce an earlier comment (:mod:`moderation_core.segmentation.inline_quotes`): the
   line is cut into own / quote / own segments, and the own parts of one line are joined with a space in
-  ``own_text`` (:func:`moderator.thread.join_own`).
+  ``own_text`` (:func:`moderation_core.thread.join_own`).
 
-Signatures, trailer blocks and patches are found by :mod:`moderator.mailparts`; they stay in the text as
+Signatures, trailer blocks and patches are found by :mod:`moderation_core.segmentation.mailparts`; they stay in the text as
 segments of their own kinds and never reach ``own_text``.
 
-Verbatim matching goes through a :class:`QuoteIndex` (:mod:`moderator.quoteindex`) that is filled comment by
+Verbatim matching goes through a :class:`QuoteIndex` (:mod:`moderation_core.segmentation.quoteindex`) that is filled comment by
 comment in thread order, with hashed word shingles pointing at the first comment that contained them, so
 recognising a quote costs time in the length of the quoting text and of the one candidate comment, never in
 the length of the thread.
@@ -27,9 +27,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from moderator.inline_quotes import InlineQuote, InlineResult, find_inline_quotes
-from moderator.mailparts import classify_parts
-from moderator.quoteindex import (
+from moderation_core.segmentation.inline_quotes import InlineQuote, InlineResult, find_inline_quotes
+from moderation_core.segmentation.mailparts import classify_parts
+from moderation_core.segmentation.quoteindex import (
     MIN_HINTED_CHARS,
     MIN_STANDALONE_CHARS,
     MIN_STANDALONE_WORDS,
@@ -37,7 +37,7 @@ from moderator.quoteindex import (
     QuoteIndex,
     normalize,
 )
-from moderator.thread import MAX_COMMENT_DIGITS, Comment, Segment
+from moderation_core.thread import MAX_COMMENT_DIGITS, Comment, Segment
 
 __all__ = [
     "MIN_HINTED_CHARS",
@@ -188,7 +188,13 @@ def segment_text(
     from their own earlier comment stay own words.
     """
     segments, reply_to, _ = _segment_text(
-        text, index=index, parent=parent, grandparent=grandparent, verbatim=verbatim, mail=mail, number=number,
+        text,
+        index=index,
+        parent=parent,
+        grandparent=grandparent,
+        verbatim=verbatim,
+        mail=mail,
+        number=number,
         author=author,
     )
     return segments, reply_to

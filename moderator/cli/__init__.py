@@ -13,13 +13,13 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from moderation_core.errors import ModeratorError, UsageError
+from moderation_core.files import irregular_kind
+from moderation_core.textsafe import dumps, one_line, visible
+from moderation_core.thread import Comment, Thread
 from moderator import __version__, config
-from moderator.errors import ModeratorError, UsageError
-from moderator.filekinds import irregular_kind
-from moderator.render import thread_table
+from moderator.cli.render import thread_table
 from moderator.sources import FORMATS, load_thread, load_threads
-from moderator.textsafe import dumps, one_line, visible
-from moderator.thread import Comment, Thread
 
 EXIT_USAGE = 2
 _LOG_DEFAULT_TEXT = f"$MODERATOR_LOG, else {config.default_log()}"
@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="examples:\n"
         "  moderator thread moderator/samples/bug-4127.txt            # a Bugzilla page copy\n"
         "  moderator thread bug.json --format bugzilla-json --json    # REST export, as JSON\n"
-        "  moderator thread list-archive.mbox --json                  # {\"threads\": [...]} for many threads\n",
+        '  moderator thread list-archive.mbox --json                  # {"threads": [...]} for many threads\n',
     )
     _add_source_arguments(thread)
     thread.add_argument(
@@ -87,9 +87,20 @@ def build_parser() -> argparse.ArgumentParser:
         "                  --corpus ../shared/data/train/github_ordinary_threads.jsonl -o classifiers/default_model\n",
     )
     train.add_argument("--corpus", action="append", default=[], metavar="PATH", help="labeled JSONL file (repeatable)")
-    train.add_argument("-o", "--output", metavar="MODEL_DIR", help=f"where to write the model (default: {config.default_model_output()})")
+    train.add_argument(
+        "-o",
+        "--output",
+        metavar="MODEL_DIR",
+        help=f"where to write the model (default: {config.default_model_output()})",
+    )
     train.add_argument("--taxonomy", metavar="PATH", help="taxonomy YAML (default: the one shipped with moderator)")
-    train.add_argument("--precision", type=float, default=0.7, metavar="P", help="precision target of each label's threshold (default: 0.7)")
+    train.add_argument(
+        "--precision",
+        type=float,
+        default=0.7,
+        metavar="P",
+        help="precision target of each label's threshold (default: 0.7)",
+    )
     train.set_defaults(handler=_cmd_train)
 
     score = commands.add_parser(
@@ -120,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  moderator evaluate --data ../shared/data/heldout/strudel_github_comments.jsonl\n"
         "  moderator evaluate --data ../shared/data/heldout/*.jsonl --json\n",
     )
-    evaluate.add_argument("--data", nargs="+", action="extend", required=True, metavar="PATH", help="labeled JSONL files")
+    evaluate.add_argument(
+        "--data", nargs="+", action="extend", required=True, metavar="PATH", help="labeled JSONL files"
+    )
     _add_model_argument(evaluate)
     evaluate.add_argument("--json", action="store_true", help="print the results as one JSON object")
     evaluate.set_defaults(handler=_cmd_evaluate)
@@ -140,10 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_source_arguments(review)
     review.add_argument("--log", metavar="FILE", help=_LOG_HELP)
-    review.add_argument("--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)")
+    review.add_argument(
+        "--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)"
+    )
     _add_model_argument(review)
-    review.add_argument("--queue", choices=("thread", "concern", "uncertain"), default="thread",
-                        help="order: thread order, most concerning first, or closest to a threshold first")
+    review.add_argument(
+        "--queue",
+        choices=("thread", "concern", "uncertain"),
+        default="thread",
+        help="order: thread order, most concerning first, or closest to a threshold first",
+    )
     review.add_argument("--only-flagged", action="store_true", help="only the comments the model flags")
     review.set_defaults(handler=_cmd_review)
 
@@ -164,9 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     verdict = decide.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--labels", metavar="A,B", help="comma-separated label ids from the taxonomy")
     verdict.add_argument("--ok", action="store_true", help="the comment is fine")
-    decide.add_argument("--action", choices=("ok", "flag", "remind", "hide", "escalate", "skip"), help="default: ok with --ok, flag with --labels")
+    decide.add_argument(
+        "--action",
+        choices=("ok", "flag", "remind", "hide", "escalate", "skip"),
+        help="default: ok with --ok, flag with --labels",
+    )
     decide.add_argument("--note", default="", help="free text kept with the decision")
-    decide.add_argument("--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)")
+    decide.add_argument(
+        "--moderator", metavar="NAME", help="who decides (default: $MODERATOR_NAME, else the login name)"
+    )
     decide.add_argument("--log", metavar="FILE", help=_LOG_HELP)
     _add_model_argument(decide)
     decide.set_defaults(handler=_cmd_decide)
@@ -232,7 +257,9 @@ def _add_models_parser(commands: argparse._SubParsersAction) -> None:
         "  moderator models trust /srv/models/2026-05 --yes     # no question (scripts); inspect the card first\n",
     )
     trust.add_argument("dir", metavar="DIR", help="model folder (model.joblib and model-card.yaml)")
-    trust.add_argument("--yes", "-y", action="store_true", help="trust without asking (needed when standard input is not a terminal)")
+    trust.add_argument(
+        "--yes", "-y", action="store_true", help="trust without asking (needed when standard input is not a terminal)"
+    )
     trust.set_defaults(handler=_cmd_models_trust)
     listing = actions.add_parser(
         "list",
@@ -324,8 +351,8 @@ def _write_chunks(chunks: Iterable[str], batch: int = 1 << 20) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from classifiers.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
     from classifiers.training import train
+    from moderation_core.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
     taxonomy = load_taxonomy(args.taxonomy or DEFAULT_TAXONOMY)
     output = args.output or str(config.default_model_output())
@@ -339,7 +366,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     lines.append(f"{'label':16} {'threshold':>9} {'precision':>9} {'recall':>7} {'AUC':>6}")
     for label in card["taxonomy"]["labels"]:
         m = metrics[label]
-        lines.append(f"{label:16} {m['threshold']:9.3f} {m['precision']:9.3f} {m['recall']:7.3f} {m['roc_auc'] or 0:6.3f}")
+        lines.append(
+            f"{label:16} {m['threshold']:9.3f} {m['precision']:9.3f} {m['recall']:7.3f} {m['roc_auc'] or 0:6.3f}"
+        )
     lines.append(f"concern ROC-AUC {metrics['concern']['roc_auc']:.3f} (cross-validated)")
     _write("\n".join(lines) + "\n")
     return 0
@@ -363,7 +392,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         for comment, result in zip(thread.comments, results):
             number = str(comment.number) if comment.number is not None else "?"
             flags = ",".join(result.flags) or "-"
-            out.append(f"{number:>4}  {result.concern:7.2f}  {one_line(flags, 28):28}  {one_line(comment.own_text, 70)}")
+            out.append(
+                f"{number:>4}  {result.concern:7.2f}  {one_line(flags, 28):28}  {one_line(comment.own_text, 70)}"
+            )
         out.append("")
     _write("\n".join(out) + "\n")
     return 0
@@ -378,11 +409,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     if args.json:
         _write(dumps({"model": scorer.model_id, "files": results}, indent=2) + "\n")
         return 0
-    lines = [f"model {scorer.model_id}", f"{'file':36} {'comments':>8} {'uncivil':>7} {'AUC':>6} {'AP':>6} {'flagged':>8}"]
+    lines = [
+        f"model {scorer.model_id}",
+        f"{'file':36} {'comments':>8} {'uncivil':>7} {'AUC':>6} {'AP':>6} {'flagged':>8}",
+    ]
     for r in results:
         auc = f"{r['concern_roc_auc']:.3f}" if "concern_roc_auc" in r else "-"
         ap = f"{r['concern_average_precision']:.3f}" if "concern_average_precision" in r else "-"
-        lines.append(f"{one_line(Path(r['file']).name, 36):36} {r['comments']:8d} {r['uncivil']:7d} {auc:>6} {ap:>6} {r['flag_rate']:8.2%}")
+        lines.append(
+            f"{one_line(Path(r['file']).name, 36):36} {r['comments']:8d} {r['uncivil']:7d} {auc:>6} {ap:>6} {r['flag_rate']:8.2%}"
+        )
         for category, figures in r.get("categories", {}).items():
             lines.append(
                 f"  {one_line(category, 34):34} {figures['comments']:8d} {figures['comments']:7d} "
@@ -393,7 +429,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _taxonomy(path: str | None = None):
-    from classifiers.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
+    from moderation_core.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
     return load_taxonomy(path or DEFAULT_TAXONOMY)
 
@@ -457,7 +493,7 @@ def _numbered_comment(thread: Thread, number: int, source: str) -> Comment:
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
-    from moderator.decisions import DecisionLog, decision_document, ensure_fits
+    from moderator.log import DecisionLog, decision_document, ensure_fits
 
     # Every option is checked before the log, the thread or the model is opened.
     moderator = config.moderator_name(args.moderator)
@@ -468,8 +504,14 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     log = DecisionLog(path, taxonomy.ids)  # refuses a damaged or hostile log before anything is written
     thread = load_thread(args.source, args.format)
     comment = _numbered_comment(thread, args.comment, args.source)
-    decided = {"moderator": moderator, "thread": thread.header_dict(), "comment": comment.to_dict(),
-               "labels": labels, "action": action, "note": args.note}
+    decided = {
+        "moderator": moderator,
+        "thread": thread.header_dict(),
+        "comment": comment.to_dict(),
+        "labels": labels,
+        "action": action,
+        "note": args.note,
+    }
     ensure_fits(path, decision_document(model=None, **decided))  # a comment too big for the log: before scoring
     from moderator.scoring import load_scorer, score_thread  # numpy and scikit-learn: only once all input is good
 
@@ -478,7 +520,9 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     model = {"id": scorer.model_id, "scores": scored.scores, "flags": scored.flags, "concern": scored.concern}
     log.record(decision_document(model=model, **decided))
     # The name and the path come from the command line: shown, never obeyed by the terminal.
-    _write(one_line(f"saved: comment {comment.number} {action} {','.join(labels) or '-'} by {moderator} in {path}") + "\n")
+    _write(
+        one_line(f"saved: comment {comment.number} {action} {','.join(labels) or '-'} by {moderator} in {path}") + "\n"
+    )
     return 0
 
 
@@ -489,12 +533,14 @@ def _existing_log(name: str | None) -> Path:
     if kind is not None:
         raise UsageError(f"{path}: is {kind}, not a decision log")
     if not path.is_file():
-        raise UsageError(f"{path}: no such file" + ("" if name else " (no decision has been saved to the default log yet)"))
+        raise UsageError(
+            f"{path}: no such file" + ("" if name else " (no decision has been saved to the default log yet)")
+        )
     return path
 
 
 def _cmd_log_validate(args: argparse.Namespace) -> int:
-    from moderator.decisions import read_log
+    from moderator.log import read_log
 
     path = _existing_log(args.file)
     contents = read_log(path, _taxonomy(args.taxonomy).ids)
@@ -509,7 +555,7 @@ def _cmd_log_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_log_stats(args: argparse.Namespace) -> int:
-    from moderator.decisions import read_log, stats
+    from moderator.log import read_log, stats
 
     path = _existing_log(args.file)
     summary = stats(read_log(path, _taxonomy(args.taxonomy).ids))
@@ -529,7 +575,7 @@ def _cmd_log_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_log_repair(args: argparse.Namespace) -> int:
-    from moderator.decisions import read_log, repair
+    from moderator.log import read_log, repair
 
     path = _existing_log(args.file)
     ids = _taxonomy(args.taxonomy).ids
@@ -540,8 +586,10 @@ def _cmd_log_repair(args: argparse.Namespace) -> int:
     else:
         _write(f"{path}: moved the torn last document to {side}\n")
     if remaining:
-        raise UsageError(f"{path}: {remaining} other problems remain (repair only cuts a torn last document); "
-                         f"see 'moderator log validate {path}'")
+        raise UsageError(
+            f"{path}: {remaining} other problems remain (repair only cuts a torn last document); "
+            f"see 'moderator log validate {path}'"
+        )
     return 0
 
 
@@ -571,7 +619,9 @@ def _models_card_lines(checked) -> list[str]:  # checked: classifiers.persist.Mo
     ]
     sources = card.get("data", [])
     for source in sources[:_CARD_SOURCES_SHOWN]:
-        details = ", ".join(field(f"{key} {source[key]}", 60) for key in ("path", "examples", "licence", "origin") if key in source)
+        details = ", ".join(
+            field(f"{key} {source[key]}", 60) for key in ("path", "examples", "licence", "origin") if key in source
+        )
         lines.append(f"  - {field(source.get('name', '(unnamed)'), 60)} ({details})")
     if len(sources) > _CARD_SOURCES_SHOWN:
         lines.append(f"  … and {len(sources) - _CARD_SOURCES_SHOWN} more")
@@ -595,8 +645,10 @@ def _cmd_models_trust(args: argparse.Namespace) -> int:
         return 0
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError(f"{args.dir}: cannot ask whether to trust this model (standard input is not a terminal); "
-                             "inspect the card above and pass --yes to trust it")
+            raise UsageError(
+                f"{args.dir}: cannot ask whether to trust this model (standard input is not a terminal); "
+                "inspect the card above and pass --yes to trust it"
+            )
         try:
             answer = input("Trust this model? [y/N] ")
         except EOFError:
@@ -613,16 +665,25 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
     from classifiers import trust  # not classifiers.persist: listing needs no scikit-learn
 
     entries = trust.read_store()
-    bundled = {"sha256": trust.BUNDLED_MODEL_SHA256, "source": "bundled", "path": str(trust.BUNDLED_MODEL_DIR),
-               "model": "guideline-classifier", "added": "(pinned in the code)"}
-    rows = [bundled] + [{"sha256": e.sha256, "source": e.source, "path": e.path, "model": e.model, "added": e.added} for e in entries]
+    bundled = {
+        "sha256": trust.BUNDLED_MODEL_SHA256,
+        "source": "bundled",
+        "path": str(trust.BUNDLED_MODEL_DIR),
+        "model": "guideline-classifier",
+        "added": "(pinned in the code)",
+    }
+    rows = [bundled] + [
+        {"sha256": e.sha256, "source": e.source, "path": e.path, "model": e.model, "added": e.added} for e in entries
+    ]
     if args.json:
         _write(dumps({"store": str(trust.store_path()), "models": rows}, indent=2) + "\n")
         return 0
     lines = [f"{'sha256':64}  {'source':8}  {'added':25}  model  folder"]
     for row in rows:
-        lines.append(f"{row['sha256']}  {row['source']:8}  {one_line(row['added'], 25):25}  "
-                     f"{one_line(row['model'], 40)}  {one_line(row['path'], 120)}")
+        lines.append(
+            f"{row['sha256']}  {row['source']:8}  {one_line(row['added'], 25):25}  "
+            f"{one_line(row['model'], 40)}  {one_line(row['path'], 120)}"
+        )
     exists = trust.store_path().exists()
     lines.append(f"trust store: {trust.store_path()}{'' if exists else ' (none yet)'}")
     _write("\n".join(lines) + "\n")
@@ -631,8 +692,8 @@ def _cmd_models_list(args: argparse.Namespace) -> int:
 
 def _cmd_models_untrust(args: argparse.Namespace) -> int:
     from classifiers import trust
-    from classifiers.errors import ModelError
     from classifiers.persist import inspect_model, read_card
+    from moderation_core.errors import ModelError
 
     target = Path(args.target)
     if trust.is_sha256(args.target.lower()) and not target.exists():
@@ -646,13 +707,19 @@ def _cmd_models_untrust(args: argparse.Namespace) -> int:
     else:  # a folder that is gone: the entries recorded for its path
         digests = {e.sha256 for e in trust.read_store() if e.path == str(target.resolve())}
     if trust.BUNDLED_MODEL_SHA256 in digests:
-        raise UsageError(f"{one_line(args.target)}: the bundled model is trusted by the sha256 pinned in moderator's code; "
-                         "it cannot be untrusted")
+        raise UsageError(
+            f"{one_line(args.target)}: the bundled model is trusted by the sha256 pinned in moderator's code; "
+            "it cannot be untrusted"
+        )
     removed = trust.remove(digests)
     if not removed:
-        raise UsageError(f"{one_line(args.target)}: not in the trust store {trust.store_path()} (see 'moderator models list')")
+        raise UsageError(
+            f"{one_line(args.target)}: not in the trust store {trust.store_path()} (see 'moderator models list')"
+        )
     for entry in removed:
-        _write(f"untrusted sha256 {entry.sha256} ({entry.source} {one_line(entry.added)}, {one_line(entry.path, 120)})\n")
+        _write(
+            f"untrusted sha256 {entry.sha256} ({entry.source} {one_line(entry.added)}, {one_line(entry.path, 120)})\n"
+        )
     return 0
 
 

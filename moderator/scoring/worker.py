@@ -1,4 +1,4 @@
-"""Score a thread in a separate process: ``python -m moderator.scoring_worker MODEL_DIR TAXONOMY``.
+"""Score a thread in a separate process: ``python -m moderator.scoring.worker MODEL_DIR TAXONOMY``.
 
 The review screen hands a long thread to this process so that scoring takes the machine's other core instead
 of the interpreter that answers the moderator's keys. Both ways the data travel as a pickled list of small
@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from classifiers.taxonomy import load_taxonomy
+from moderation_core.taxonomy import load_taxonomy
+from moderation_core.thread import Thread
 from moderator.scoring import CommentScore, load_scorer, score_thread
-from moderator.thread import Thread
 
 BATCH = 500
 

@@ -6,10 +6,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from classifiers.errors import DataError
-from classifiers.files import read_regular_text
 from labels import data_path
-from moderator.yamlsafe import YAMLProblem, load_one
+from moderation_core.errors import DataError
+from moderation_core.files import read_regular_text
+from moderation_core.yamlsafe import YAMLProblem, load_one
 
 DEFAULT_TAXONOMY = data_path("taxonomy.yaml")
 # A taxonomy is a few kilobytes; anything near this is not one (and is refused before it is parsed).
@@ -107,9 +107,7 @@ def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY) -> Taxonomy:
     for position, item in enumerate(document["labels"]):
         label = _label(path, position, item)
         if label.id in seen_ids or label.key in seen_keys:
-            raise DataError(
-                f"{path}: labels[{position}] repeats id {_shown(label.id)} or key {_shown(label.key)}"
-            )
+            raise DataError(f"{path}: labels[{position}] repeats id {_shown(label.id)} or key {_shown(label.key)}")
         seen_ids.add(label.id)
         seen_keys.add(label.key)
         labels.append(label)

@@ -54,9 +54,7 @@ _EXTENDED_HEADER = re.compile(
     r"|(?:dis)?similarity index \d|rename (?:from|to) |copy (?:from|to) |Binary files |GIT binary patch)"
 )
 _BINARY_LINE = re.compile(r"^(?:literal|delta) \d{1,12}$|^[A-Za-z][0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{1,90}$")
-_DIFFSTAT_LINE = re.compile(
-    r"^ \S.{0,200}? \| {1,8}(?:\d{1,9} ?[+-]{0,200}|Bin(?: \d{1,12} -> \d{1,12} bytes)?)\s*$"
-)
+_DIFFSTAT_LINE = re.compile(r"^ \S.{0,200}? \| {1,8}(?:\d{1,9} ?[+-]{0,200}|Bin(?: \d{1,12} -> \d{1,12} bytes)?)\s*$")
 _DIFFSTAT_SUMMARY = re.compile(
     r"^ \d{1,9} files? changed(?:, \d{1,9} insertions?\(\+\))?(?:, \d{1,9} deletions?\(-\))?\s*$"
 )
@@ -225,8 +223,10 @@ def _file_headers_at(lines: Sequence[str], i: int) -> bool:
 
 def _binary_continues(lines: Sequence[str], i: int) -> bool:
     """Lines of a ``GIT binary patch`` block (base85 data, ``literal N``), once one has been seen."""
-    return i > 0 and bool(_BINARY_LINE.match(lines[i])) and (
-        lines[i - 1].startswith("GIT binary patch") or bool(_BINARY_LINE.match(lines[i - 1]))
+    return (
+        i > 0
+        and bool(_BINARY_LINE.match(lines[i]))
+        and (lines[i - 1].startswith("GIT binary patch") or bool(_BINARY_LINE.match(lines[i - 1])))
     )
 
 

@@ -65,10 +65,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from moderator.errors import ModeratorError
-from moderator.filekinds import irregular_kind
-from moderator.textsafe import dumps, one_line
-from moderator.yamlsafe import YAMLProblem, load_one
+from moderation_core.errors import ModeratorError
+from moderation_core.files import irregular_kind
+from moderation_core.textsafe import dumps, one_line
+from moderation_core.yamlsafe import YAMLProblem, load_one
 
 SCHEMA_VERSION = 1
 ACTIONS = ("ok", "flag", "remind", "hide", "escalate", "skip")
@@ -132,11 +132,33 @@ class Entry:
     state, and where the document is in the file. ``data`` (the whole document, own text included) is read
     again from the file when asked for, so a log of 100,000 decisions fits in a few tens of megabytes."""
 
-    __slots__ = ("line", "kind", "id", "key", "retracts", "labels", "action", "note", "model_flags",
-                 "_path", "_offset", "_size", "_data")
+    __slots__ = (
+        "line",
+        "kind",
+        "id",
+        "key",
+        "retracts",
+        "labels",
+        "action",
+        "note",
+        "model_flags",
+        "_path",
+        "_offset",
+        "_size",
+        "_data",
+    )
 
-    def __init__(self, data: dict[str, Any], line: int, *, path: Path | None = None, offset: int = 0,
-                 size: int = 0, keep: bool = True, strings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data: dict[str, Any],
+        line: int,
+        *,
+        path: Path | None = None,
+        offset: int = 0,
+        size: int = 0,
+        keep: bool = True,
+        strings: dict[str, str] | None = None,
+    ) -> None:
         cache = strings if strings is not None else {}
 
         def shared(value: Any) -> str:
@@ -154,8 +176,12 @@ class Entry:
         self.line = line
         self.kind = shared(data.get("kind"))
         self.id = _text(data.get("id"))
-        self.key: Key = (shared(data.get("moderator")), shared(thread.get("source")), shared(thread_name),
-                         comment.get("number"))
+        self.key: Key = (
+            shared(data.get("moderator")),
+            shared(thread.get("source")),
+            shared(thread_name),
+            comment.get("number"),
+        )
         self.retracts = data.get("retracts")
         self.labels = tuple(shared(label) for label in labels) if isinstance(labels, list) else ()
         self.action = shared(decision.get("action")) if decision else None
@@ -393,8 +419,10 @@ def _size_story(document: dict[str, Any], size: int) -> str:
     if isinstance(note, str) and note:
         parts.append(f"the note {_utf8_size(note):,} bytes")
     held = f" ({', '.join(parts)})" if parts else ""
-    return (f"its document would be {size:,} bytes{held}, over the decision log's limit of "
-            f"{MAX_DOCUMENT_BYTES:,} bytes per document")
+    return (
+        f"its document would be {size:,} bytes{held}, over the decision log's limit of "
+        f"{MAX_DOCUMENT_BYTES:,} bytes per document"
+    )
 
 
 def append_document(path: str | Path, document: dict[str, Any]) -> None:
@@ -479,7 +507,7 @@ def _last_non_blank(descriptor: int, size: int) -> tuple[int, bool]:
         start = max(0, position - _CHUNK)
         chunk = _pread_exactly(descriptor, position - start, start)
         kept = chunk.rstrip(_BLANK_BYTES)
-        line_break = line_break or b"\n" in chunk[len(kept):]
+        line_break = line_break or b"\n" in chunk[len(kept) :]
         if kept:
             return start + len(kept), line_break
         position = start
@@ -511,7 +539,7 @@ def _last_start_line(chunk: bytes, chunk_offset: int) -> int | None:
             return None  # the chunk's first line may begin before it
         line = chunk[line_start:position]
         if chunk_offset + line_start == 0 and line.startswith(_BOM):
-            line = line[len(_BOM):]
+            line = line[len(_BOM) :]
         if line.rstrip(_BLANK_BYTES) == b"---":
             return chunk_offset + line_start
         position = line_start - 1
@@ -592,7 +620,7 @@ def _documents(handle: BinaryIO, offset: int = 0) -> Iterator[_Item]:
     start_line = start_offset = number = 0
     raw = readline(line_limit)
     if offset == 0 and raw.startswith(_BOM):
-        raw, offset = raw[len(_BOM):], len(_BOM)
+        raw, offset = raw[len(_BOM) :], len(_BOM)
     while raw:
         number += 1
         line_offset = offset
@@ -704,8 +732,7 @@ def _stray_problem(lines: list[int]) -> Problem:
     return Problem(first, "text outside any document" + (f" (lines {first}-{last})" if last > first else ""))
 
 
-def _take_document(contents: LogContents, item: _Item, labels: set[str], path: Path,
-                   strings: dict[str, str]) -> None:
+def _take_document(contents: LogContents, item: _Item, labels: set[str], path: Path, strings: dict[str, str]) -> None:
     """Parse and check one complete document: an entry, or a problem on its line."""
     if item.size > MAX_DOCUMENT_BYTES:
         message = f"document of {item.size} bytes is over the {MAX_DOCUMENT_BYTES} limit"
@@ -745,8 +772,10 @@ def _check(data: Any, labels: set[str]) -> str | None:
     if not isinstance(schema, int) or isinstance(schema, bool):
         return "missing schema version"
     if schema > SCHEMA_VERSION:
-        return (f"schema version {_shown(schema, 40)} is newer than this moderator reads ({SCHEMA_VERSION}); "
-                "upgrade moderator")
+        return (
+            f"schema version {_shown(schema, 40)} is newer than this moderator reads ({SCHEMA_VERSION}); "
+            "upgrade moderator"
+        )
     unknown = set(data) - set(_TOP_KEYS)
     if unknown:
         return f"unknown keys {_listed(sorted(map(_text, unknown)))}"
@@ -764,8 +793,9 @@ def _check(data: Any, labels: set[str]) -> str | None:
     if not isinstance(thread, dict) or not isinstance(comment, dict):
         return "thread and comment must be mappings"
     number = comment.get("number")
-    if number is not None and (not isinstance(number, int) or isinstance(number, bool)
-                               or abs(number) >= _MAX_COMMENT_NUMBER):
+    if number is not None and (
+        not isinstance(number, int) or isinstance(number, bool) or abs(number) >= _MAX_COMMENT_NUMBER
+    ):
         return f"comment number must be a whole number or null, not {_shown(number, 40)}"
     if kind == "retraction":
         return None if isinstance(data.get("retracts"), str) else "a retraction needs 'retracts'"
@@ -857,8 +887,9 @@ def repair(path: str | Path, label_ids: Iterable[str]) -> Path | None:
         except OSError as error:
             raise LogError(f"{path}: cannot read ({_reason(error)})") from None
         if contents.foreign_line is not None:
-            raise LogError(f"{path}:{contents.foreign_line}: not a decision log (its first line is not '---'); "
-                           "left untouched")
+            raise LogError(
+                f"{path}:{contents.foreign_line}: not a decision log (its first line is not '---'); left untouched"
+            )
         if contents.torn_tail is None:
             return None
         side = _save_torn_tail(path, descriptor, contents.torn_tail, size)
@@ -866,8 +897,10 @@ def repair(path: str | Path, label_ids: Iterable[str]) -> Path | None:
             os.ftruncate(descriptor, contents.torn_tail)
             os.fsync(descriptor)
         except OSError as error:
-            raise LogError(f"{path}: the torn part is saved in {side}, but the log could not be cut "
-                           f"({_reason(error)}); run the repair again") from None
+            raise LogError(
+                f"{path}: the torn part is saved in {side}, but the log could not be cut "
+                f"({_reason(error)}); run the repair again"
+            ) from None
     return side
 
 
@@ -885,8 +918,9 @@ def _save_torn_tail(path: Path, descriptor: int, start: int, end: int) -> Path:
         _fsync_folder(side.parent)
     except OSError as error:
         _remove_quietly(side)
-        raise LogError(f"{path}: not repaired: the torn part could not be saved to {side} ({_reason(error)}); "
-                       "the log is unchanged") from None
+        raise LogError(
+            f"{path}: not repaired: the torn part could not be saved to {side} ({_reason(error)}); the log is unchanged"
+        ) from None
     return side
 
 
@@ -899,8 +933,9 @@ def _new_side_file(path: Path, mode: int) -> tuple[Path, int]:
         except FileExistsError:
             continue  # a repair earlier in the same second: never overwrite its side file
         except OSError as error:
-            raise LogError(f"{path}: not repaired: cannot create the side file {side} ({_reason(error)}); "
-                           "the log is unchanged") from None
+            raise LogError(
+                f"{path}: not repaired: cannot create the side file {side} ({_reason(error)}); the log is unchanged"
+            ) from None
     raise LogError(f"{path}: not repaired: too many side files named {path.name}.torn-{stamp}*; the log is unchanged")
 
 

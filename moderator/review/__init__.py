@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from classifiers.taxonomy import DEFAULT_TAXONOMY, Taxonomy
-from moderator.decisions import ACTIONS, DecisionLog, Entry, decision_document
+from moderation_core.taxonomy import DEFAULT_TAXONOMY, Taxonomy
+from moderation_core.thread import Comment, Thread
+from moderator.log import ACTIONS, DecisionLog, Entry, decision_document
 from moderator.scoring import CommentScore
-from moderator.thread import Comment, Thread
 
 Queue = Literal["thread", "concern", "uncertain"]
 
