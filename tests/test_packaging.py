@@ -132,6 +132,10 @@ def test_the_wheel_holds_everything_read_at_run_time(installed: dict[str, Path])
     assert len([n for n in names if n.startswith("labels/starter/") and n.endswith(".jsonl")]) == len(
         list((ROOT / "labels" / "starter").glob("*.jsonl"))
     )
+    # Every layer ships, and nothing that only tests and scripts use does.
+    tops = {name.split("/")[0] for name in names if not name.startswith("moderator-")}
+    assert tops == {"moderation_core", "moderator", "classifiers", "labels"}
+    assert "moderator/sources/exporters.py" not in names
 
 
 def test_the_installed_package_is_the_one_running(installed: dict[str, Path]) -> None:
@@ -139,7 +143,8 @@ def test_the_installed_package_is_the_one_running(installed: dict[str, Path]) ->
         [
             str(installed["bin"] / "python"),
             "-c",
-            "import moderator, classifiers, labels; print(moderator.__file__, classifiers.__file__, labels.__file__)",
+            "import moderation_core, moderator, classifiers, labels; "
+            "print(moderation_core.__file__, moderator.__file__, classifiers.__file__, labels.__file__)",
         ],
         cwd=installed["cwd"],
         env=_env(installed),
