@@ -108,6 +108,27 @@ class Comment:
         self.own_text = join_own(self.segments)
         self.quotes = tuple(Quote(s.quoted_comment, s.text) for s in self.segments if s.kind == "quote")
 
+    def own_spans(self) -> tuple[tuple[int, int], ...]:
+        """For each own segment in order, its (start, end) offsets in ``own_text``: ``own_text[start:end]`` is
+        the segment's text. The ends of ``own_text`` lose their line breaks, so the first span can start below 0
+        and the last end past ``len(own_text)``, by exactly the line breaks stripped there (offsets into the
+        segment are then still ``offset - start``).
+
+        Evidence offsets are into ``own_text``; the review screen places them on the segments with this.
+        """
+        own = [segment for segment in self.segments if segment.kind == "own"]
+        # The separators exactly as join_own chooses them, from one-character stand-ins for the own texts (no
+        # line break to strip): the joining rule stays in join_own alone.
+        stand_ins = [Segment(s.kind, "x", s.quoted_comment, s.inline) for s in self.segments]
+        separators = join_own(stand_ins)[1::2]
+        unstripped = "".join(segment.text + separator for segment, separator in zip(own, [*separators, ""]))
+        start = len(unstripped.lstrip("\n")) - len(unstripped)  # minus the line breaks join_own strips first
+        spans: list[tuple[int, int]] = []
+        for segment in own:
+            spans.append((start, start + len(segment.text)))
+            start += len(segment.text) + 1  # either separator is one character
+        return tuple(spans)
+
     @property
     def label(self) -> str:
         """How the comment is named to a moderator: "comment 5", or the missing numbers of a merged block."""

@@ -34,7 +34,7 @@ class YAMLProblem(Exception):
         self.line = line
 
 
-class _CheckedLoader(SafeLoader):  # type: ignore[misc, valid-type]
+class _CheckedLoader(SafeLoader):  # type: ignore[misc]
     """The safe loader, with the scalars whose conversion can fail refused as YAMLProblem with their line."""
 
 
@@ -77,6 +77,11 @@ def _mark_line(error: yaml.YAMLError) -> int | None:
     return mark.line + 1 if mark is not None else None
 
 
+def _event_line(event: yaml.Event) -> int | None:
+    """The 1-based line a parser event starts on (PyYAML always sets it; its stubs allow None)."""
+    return event.start_mark.line + 1 if event.start_mark is not None else None
+
+
 def _check_events(text: str) -> None:
     """Refuse aliases, anchors, deep nesting and too many values from the parser's events, before any node is
     built."""
@@ -85,19 +90,19 @@ def _check_events(text: str) -> None:
     try:
         for event in yaml.parse(text, Loader=SafeLoader):
             if isinstance(event, yaml.AliasEvent):
-                raise YAMLProblem("YAML aliases are not allowed", event.start_mark.line + 1)
+                raise YAMLProblem("YAML aliases are not allowed", _event_line(event))
             anchor = getattr(event, "anchor", None)
             if anchor is not None:
-                raise YAMLProblem("YAML anchors are not allowed", event.start_mark.line + 1)
+                raise YAMLProblem("YAML anchors are not allowed", _event_line(event))
             if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
                 values += 1
                 if values > MAX_YAML_VALUES:
                     problem = f"more than {MAX_YAML_VALUES:,} YAML values: too many to load (the limit per document)"
-                    raise YAMLProblem(problem, event.start_mark.line + 1)
+                    raise YAMLProblem(problem, _event_line(event))
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_YAML_NESTING:
-                    raise YAMLProblem(f"nesting deeper than {MAX_YAML_NESTING} levels", event.start_mark.line + 1)
+                    raise YAMLProblem(f"nesting deeper than {MAX_YAML_NESTING} levels", _event_line(event))
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError as error:

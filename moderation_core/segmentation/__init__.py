@@ -9,15 +9,15 @@ Quotes are recognised in four ways:
   ``> `` lines: quotes of the parent message (``> > `` ones of the message before it);
 * page copies, where the ``> `` prefix is lost: runs of lines that reproduce text of an earlier comment verbatim,
   modulo whitespace and typographic quotes, attributed to that comment;
-* in every format, words inside a line that reproduce an earlier comment (:mod:`moderation_core.segmentation.inline_quotes`): the
-  line is cut into own / quote / own segments, and the own parts of one line are joined with a space in
-  ``own_text`` (:func:`moderation_core.thread.join_own`).
+* in every format, words inside a line that reproduce an earlier comment (:mod:`.inline_quotes`): the line is cut
+  into own / quote / own segments, and the own parts of one line are joined with a space in ``own_text``
+  (:func:`moderation_core.thread.join_own`).
 
-Signatures, trailer blocks and patches are found by :mod:`moderation_core.segmentation.mailparts`; they stay in the text as
-segments of their own kinds and never reach ``own_text``.
+Signatures, trailer blocks and patches are found by :mod:`.mailparts`; they stay in the text as segments of their
+own kinds and never reach ``own_text``.
 
-Verbatim matching goes through a :class:`QuoteIndex` (:mod:`moderation_core.segmentation.quoteindex`) that is filled comment by
-comment in thread order, with hashed word shingles pointing at the first comment that contained them, so
+Verbatim matching goes through a :class:`QuoteIndex` (:mod:`.quoteindex`) that is filled comment by comment in
+thread order, with hashed word shingles pointing at the first comment that contained them, so
 recognising a quote costs time in the length of the quoting text and of the one candidate comment, never in
 the length of the thread.
 """
@@ -56,7 +56,7 @@ __all__ = [
 # number is at most MAX_COMMENT_DIGITS digits, so that int() never meets a number Python refuses to convert
 # (a header naming "comment #" and 5,000 digits is then own text, not a reply to a comment that cannot exist).
 REPLY_HEADER = re.compile(
-    r"^\s*+\(In reply to (?P<name>.+?) from comment #(?P<number>\d{1,%d}+)\)\s*+$" % MAX_COMMENT_DIGITS
+    rf"^\s*+\(In reply to (?P<name>.+?) from comment #(?P<number>\d{{1,{MAX_COMMENT_DIGITS}}}+)\)\s*+$"
 )
 QUOTE_PREFIX = re.compile(r"^ {0,3}>")
 _QUOTE_MARKS = re.compile(r"^(?: {0,3}>)+ ?")

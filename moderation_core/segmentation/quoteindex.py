@@ -274,10 +274,10 @@ class SearchableText:
         first_word, space, rest = phrase.partition(" ")
         lead = len(first_word) + 1 if space else 0  # from the phrase's start to its second word
         probe = (rest if space else phrase)[:SUFFIX_CHARS]
-        entry, self._many = suffixes.first(probe)
+        first_entry, self._many = suffixes.first(probe)
         text, places, work = self.text, suffixes.places, self.work
         found: list[int] = []
-        for entry in range(entry, min(entry + MAX_PLACES, len(places))):
+        for entry in range(first_entry, min(first_entry + MAX_PLACES, len(places))):
             place = places[entry]
             start = place - lead
             work.compared += len(phrase)

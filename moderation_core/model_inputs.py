@@ -1,0 +1,51 @@
+"""What the classifier sees of each comment of a thread, built in one place for training, evaluation and scoring.
+
+A model trained on one view of a comment and served another (say, context with quotes in training and without
+them in scoring) is a train/serve skew: it silently costs accuracy. So every comment the model ever meets, from a
+labeled corpus or from a thread an importer read, becomes a :class:`CommentInput` through :func:`thread_inputs`,
+after the thread has been segmented with :func:`moderation_core.segmentation.segment_thread`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from moderation_core.thread import Thread
+
+# How much of the opening post and of the previous comment a comment is given as context: enough to tell what
+# the thread is about, while one long comment cannot make every comment after it slow to score.
+CONTEXT_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CommentInput:
+    """What the model sees of a comment: its own words, and the thread around it where known."""
+
+    text: str
+    title: str = ""
+    context: str = ""
+
+
+def thread_inputs(thread: Thread) -> Iterator[CommentInput]:
+    """Each comment's own words, in thread order, with the thread's title and, as context, the own words of the
+    opening post (for every comment after it) and of the previous comment (from the third comment on).
+
+    The comments must be segmented already (``own_text`` is what the model judges). Inputs are made one at a time:
+    a thread of a million comments never holds a million contexts at once unless its caller keeps them.
+    """
+    comments = thread.comments
+    if not comments:
+        return
+    title = thread.title or ""
+    opening = comments[0].own_text[:CONTEXT_CHARS]
+    previous = ""
+    for position, comment in enumerate(comments):
+        if position == 0:
+            context = ""
+        elif position == 1:
+            context = opening  # the previous comment is the opening post: given once
+        else:
+            context = f"{opening}\n{previous}"
+        yield CommentInput(comment.own_text, title, context)
+        previous = comment.own_text[:CONTEXT_CHARS]
