@@ -8,10 +8,10 @@ these two out), a page-copy line of 150,000 spaces, a Categories line of 30,000 
 20,000 messages, a comment quoting a 100,000-line comment line by line; every other row is built as in the test.
 
 Each row runs the real command once, measured as ``/usr/bin/time -v`` measures (a launcher forks it and reads its
-own rusage with ``os.wait4``: CPU time and maximum resident set size), under an address-space limit (default
-1 GiB, the target; 0 for none) so that a runaway row fails instead of taking the machine's memory, and a CPU
-limit of 120 s. The issue's target: every row gives its documented outcome (exit 2 with one line, or success) within 5 s and 1 GiB;
-rows that miss it are marked, with the reason. Run it on a quiet machine: the wall seconds are the machine's.
+own rusage with ``os.wait4``: CPU time and maximum resident set size), under an address-space limit (default 1 GiB,
+the target; 0 for none) so that a runaway row fails instead of taking the machine's memory, and a CPU limit of 120
+s. The issue's target: every row gives its documented outcome (exit 2 with one line, or success) within 5 s and 1
+GiB; rows that miss it are marked, with the reason. Run it on a quiet machine: the wall seconds are the machine's.
 """
 
 from __future__ import annotations
