@@ -385,7 +385,7 @@ def test_decide_bad_input(tmp_path: Path, samples: Path, args: list[str], proble
 
 
 def test_a_huge_document_is_refused_with_bounded_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from moderator import log as decisions
+    from moderator.log import store as decisions
 
     monkeypatch.setattr(decisions, "MAX_DOCUMENT_BYTES", 10_000)
     path = tmp_path / "log.yaml"

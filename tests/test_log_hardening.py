@@ -22,7 +22,6 @@ import pytest
 from conftest import MODERATOR_BIN, SAMPLES, run_moderator
 from test_decision_log import LABELS, document
 
-from moderator import log as decisions
 from moderator.log import (
     MAX_PROBLEMS,
     DecisionLog,
@@ -32,6 +31,7 @@ from moderator.log import (
     render,
     repair,
 )
+from moderator.log import store as decisions
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="flock, rlimits and O_NOFOLLOW are POSIX")
 
