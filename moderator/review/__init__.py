@@ -14,10 +14,23 @@ from typing import Literal
 
 from moderation_core.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 from moderation_core.thread import Comment, Thread
-from moderator.log import ACTIONS, DecisionLog, Entry, decision_document
+from moderator.log import (
+    ACTIONS,
+    Action,
+    DecidedComment,
+    Decision,
+    DecisionKey,
+    DecisionLog,
+    Entry,
+    ModelView,
+    ThreadRef,
+)
 from moderator.scoring import CommentScore
 
 Queue = Literal["thread", "concern", "uncertain"]
+# The actions one key cycles through while composing a decision, in the log's order: all but "ok" and "skip",
+# which are decisions of their own with keys of their own.
+CYCLED_ACTIONS: tuple[str, ...] = tuple(action for action in ACTIONS if action not in ("ok", "skip"))
 
 
 @dataclass(slots=True)
@@ -91,9 +104,10 @@ class ReviewSession:
     def flagged_left(self) -> int:
         return self._flagged_undecided
 
-    def _key(self, comment: Comment) -> tuple[str, str, str, int | None]:
-        thread_name = self.thread.id if self.thread.id is not None else self.thread.title
-        return (self.moderator, str(self.thread.source), str(thread_name), comment.number)
+    def _key(self, comment: Comment) -> DecisionKey:
+        # The log's own key (ThreadRef.key): were it built here too, the two could drift apart and reopening a
+        # thread would silently stop finding its earlier decisions.
+        return ThreadRef.from_thread(self.thread).key(self.moderator, comment.number)
 
     def _load_earlier_decisions(self) -> None:
         effective = self.log.effective()
@@ -204,13 +218,33 @@ class ReviewSession:
             self.pending.labels.append(label)
             self.pending.labels.sort(key=self.taxonomy.ids.index)
 
+    def label_for_digit(self, digit: int) -> str | None:
+        """The label whose key in the taxonomy is ``digit``, or None when no label has that key."""
+        key = str(digit)
+        return next((label.id for label in self.taxonomy.labels if label.key == key), None)
+
+    def toggle_label_number(self, digit: int) -> bool:
+        """Toggle the label keyed ``digit``; False (nothing changed) when no label has that key."""
+        label = self.label_for_digit(digit)
+        if label is None:
+            return False
+        self.toggle_label(label)
+        return True
+
     def set_action(self, action: str) -> None:
-        if action not in ACTIONS:
-            raise ValueError(action)
-        self.pending.action = action
+        self.pending.action = Action(action)  # ValueError for a word that is no action
 
     def set_note(self, note: str) -> None:
         self.pending.note = note
+
+    def cycle_action(self) -> str:
+        """Set the pending action to the next one of ``CYCLED_ACTIONS`` (after the last, the first again; from an
+        action outside the cycle, the first) and return it."""
+        current = self.pending.action
+        position = CYCLED_ACTIONS.index(current) + 1 if current in CYCLED_ACTIONS else 0
+        following = CYCLED_ACTIONS[position % len(CYCLED_ACTIONS)]
+        self.set_action(following)
+        return following
 
     def accept(self) -> Entry:
         """The comment is fine: record ``ok`` with no labels (keeping a typed note) and move on."""
@@ -231,21 +265,16 @@ class ReviewSession:
         index = self.index
         comment = self.thread.comments[index]
         score = self.scores[index]
-        model = (
-            {"id": self.model_id, "scores": score.scores, "flags": score.flags, "concern": score.concern}
-            if score is not None
-            else None
-        )
-        document = decision_document(
+        decision = Decision.new(
             moderator=self.moderator,
-            thread=self.thread.header_dict(),
-            comment=comment.to_dict(),
-            model=model,
+            thread=ThreadRef.from_thread(self.thread),
+            comment=DecidedComment.from_comment(comment),
+            model=None if score is None else ModelView.from_score(score, self.model_id),
             labels=labels,
-            action=action,
+            action=Action(action),
             note=note,
         )
-        entry = self.log.record(document)  # raises LogError: then nothing below happens
+        entry = self.log.append(decision)  # raises LogError: then nothing below happens
         self.decisions[index] = entry
         self._history.append((index, entry))
         self._recount()

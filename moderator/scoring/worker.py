@@ -1,7 +1,7 @@
 """Score a thread in a separate process: ``python -m moderator.scoring.worker MODEL_DIR TAXONOMY``.
 
-The review screen hands a long thread to this process so that scoring takes the machine's other core instead
-of the interpreter that answers the moderator's keys. Both ways the data travel as a pickled list of small
+``moderator.scoring.background`` hands a long thread to this process so that scoring takes the machine's other
+core instead of the interpreter that answers the moderator's keys. Both ways the data travel as a pickled list of small
 pickled batches, so that neither side holds the interpreter for long in one piece (one pickle of a
 10,000-comment thread takes about 100 ms). Both ends are this program; nothing else is ever unpickled.
 """
@@ -12,6 +12,7 @@ import dataclasses
 import pickle
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from moderation_core.taxonomy import load_taxonomy
@@ -44,6 +45,11 @@ def encode_thread(thread: Thread, pause: Callable[[], None] = lambda: None) -> b
 
 def decode_scores(data: bytes, pause: Callable[[], None] = lambda: None) -> list[CommentScore]:
     return unpack(pickle.loads(data), pause)
+
+
+def worker_command(model_dir: Path, taxonomy_path: Path) -> list[str]:
+    """The command line that runs this module with this interpreter."""
+    return [sys.executable, "-m", "moderator.scoring.worker", str(model_dir), str(taxonomy_path)]
 
 
 def main() -> int:

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import gc
-import subprocess
-import sys
-import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
 
 from moderation_core.taxonomy import Taxonomy
 from moderation_core.textsafe import one_line
 from moderation_core.thread import Thread
-from moderator.log import ACTIONS, DecisionLog, LogError, ensure_writable
-from moderator.review import Queue, ReviewSession
-from moderator.scoring import CommentScore, Scorer, score_thread
-from moderator.scoring.worker import decode_scores, encode_thread
+from moderator.log import DecisionLog, LogError, ensure_writable
+from moderator.review import CYCLED_ACTIONS, Queue, ReviewSession
+from moderator.scoring import Scorer
+from moderator.scoring.background import BackgroundScorer
 from moderator.tui.components.comment_view import CommentView
 from moderator.tui.components.decision_panel import DecisionPanel
 from moderator.tui.components.help_screen import HelpScreen
@@ -32,14 +29,7 @@ from moderator.tui.components.outline import Outline
 from moderator.tui.components.prompt_screen import PromptScreen
 from moderator.tui.components.score_panel import ScorePanel
 from moderator.tui.components.thread_header import ThreadHeader
-
-CYCLED_ACTIONS = ("flag", "remind", "hide", "escalate")
-# From this many comments on, scoring (a second or more) runs in its own process on the other core.
-PROCESS_SCORING_FROM = 1000
-
-
-def _yield() -> None:
-    time.sleep(0.001)  # let the interface thread have the interpreter between two batches
+from moderator.tui.messages import ScoresReady, ScoringFailed
 
 
 class ReviewApp(App[None]):
@@ -47,7 +37,7 @@ class ReviewApp(App[None]):
 
     CSS_PATH = "review.tcss"
     TITLE = "moderator review"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "accept", "Fine"),
         Binding("enter", "save", "Save"),
         Binding("n,j,down", "next", "Next", key_display="n/j/↓"),
@@ -60,12 +50,13 @@ class ReviewApp(App[None]):
         Binding("s", "skip", "Skip", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
-    ] + [Binding(str(digit), f"toggle({digit})", show=False) for digit in range(1, 10)]
+        *(Binding(str(digit), f"toggle_label({digit})", show=False) for digit in range(1, 10)),
+    ]
 
-    def __init__(self, session: ReviewSession, scorer: Scorer | None) -> None:
+    def __init__(self, session: ReviewSession, scoring: BackgroundScorer | None) -> None:
         super().__init__()
         self.session = session
-        self.scorer = scorer
+        self.scoring = scoring
         self._error: str | None = None
         self._search = ""
 
@@ -88,72 +79,34 @@ class ReviewApp(App[None]):
         gc.freeze()
         self.query_one(Outline).fill(self.session)
         self._show()
-        if self.scorer is not None:
-            self.score_in_background()
+        if self.scoring is not None:
+            self._score_in_background(self.scoring)
 
-    # -- scoring in a worker thread -------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def score_in_background(self) -> None:
-        assert self.scorer is not None
-        thread = self.session.thread
-        scores = None
-        if len(thread.comments) >= PROCESS_SCORING_FROM and self.scorer.model_dir is not None:
-            scores = self._score_in_a_process()
-        if scores is None:
-            # Batches with a short sleep between them, and a short interpreter switch interval while this runs:
-            # the interface thread gets the interpreter to answer keys.
-            interval = sys.getswitchinterval()
-            sys.setswitchinterval(0.0005)
-            try:
-                scores = score_thread(self.scorer, thread, chunk=200, pause=lambda: time.sleep(0.002))
-            finally:
-                sys.setswitchinterval(interval)
-        self.call_from_thread(self._scores_ready, scores)
-
-    def _score_in_a_process(self) -> list[CommentScore] | None:
-        """Scores from ``moderator.scoring.worker`` on the machine's other core, or None to score here instead.
-
-        A thread in this process would compete with the interface for the interpreter: on a 10,000-comment
-        thread, keys took twice as long to answer while it ran."""
-        assert self.scorer is not None and self.scorer.model_dir is not None
+    # -- scoring in a worker thread; the outcome comes back as a message ----------------------------------------
+    @work(thread=True, exclusive=True)
+    def _score_in_background(self, scoring: BackgroundScorer) -> None:
         try:
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "moderator.scoring.worker",
-                    str(self.scorer.model_dir),
-                    str(self.session.taxonomy_path),
-                ],
-                input=encode_thread(self.session.thread, pause=_yield),
-                capture_output=True,
-                check=False,
-            )
-        except OSError:
-            return None
-        if result.returncode != 0:
-            return None
-        return decode_scores(result.stdout, pause=_yield)  # written by our own worker process only
+            result = scoring.run()
+        except Exception as error:  # whatever stopped the model, the review goes on without it
+            self.post_message(ScoringFailed(str(error)))
+            return
+        self.post_message(ScoresReady(result.scores, result.thresholds, result.model_id))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            # The review goes on without the model rather than waiting for scores that will not come.
-            self.session.scoring_error = str(event.worker.error)
-            self.query_one(ThreadHeader).show(self.session)
-            self.notify(
-                f"Scoring failed: {one_line(str(event.worker.error))}",
-                title="No model scores",
-                severity="error",
-                markup=False,
-                timeout=15,
-            )
-
-    def _scores_ready(self, scores: list) -> None:  # type: ignore[type-arg]
-        assert self.scorer is not None
-        self.session.set_scores(scores, self.scorer.thresholds, self.scorer.model_id)
-        gc.freeze()
+    def on_scores_ready(self, message: ScoresReady) -> None:
+        self.session.set_scores(message.scores, message.thresholds, message.model_id)
         self.query_one(Outline).fill(self.session)
         self._show()
+
+    def on_scoring_failed(self, message: ScoringFailed) -> None:
+        self.session.scoring_error = message.problem
+        self.query_one(ThreadHeader).show(self.session)
+        self.notify(
+            f"Scoring failed: {one_line(message.problem)}",
+            title="No model scores",
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
 
     # -- painting -------------------------------------------------------------------------------------------
     def _show(self, comment: bool = True) -> None:
@@ -188,25 +141,21 @@ class ReviewApp(App[None]):
             return
         self._moved()
 
-    def action_toggle(self, digit: int) -> None:
-        label = next((l.id for l in self.session.taxonomy.labels if l.key == str(digit)), None)
-        if label is None:
+    def action_toggle_label(self, digit: int) -> None:
+        if self.session.toggle_label_number(digit):
+            self._show(comment=False)
+        else:
             self.bell()
-            return
-        self.session.toggle_label(label)
-        self._show(comment=False)
 
     def action_cycle_action(self) -> None:
-        current = self.session.pending.action
-        following = (
-            CYCLED_ACTIONS[(CYCLED_ACTIONS.index(current) + 1) % len(CYCLED_ACTIONS)]
-            if current in CYCLED_ACTIONS
-            else "flag"
-        )
-        self.session.set_action(following)
+        self.session.cycle_action()
         self._show(comment=False)
 
-    def _record(self, decide) -> None:  # type: ignore[no-untyped-def]
+    def _set_action(self, action: str) -> None:
+        self.session.set_action(action)
+        self._show(comment=False)
+
+    def _record(self, decide: Callable[[], object]) -> None:
         try:
             decide()
         except LogError as error:
@@ -261,7 +210,7 @@ class ReviewApp(App[None]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.session.taxonomy, self.session.log.path))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Accept comment as fine", "Save 'ok' and go to the next comment", self.action_accept)
         yield SystemCommand("Save decision", "Save the toggled labels and go to the next comment", self.action_save)
@@ -276,13 +225,13 @@ class ReviewApp(App[None]):
             yield SystemCommand(
                 f"Toggle label {label.key}: {label.id}",
                 label.description,
-                lambda k=int(label.key): self.action_toggle(k),
+                lambda k=int(label.key): self.action_toggle_label(k),
             )
-        for action in ACTIONS[1:5]:
+        for action in CYCLED_ACTIONS:
             yield SystemCommand(
                 f"Action: {action}",
                 f"Save flagged labels with action '{action}'",
-                lambda a=action: (self.session.set_action(a), self._show(comment=False)),
+                lambda a=action: self._set_action(a),
             )
 
 
@@ -308,4 +257,5 @@ def make_app(
         only_flagged=only_flagged,
         model_id=scorer.model_id if scorer else None,
     )
-    return ReviewApp(session, scorer)
+    scoring = BackgroundScorer(scorer, thread, session.taxonomy_path) if scorer is not None else None
+    return ReviewApp(session, scoring)

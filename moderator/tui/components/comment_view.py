@@ -53,11 +53,9 @@ class CommentView(VerticalScroll):
                     highlights.append((span.start, span.end, style))
         parts = [meta, Text(""), comment_body(comment, highlights)]
         if comment.missing_markers:
+            missing = number_runs(comment.missing_markers)
             parts.append(
-                Text(
-                    f"Page copy: markers of comment {number_runs(comment.missing_markers)} were missing; their text is here.",
-                    style="yellow",
-                )
+                Text(f"Page copy: markers of comment {missing} were missing; their text is here.", style="yellow")
             )
         self.query_one("#comment-body", Static).update(Text("\n").join(parts))
         self.scroll_home(animate=False)
@@ -66,29 +64,22 @@ class CommentView(VerticalScroll):
 def comment_body(comment: Comment, highlights: Sequence[tuple[int, int, str]] = ()) -> Text:
     """The segments of a comment as the review screen shows them.
 
-    ``highlights`` are (start, end, style) offsets into ``own_text``, which joins the own segments with one
-    character each (a line break, or a space where an inline quote was cut out of the line), so every own
-    segment starts ``len(text) + 1`` after the one before it. A quote cut out of a line stays in its line,
-    in grey italics with "quoted from comment N" after it, so the line still reads as written; whole-line
+    ``highlights`` are (start, end, style) offsets into ``own_text``; ``Comment.own_spans`` tells where each own
+    segment lies in it (the joining rule stays with the thread model). A quote cut out of a line stays in its
+    line, in grey italics with "quoted from comment N" after it, so the line still reads as written; whole-line
     quotes stand apart as a block. Signatures, trailers and patches are dimmed under a short label: kept in
     view, never judged.
     """
     if not comment.segments:
         return Text("(empty comment)", style="dim italic")
     rows: list[Text] = []
-    own_offset = 0
+    own_spans = iter(comment.own_spans())
     segments = comment.segments
     for position, segment in enumerate(segments):
         following = segments[position + 1] if position + 1 < len(segments) else None
         in_line = segment.inline or (following is not None and following.inline)
         if segment.kind == "own":
-            local = [
-                (max(start, own_offset) - own_offset, min(end, own_offset + len(segment.text)) - own_offset, style)
-                for start, end, style in highlights
-                if start < own_offset + len(segment.text) and end > own_offset
-            ]
-            piece = literal(segment.text, "", local)
-            own_offset += len(segment.text) + 1
+            piece = literal(segment.text, "", _within(highlights, next(own_spans)))
         elif segment.kind == "quote" and in_line:
             piece = literal(segment.text, QUOTE_STYLE)
             piece.append(f" ⟨{_origin(segment)}⟩", style="dim")
@@ -104,6 +95,16 @@ def comment_body(comment: Comment, highlights: Sequence[tuple[int, int, str]] = 
         else:
             rows.append(piece)
     return Text("\n").join(rows)
+
+
+def _within(highlights: Sequence[tuple[int, int, str]], span: tuple[int, int]) -> list[tuple[int, int, str]]:
+    """The highlights that fall on one own segment, as offsets into that segment's text."""
+    start, end = span
+    return [
+        (max(low, start) - start, min(high, end) - start, style)
+        for low, high, style in highlights
+        if low < end and high > start
+    ]
 
 
 def _origin(segment: Segment) -> str:
