@@ -43,8 +43,8 @@ def join_own(segments: tuple[Segment, ...] | list[Segment]) -> str:
     """The own segments as one text: a line break between them, or a space where only inline segments stand
     between two own parts (they were one line before a quote was cut out of it).
 
-    Either separator is one character, so offsets into the result map onto the segments by adding
-    ``len(text) + 1`` per own segment (the review screen relies on that for evidence highlights).
+    Where each own segment lands in the result is :meth:`Comment.own_spans` (the review screen places evidence
+    highlights with it), which asks this function for the separators, so the joining rule lives only here.
     """
     if len(segments) == 1:
         return segments[0].text.strip("\n") if segments[0].kind == "own" else ""

@@ -15,7 +15,6 @@ from typing import Literal
 from moderation_core.taxonomy import DEFAULT_TAXONOMY, Taxonomy
 from moderation_core.thread import Comment, Thread
 from moderator.log import (
-    ACTIONS,
     Action,
     DecidedComment,
     Decision,
@@ -30,7 +29,7 @@ from moderator.scoring import CommentScore
 Queue = Literal["thread", "concern", "uncertain"]
 # The actions one key cycles through while composing a decision, in the log's order: all but "ok" and "skip",
 # which are decisions of their own with keys of their own.
-CYCLED_ACTIONS: tuple[str, ...] = tuple(action for action in ACTIONS if action not in ("ok", "skip"))
+CYCLED_ACTIONS: tuple[str, ...] = tuple(action.value for action in Action.cycle())
 
 
 @dataclass(slots=True)
@@ -238,11 +237,9 @@ class ReviewSession:
         self.pending.note = note
 
     def cycle_action(self) -> str:
-        """Set the pending action to the next one of ``CYCLED_ACTIONS`` (after the last, the first again; from an
-        action outside the cycle, the first) and return it."""
-        current = self.pending.action
-        position = CYCLED_ACTIONS.index(current) + 1 if current in CYCLED_ACTIONS else 0
-        following = CYCLED_ACTIONS[position % len(CYCLED_ACTIONS)]
+        """Set the pending action to the next one of the log's action cycle (after the last, the first again; from
+        an action outside the cycle, the first) and return it."""
+        following = Action(self.pending.action).next().value
         self.set_action(following)
         return following
 

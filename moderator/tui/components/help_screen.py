@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from moderation_core.taxonomy import Taxonomy
+from moderator.log import Action
 from moderator.tui.text import literal
 
 KEYS = (
@@ -19,7 +20,7 @@ KEYS = (
     ("1-9", "toggle the label with that key"),
     ("enter", "save the toggled labels (none: fine) and go to the next"),
     ("s", "skip: record that you passed on it"),
-    ("x", "cycle the action: flag, remind, hide, escalate"),
+    ("x", "cycle the action: " + ", ".join(action.value for action in Action.cycle())),
     ("n / j / ↓", "next comment"),
     ("p / k / ↑", "previous comment"),
     ("f", "next flagged comment not yet decided"),
