@@ -141,10 +141,15 @@ class ReviewSession:
             if self.only_flagged:
                 indices = [i for i in indices if (s := self.scores[i]) is not None and s.flags] or indices
             if self.queue == "concern":
-                indices.sort(key=lambda i: -(self.scores[i].concern if self.scores[i] else 0.0))
+                indices.sort(key=self._negative_concern)
             elif self.queue == "uncertain":
                 indices.sort(key=self._uncertainty)
         self.order = indices
+
+    def _negative_concern(self, i: int) -> float:
+        """The sort key of the concern queue: highest concern first, unscored comments last."""
+        score = self.scores[i]
+        return -score.concern if score is not None else 0.0
 
     def _uncertainty(self, i: int) -> float:
         """Distance of the closest label score to its threshold (smaller: the model is less sure)."""
