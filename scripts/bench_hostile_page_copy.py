@@ -31,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))  # the format writers (exporters) are a test helper, not in the package
 MODERATOR = Path(sys.executable).with_name("moderator")
 
 HEADER = "Bug 4242 - Hostile page copy\nCategories\n(Bench :: Import, task)\nPeople\n(Reporter: bench)\n"
@@ -70,9 +71,8 @@ def _long_quoted_line(n: int) -> str:
 
 def _realistic(n: int) -> str:
     """A page copy of n ordinary comments (those of bench_import.py: every fifth quotes an earlier one)."""
+    import exporters
     from bench_import import synthetic_thread
-
-    from moderator.sources import exporters
 
     return exporters.to_page_copy(synthetic_thread(n), now=datetime(2026, 11, 27, tzinfo=UTC))
 
@@ -162,9 +162,8 @@ def bench_case(case: Case, folder: Path, home: Path, repeat: int, scale: float, 
 def bench_large(folder: Path, home: Path) -> None:
     """The issue's memory figure: a realistic page copy of 200,000 comments (about 50 MB: sentences of four to
     nine words)."""
+    import exporters
     from bench_import import WORDS, synthetic_thread
-
-    from moderator.sources import exporters
 
     path = folder / "large.txt"
     thread = synthetic_thread(200_000, words=lambda rng, n: [rng.choice(WORDS) for _ in range(max(4, n // 2))])

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,7 +26,11 @@ from itertools import accumulate
 from pathlib import Path
 
 from moderation_core.thread import Comment, Thread
-from moderator.sources import exporters, load_threads
+from moderator.sources import load_threads
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the format writers: a test helper
+
+import exporters  # noqa: E402
 
 WORDS = (
     "certificate revocation report timeline audit policy module owner resolver validation issuance deadline "

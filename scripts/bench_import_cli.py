@@ -24,10 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))  # the format writers are a test helper, not part of the package
 
+import exporters  # noqa: E402
 from bench_import import quoting_thread, synthetic_thread  # noqa: E402
-
-from moderator.sources import exporters  # noqa: E402
 
 
 def run_once(code: Path, path: Path, fmt: str) -> float:
@@ -76,9 +76,8 @@ def main() -> None:
                     theirs.append(run_once(reference, path, fmt))
                 best, base = min(mine), min(theirs)
                 size = path.stat().st_size / 1e6
-                print(
-                    f"{label:22} {args.comments:8d} {size:5.1f}  {best:8.3f}s  {base:8.3f}s  {100 * (best - base) / base:+5.0f}%"
-                )
+                change = 100 * (best - base) / base
+                print(f"{label:22} {args.comments:8d} {size:5.1f}  {best:8.3f}s  {base:8.3f}s  {change:+5.0f}%")
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(reference)], cwd=ROOT, check=False)
 

@@ -15,9 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from moderation_core.yamlsafe import load_one
-from moderator.sources import exporters, load_thread
+from moderator.sources import load_thread
 
-SAMPLES = Path(__file__).resolve().parent.parent / "moderator" / "samples"
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the format writers are a test helper, not part of the package
+
+import exporters  # noqa: E402
+
+SAMPLES = ROOT / "moderator" / "samples"
 CANONICAL = SAMPLES / "bug-4127.yaml"
 PAGE_COPY_NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 PAGE_COPY_MISSING_MARKERS = (15, 36)

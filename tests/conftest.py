@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import contextlib
+import io
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,10 +37,73 @@ def samples() -> Path:
 
 
 def run_moderator(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``moderator`` command as a user would."""
+    """Run the installed ``moderator`` command as a user would, in a process of its own: for what only a process
+    shows (the exit status after a crash, no traceback at interpreter level, resource limits, what is imported at
+    start-up, the entry point itself). Everything else is quicker through :func:`run_cli`."""
     return subprocess.run(
         [str(MODERATOR_BIN), *args], capture_output=True, encoding="utf-8", cwd=cwd, timeout=timeout, check=False
     )
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What :func:`run_cli` saw: the fields of ``subprocess.CompletedProcess`` that tests read."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, stdin: str = "", cwd: Path | None = None) -> CliResult:
+    """``moderator ARGS`` through ``moderator.cli.main`` in this process, seen as :func:`run_moderator` sees it: the
+    exit status (argparse's ``SystemExit`` included), standard output and error as UTF-8 text (``.buffer``
+    writes included), ``stdin`` as standard input (not a terminal), no terminal width. An exception that escapes
+    ``main`` is not caught: the test fails with its traceback, as the real command would print one."""
+    from moderator.cli import main
+
+    stdout, stderr = _captured_stream("surrogateescape"), _captured_stream("backslashreplace")
+    with _standard_streams(io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8"), stdout, stderr):
+        with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
+            try:
+                returncode = main(list(args))
+            except SystemExit as exit:
+                returncode = _exit_status(exit)
+    return CliResult(args, returncode, _text_of(stdout), _text_of(stderr))
+
+
+def _captured_stream(errors: str) -> io.TextIOWrapper:
+    # The error handlers of a UTF-8 mode interpreter (the children of run_moderator run with PYTHONUTF8=1).
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors=errors, newline="\n", write_through=True)
+
+
+@contextlib.contextmanager
+def _standard_streams(stdin: io.TextIOWrapper, stdout: io.TextIOWrapper, stderr: io.TextIOWrapper) -> Iterator[None]:
+    """The three streams replaced for the block. ``sys.__stdout__`` too: shutil.get_terminal_size asks it, and a
+    captured run has no terminal, as a piped command has none."""
+    saved = (sys.stdin, sys.stdout, sys.stderr, sys.__stdout__)
+    sys.stdin, sys.stdout, sys.stderr, sys.__stdout__ = stdin, stdout, stderr, stdout  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        sys.stdin, sys.stdout, sys.stderr, sys.__stdout__ = saved  # type: ignore[misc]
+
+
+def _exit_status(exit: SystemExit) -> int:
+    """The status an interpreter exits with for ``exit``: None is 0, a number itself, anything else printed and 1."""
+    if exit.code is None:
+        return 0
+    if isinstance(exit.code, int):
+        return exit.code
+    print(exit.code, file=sys.stderr)
+    return 1
+
+
+def _text_of(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode("utf-8")  # strict, as run_moderator decodes the child's output
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
-"""Bad input at the importer boundary: the real ``moderator`` command answers with one line naming the file and the
-problem, exit status 2, no traceback and no partial output."""
+"""Bad input at the importer boundary: the ``moderator`` command answers with one line naming the file and the
+problem, exit status 2, no traceback and no partial output. Through ``moderator.cli.main`` in this process
+(``run_cli``: an exception escaping it fails the test), and end to end as the installed command for a missing file,
+a directory and the terminal-escape table."""
 
 from __future__ import annotations
 
@@ -7,12 +9,13 @@ import json
 from datetime import UTC
 from pathlib import Path
 
+import exporters
 import pytest
-from conftest import run_moderator
+from conftest import run_cli, run_moderator
 
 from moderation_core.errors import SourceError
 from moderation_core.thread import Comment, Thread
-from moderator.sources import exporters, load_threads
+from moderator.sources import load_threads
 
 BAD_FILES: dict[str, tuple[bytes, str]] = {
     "empty.json": (b"", "empty file"),
@@ -103,7 +106,7 @@ def test_bad_file_gets_one_line_error_and_exit_2(tmp_path: Path, name: str) -> N
     content, problem = BAD_FILES[name]
     path = tmp_path / name
     path.write_bytes(content)
-    result = run_moderator("thread", str(path))
+    result = run_cli("thread", str(path))
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().split("\n")
@@ -116,7 +119,7 @@ def test_bad_file_gets_one_line_error_and_exit_2(tmp_path: Path, name: str) -> N
 def test_error_gives_the_line_of_a_truncated_document(tmp_path: Path) -> None:
     path = tmp_path / "cut.json"
     path.write_text('[\n {"id": 1,\n  "body": "the end is near', encoding="utf-8")
-    result = run_moderator("thread", str(path))
+    result = run_cli("thread", str(path))
     assert result.returncode == 2
     assert f"{path}:3:" in result.stderr
 
@@ -124,7 +127,7 @@ def test_error_gives_the_line_of_a_truncated_document(tmp_path: Path) -> None:
 def test_binary_error_gives_the_offset(tmp_path: Path) -> None:
     path = tmp_path / "blob.bin"
     path.write_bytes(b"abc\x00def")
-    result = run_moderator("thread", str(path))
+    result = run_cli("thread", str(path))
     assert "byte 3" in result.stderr and result.returncode == 2
 
 
@@ -136,14 +139,14 @@ def test_missing_file_and_directory(args: tuple[str, str]) -> None:
 
 
 def test_forced_wrong_format_is_an_error_not_a_partial_import(tmp_path: Path, samples: Path) -> None:
-    result = run_moderator("thread", str(samples / "bug-4127.txt"), "--format", "mbox")
+    result = run_cli("thread", str(samples / "bug-4127.txt"), "--format", "mbox")
     assert result.returncode == 2 and "not an mbox archive" in result.stderr
-    result = run_moderator("thread", str(samples / "bug-4127.rest.json"), "--format", "github-json")
+    result = run_cli("thread", str(samples / "bug-4127.rest.json"), "--format", "github-json")
     assert result.returncode == 2 and "not a GitHub issue comments export" in result.stderr
 
 
 def test_unknown_format_name_is_a_usage_error(samples: Path) -> None:
-    result = run_moderator("thread", str(samples / "bug-4127.txt"), "--format", "docx")
+    result = run_cli("thread", str(samples / "bug-4127.txt"), "--format", "docx")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
 
@@ -236,7 +239,7 @@ def test_control_characters_are_kept_as_data_and_never_reach_the_terminal(tmp_pa
         assert raw not in table.stdout
     assert "\\x1b[31mRED" in table.stdout and "[bold]x[/bold]" in table.stdout
 
-    as_json = run_moderator("thread", str(path), "--json")
+    as_json = run_cli("thread", str(path), "--json")
     assert as_json.returncode == 0
     for raw in ("\x1b", "\x07", "\x9b", "\u202e"):
         assert raw not in as_json.stdout

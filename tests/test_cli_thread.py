@@ -1,4 +1,7 @@
-"""The ``moderator thread`` command as a user runs it."""
+"""The ``moderator thread`` command as a user runs it, and the help of every command.
+
+Most runs call ``moderator.cli.main`` in this process (``run_cli``); a few run the installed command
+(``run_moderator``) end to end: the table, the entry points, a decision's error, and what start-up imports."""
 
 from __future__ import annotations
 
@@ -6,19 +9,19 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_moderator
+from conftest import run_cli, run_moderator
 
 COMMENT_KEYS = {"number", "id", "author", "author_role", "created", "text", "own_text", "quotes", "reply_to", "tags"}
 
 
 def test_help_lists_commands_with_examples() -> None:
-    result = run_moderator("--help")
+    result = run_cli("--help")
     assert result.returncode == 0
     assert "thread" in result.stdout and "examples:" in result.stdout
 
 
 def test_thread_help_has_examples() -> None:
-    result = run_moderator("thread", "--help")
+    result = run_cli("thread", "--help")
     assert result.returncode == 0
     assert "examples:" in result.stdout and "--format" in result.stdout and "--json" in result.stdout
 
@@ -36,7 +39,7 @@ def test_table_shows_title_and_one_line_per_comment(samples: Path) -> None:
 
 
 def test_json_shape(samples: Path) -> None:
-    result = run_moderator("thread", str(samples / "bug-4127.rest.json"), "--json")
+    result = run_cli("thread", str(samples / "bug-4127.rest.json"), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"thread", "comments"}
@@ -58,7 +61,7 @@ def test_jsonl_with_several_threads_gives_threads_list(tmp_path: Path) -> None:
         {"thread": "a#1", "number": 1, "text": "second of alpha"},
     ]
     path.write_text("\n".join(json.dumps(l) for l in lines) + "\n", encoding="utf-8")
-    result = run_moderator("thread", str(path), "--json")
+    result = run_cli("thread", str(path), "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [t["thread"]["id"] for t in data["threads"]] == ["a#1", "b#2"]
@@ -69,7 +72,7 @@ def test_jsonl_with_several_threads_gives_threads_list(tmp_path: Path) -> None:
     "name", ["bug-4127.yaml", "bug-4127.github.json", "bug-4127.mbox", "bug-4127.jsonl", "bug-4127.csv"]
 )
 def test_every_sample_format_prints(samples: Path, name: str) -> None:
-    result = run_moderator("thread", str(samples / name))
+    result = run_cli("thread", str(samples / name))
     assert result.returncode == 0, result.stderr
     assert "Quillstone Trust Services" in result.stdout.splitlines()[0]
 
@@ -103,7 +106,7 @@ def test_module_entry_point(samples: Path) -> None:
     ],
 )
 def test_every_command_has_help_with_examples(command: list[str]) -> None:
-    result = run_moderator(*command, "--help")
+    result = run_cli(*command, "--help")
     assert result.returncode == 0
     assert "example" in result.stdout and "moderator " + command[0] in result.stdout
 
@@ -112,7 +115,7 @@ def test_thread_table_states_the_import_notes(tmp_path: Path) -> None:
     """A thread whose issue cannot be known says so in the table, not only in --json."""
     from conftest import ROOT
 
-    result = run_moderator("thread", str(ROOT / "tests" / "fixtures" / "github" / "no-url-comments.json"))
+    result = run_cli("thread", str(ROOT / "tests" / "fixtures" / "github" / "no-url-comments.json"))
     assert result.returncode == 0, result.stderr
     assert "note: no URL in these comments names their issue" in result.stdout
 
@@ -123,11 +126,12 @@ def test_an_error_message_is_one_escaped_line(
     """Messages quote files and arguments: whatever they hold, the terminal gets one line it shows, never obeys."""
     from moderation_core.errors import ModeratorError
     from moderator import cli
+    from moderator.cli import thread
 
     def hostile(args: object) -> int:
         raise ModeratorError("log.yaml:3: unknown keys a\nb\x1b[31m\x9b2J\x07 \ud800\u202e")
 
-    monkeypatch.setattr(cli, "_cmd_thread", hostile)
+    monkeypatch.setattr(thread, "run", hostile)
     assert cli.main(["thread", "x"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -135,7 +139,7 @@ def test_an_error_message_is_one_escaped_line(
 
 
 def test_argparse_complaints_are_escaped() -> None:
-    result = run_moderator("thread", "bug.json", "\x1b[31mred\x07")
+    result = run_cli("thread", "bug.json", "\x1b[31mred\x07")
     assert result.returncode == 2
     assert "unrecognized arguments: \\x1b[31mred\\x07" in result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
@@ -182,7 +186,7 @@ def test_decide_refuses_contradictions_before_reading_anything(tmp_path: Path, s
         (["--ok", "--action", "escalate"], "--ok contradicts --action escalate"),
         (["--ok", "--moderator", ""], "--moderator: the name is empty"),
     ):
-        result = run_moderator("decide", str(samples / "bug-4127.csv"), "--comment", "2", *options, "--log", str(log))
+        result = run_cli("decide", str(samples / "bug-4127.csv"), "--comment", "2", *options, "--log", str(log))
         assert result.returncode == 2 and result.stderr.count("\n") == 1 and says in result.stderr, result.stderr
         assert not log.exists()
 
@@ -200,7 +204,7 @@ def test_thread_json_is_written_a_comment_at_a_time_with_the_same_text() -> None
     ``dumps(..., indent=2)`` of the whole document gives, for one thread, several, and a thread without comments."""
     from moderation_core.textsafe import dumps
     from moderation_core.thread import Comment, Thread
-    from moderator import cli
+    from moderator.cli.thread import thread_json, threads_json
     from moderator.sources import load_threads
 
     sample = load_threads(Path(__file__).parent.parent / "moderator" / "samples" / "bug-4127.txt")[0]
@@ -212,6 +216,57 @@ def test_thread_json_is_written_a_comment_at_a_time_with_the_same_text() -> None
     )
     empty = Thread(source="jsonl", id="e", comments=[])
     for thread in (sample, odd, empty):
-        assert "".join([*cli._thread_json(thread, 0), "\n"]) == dumps(thread.to_dict(), indent=2) + "\n"
+        assert "".join([*thread_json(thread, 0), "\n"]) == dumps(thread.to_dict(), indent=2) + "\n"
     several = [sample, odd, empty]
-    assert "".join(cli._threads_json(several)) == dumps({"threads": [t.to_dict() for t in several]}, indent=2) + "\n"
+    assert "".join(threads_json(several)) == dumps({"threads": [t.to_dict() for t in several]}, indent=2) + "\n"
+
+
+def test_the_thread_command_starts_without_the_heavy_libraries(samples: Path) -> None:
+    """``moderator thread`` is the quick look at a file: numpy, scikit-learn and textual (seconds of start-up) are
+    imported only by the commands that use them, inside their ``run``. A process of its own: what is imported at
+    start-up is what this checks."""
+    import subprocess
+    import sys
+
+    heavy = ("numpy", "scipy", "sklearn", "joblib", "textual", "rich")
+    script = "\n".join(
+        [
+            "import sys",
+            "from moderator.cli import main",
+            "try:",
+            "    main(sys.argv[1:])",
+            "finally:  # --help leaves through SystemExit",
+            f"    print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)",
+        ]
+    )
+    for command in (["thread", str(samples / "bug-4127.csv")], ["models", "list"], ["log", "stats", "--help"]):
+        result = subprocess.run([sys.executable, "-c", script, *command], capture_output=True, text=True, check=False)
+        assert result.returncode == 0 and result.stdout, result.stderr
+        assert result.stderr.splitlines()[-1] == "[]", (command, result.stderr)
+    # ...and it can fail: scoring needs them.
+    scoring = ["score", str(samples / "bug-4127.csv")]
+    result = subprocess.run([sys.executable, "-c", script, *scoring], capture_output=True, text=True, check=False)
+    assert "sklearn" in result.stderr.splitlines()[-1]
+
+
+def test_the_in_process_runner_sees_what_the_command_prints(
+    samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``run_cli`` (most tests) reports the exit status, output and errors the installed command gives, for a
+    table, a JSON document, an error of ours, argparse's own refusal and its SystemExit from --version."""
+    monkeypatch.setenv("COLUMNS", "100")  # one width for both (a captured run has no terminal to ask)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"bugs": ', encoding="utf-8")
+    for args in (
+        ["thread", str(samples / "bug-4127.txt")],
+        ["thread", str(samples / "bug-4127.mbox"), "--json"],
+        ["thread", str(broken)],
+        ["thread", str(broken), "--format", "docx"],
+        ["--version"],
+    ):
+        in_process, own_process = run_cli(*args), run_moderator(*args)
+        assert (in_process.returncode, in_process.stdout, in_process.stderr) == (
+            own_process.returncode,
+            own_process.stdout,
+            own_process.stderr,
+        ), args

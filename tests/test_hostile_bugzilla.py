@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import expect_source_error, run_moderator
+from conftest import expect_source_error, run_cli, run_moderator
 
 from moderation_core.segmentation import REPLY_HEADER
 from moderation_core.thread import MAX_COMMENT_NUMBER, Comment, number_runs
@@ -46,8 +46,8 @@ def write(tmp_path: Path, text: str, name: str = "bug.txt") -> Path:
 
 
 def assert_one_line_exit_2(path: Path, problem: str, *command: str) -> None:
-    """The real CLI answers with one line naming the file and the problem, exit status 2, nothing on stdout."""
-    result = run_moderator(*(command or ("thread",)), str(path), "--json")
+    """The CLI answers with one line naming the file and the problem, exit status 2, nothing on stdout."""
+    result = run_cli(*(command or ("thread",)), str(path), "--json")
     assert "Traceback" not in result.stderr
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
@@ -95,7 +95,7 @@ def test_reply_header_with_5000_digits_in_bugzilla_json_is_own_text(tmp_path: Pa
     path = write(tmp_path, json.dumps({"bugs": {"7": {"comments": comments}}, "comments": {}}), "reply.json")
     [thread] = load_threads(path)
     assert thread.comments[1].reply_to == ()
-    result = run_moderator("thread", str(path), "--json")
+    result = run_cli("thread", str(path), "--json")
     assert result.returncode == 0 and "Traceback" not in result.stderr
 
 
@@ -374,7 +374,7 @@ def test_bugzilla_json_impossible_dates_are_kept_as_text(tmp_path: Path, created
     path = write(tmp_path, json.dumps({"bugs": {"7": {"comments": comments}}, "comments": {}}), "dates.json")
     [thread] = load_threads(path)
     assert thread.comments[0].created == created
-    result = run_moderator("thread", str(path), "--json")
+    result = run_cli("thread", str(path), "--json")
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert json.loads(result.stdout)["comments"][0]["created"] == created
 

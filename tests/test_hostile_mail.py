@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_source_error, run_moderator
+from conftest import expect_source_error, run_cli, run_moderator
 
 from moderation_core.thread import Comment, Thread
 from moderator.sources import load_threads
@@ -332,7 +332,7 @@ def test_malformed_headers_through_the_cli_exit_0_without_traceback(tmp_path: Pa
         if "Message-ID" not in case.headers
     ]
     path = archive(tmp_path, *messages)
-    result = run_moderator("thread", str(path), "--json")
+    result = run_cli("thread", str(path), "--json")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert len(json.loads(result.stdout)["threads"]) >= 2
@@ -360,7 +360,7 @@ def test_mime_nested_deeper_than_the_limit_is_one_line_naming_the_message(tmp_pa
     error = expect_source_error(path)
     assert error.line == path.read_bytes().split(b"\n").index(FROM_LINE.rstrip(), 1) + 1  # its "From " line
     assert error.problem == f"message 2: MIME parts nested more than {MAX_MIME_DEPTH} levels deep"
-    result = run_moderator("thread", str(path))
+    result = run_cli("thread", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().endswith(error.problem)
 

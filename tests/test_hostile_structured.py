@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_source_error, run_moderator
+from conftest import expect_source_error, run_cli, run_moderator
 
 from moderation_core.errors import SourceError
 from moderation_core.yamlsafe import MAX_YAML_NESTING
@@ -54,8 +54,10 @@ def _yaml_thread(comment_lines: str, header: str = "") -> str:
     return f"format: moderator-thread/1\n{header}comments:\n{comment_lines}"
 
 
-def _one_line_exit_2(path: Path, *args: str) -> str:
-    result = run_moderator("thread", str(path), *args)
+def _one_line_exit_2(path: Path, *args: str, own_process: bool = False) -> str:
+    """The one error line of ``moderator thread PATH ARGS``, exit status 2 and nothing on standard output; in a
+    process of its own where a crash could take the interpreter down (nesting 100,000 deep)."""
+    result = (run_moderator if own_process else run_cli)("thread", str(path), *args)
     assert result.returncode == 2, result.stdout[:200]
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
@@ -91,7 +93,7 @@ def test_deep_jsonl_line_names_its_line_and_column(tmp_path: Path) -> None:
 
 
 def test_deep_json_on_the_command_line(tmp_path: Path) -> None:
-    line = _one_line_exit_2(_write(tmp_path, "deep.json", DEEP_OBJECT))
+    line = _one_line_exit_2(_write(tmp_path, "deep.json", DEEP_OBJECT), own_process=True)
     assert "nesting deeper than 500 levels" in line
 
 
@@ -522,3 +524,79 @@ def test_first_record_with_issue_fields_is_still_told_apart(tmp_path: Path) -> N
     path = _write(tmp_path, "r.jsonl", _jsonl(record, {"text": "b"}))
     error = expect_source_error(path)  # as before: read as a GitHub issue whose next value is no comment
     assert "expected a GitHub comment object" in error.problem
+
+
+# ------------------------------------------------------------------------------------- format detection of JSON
+
+
+class _CountingDecoder(json.JSONDecoder):
+    """The importers' JSON decoder, noting how many characters each value it decodes spans."""
+
+    def __init__(self, spans: list[int]) -> None:
+        super().__init__()
+        self.spans = spans
+
+    def raw_decode(self, s: str, idx: int = 0) -> tuple[Any, int]:
+        value, end = super().raw_decode(s, idx)
+        self.spans.append(end - idx)
+        return value, end
+
+
+def _count_decoded(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every text ``json.loads`` or the whole-file decoder decodes from now on."""
+    spans: list[int] = []
+    loads = json.loads
+
+    def counting_loads(text: str, *args: Any, **options: Any) -> Any:
+        spans.append(len(text))
+        return loads(text, *args, **options)
+
+    monkeypatch.setattr(json, "loads", counting_loads)
+    monkeypatch.setattr(jsondocs, "_decoder", _CountingDecoder(spans))
+    return spans
+
+
+def test_a_minified_export_is_decoded_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-line export longer than the detection prefix: detection and import decode it once between them
+    (it was decoded whole as a first line, then again as the file)."""
+    comments = [{"id": i, "count": i, "text": f"comment {i} " + "words " * 60, "creator": "ana"} for i in range(4000)]
+    text = json.dumps({"bugs": {"7": {"comments": comments}}})
+    assert len(text) > 1024 * 1024  # past the prefix detection reads
+    path = _write(tmp_path, "rest.json", text)
+    decoded = _count_decoded(monkeypatch)
+    assert len(load_threads(path)[0].comments) == 4000
+    assert sum(decoded) == len(text)
+
+
+def test_detection_of_jsonl_decodes_the_first_line_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moderator.sources import detect_format
+
+    short = _jsonl({"text": "first"}, *({"text": "more " * 100} for _ in range(3000)))
+    long_first = _jsonl({"text": "long " * 400_000}, {"text": "second"}, {"text": "third"})
+    for text in (short, long_first):
+        decoded = _count_decoded(monkeypatch)
+        assert detect_format(read_source(_write(tmp_path, "r.jsonl", text))) == "jsonl"
+        assert decoded == [len(text.split("\n", 1)[0])]
+    assert [c.text for c in load_threads(tmp_path / "r.jsonl")[0].comments][1:] == ["second", "third"]
+
+
+@pytest.mark.parametrize(
+    ("content", "result"),
+    [
+        ('{"text": "a"} {"text": "b"}\n', "r.jsonl:1:15: invalid JSON (Extra data)"),
+        ('{\n"text": "a"\n}\n', "r.jsonl:1:2: truncated JSON line"),
+        ('{"text": "a", "bugs": 1}\n{"text": "b"}\n', ["a", "b"]),
+        ('{"text": "' + "a" * (2 * 1024 * 1024) + '"}', ["a" * (2 * 1024 * 1024)]),
+    ],
+    ids=["two-values-on-the-first-line", "pretty-printed", "first-record-with-bugs", "one-long-record"],
+)
+def test_jsonl_told_by_its_decoded_values_is_read_line_by_line(
+    tmp_path: Path, content: str, result: str | list[str]
+) -> None:
+    """JSON that only the whole file's values show to be JSONL goes to the JSONL importer with its lines (it was
+    handed over with its text released: a RuntimeError traceback)."""
+    path = _write(tmp_path, "r.jsonl", content)
+    if isinstance(result, str):
+        assert str(expect_source_error(path)).startswith(f"{tmp_path}/{result}")
+    else:
+        assert [c.text for c in load_threads(path)[0].comments] == result

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import expect_source_error, run_moderator
+from conftest import expect_source_error, run_cli
 
 from moderation_core.thread import Thread
 from moderator.sources import detect_format, load_threads
@@ -240,7 +240,7 @@ def test_comments_without_url_say_the_thread_is_unknown() -> None:
         "Saved from a mail notification: the sync finished after all.",
         "Same here.",
     ]
-    result = run_moderator("thread", str(FIXTURES / "github/no-url-comments.json"), "--json")
+    result = run_cli("thread", str(FIXTURES / "github/no-url-comments.json"), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["thread"]["notes"] == [UNKNOWN_ISSUE_NOTE]
 

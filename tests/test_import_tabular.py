@@ -298,6 +298,28 @@ def test_csv_one_megabyte_text_field(tmp_path: Path) -> None:
     assert thread.comments[1].text == "ok"
 
 
+def test_csv_field_limit_is_raised_only_while_reading(tmp_path: Path) -> None:
+    """A 1 MB field imports, yet the csv module's process-wide cap is the same before and after, and importing the
+    package leaves it alone (another library in the process may rely on the default)."""
+    import subprocess
+    import sys
+
+    outside = csv.field_size_limit()
+    big = "w" * (2 * outside)
+    path = _write(tmp_path, "wide.csv", _csv([["t", "", "0", "", "", "", "", big]]))
+    assert load_threads(path)[0].comments[0].text == big
+    assert csv.field_size_limit() == outside
+    expect_source_error(_write(tmp_path, "broken.csv", 'text\n"open quote\n'))
+    assert csv.field_size_limit() == outside
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import csv; import moderator.sources; print(csv.field_size_limit())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert int(fresh.stdout) == 128 * 1024  # the csv module's default
+
+
 def test_csv_missing_text_column(tmp_path: Path) -> None:
     path = _write(tmp_path, "notext.csv", "thread,number,body\r\nx,0,hello\r\n")
     error = expect_source_error(path)

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, SHARED_DATA, run_moderator
+from conftest import SAMPLES, SHARED_DATA, run_cli, run_moderator
 
 from classifiers import trust
 from classifiers.persist import (
@@ -120,10 +120,10 @@ def test_artifact_linked_from_outside_the_folder_is_refused(model_copy: Path, tm
 
 def test_cli_refuses_an_altered_model_with_one_line(model_copy: Path, samples: Path) -> None:
     (model_copy / MODEL_FILE).write_bytes(b"\x80\x04garbage")
-    result = run_moderator("score", str(samples / "bug-4127.csv"), "--model", str(model_copy))
+    result = run_cli("score", str(samples / "bug-4127.csv"), "--model", str(model_copy))
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "does not match the model card" in result.stderr
-    result = run_moderator("score", str(samples / "bug-4127.csv"), "--model", str(model_copy.parent / "nowhere"))
+    result = run_cli("score", str(samples / "bug-4127.csv"), "--model", str(model_copy.parent / "nowhere"))
     assert result.returncode == 2 and "no model card" in result.stderr
 
 

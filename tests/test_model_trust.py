@@ -14,7 +14,7 @@ import joblib
 import pexpect
 import pytest
 import yaml
-from conftest import MODERATOR_BIN, SAMPLES, run_moderator
+from conftest import MODERATOR_BIN, SAMPLES, CliResult, run_cli, run_moderator
 
 import classifiers.persist as persist
 from classifiers import trust
@@ -61,7 +61,7 @@ def malicious_model(tmp_path: Path) -> tuple[Path, Path]:
     return folder, marker
 
 
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+def one_error_line(result: subprocess.CompletedProcess[str] | CliResult) -> str:
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -142,35 +142,35 @@ def test_trained_here_loads_elsewhere_needs_trust(tmp_path: Path, monkeypatch: p
     assert result.returncode == 0, result.stderr
     digest = read_card(trained)["artifact"]["sha256"]
     assert [(e.sha256, e.source, e.path) for e in trust.read_store()] == [(digest, "trained", str(trained.resolve()))]
-    assert run_moderator("score", "--model", str(trained), SAMPLE).returncode == 0  # same home: no question
+    assert run_cli("score", "--model", str(trained), SAMPLE).returncode == 0  # same home: no question
 
     # The same folder on another installation (another home) is foreign until its user trusts it.
     monkeypatch.setenv("HOME", str(tmp_path / "other-home"))
     copied = tmp_path / "copied"
     shutil.copytree(trained, copied)
-    assert "not trusted" in one_error_line(run_moderator("score", "--model", str(copied), SAMPLE))
-    result = run_moderator("models", "trust", str(copied), "--yes")
+    assert "not trusted" in one_error_line(run_cli("score", "--model", str(copied), SAMPLE))
+    result = run_cli("models", "trust", str(copied), "--yes")
     assert result.returncode == 0, result.stderr
     assert "Trust this model?" not in result.stdout and f"trusted sha256 {digest}" in result.stdout
-    assert run_moderator("score", "--model", str(copied), SAMPLE).returncode == 0
-    listed = run_moderator("models", "list")
+    assert run_cli("score", "--model", str(copied), SAMPLE).returncode == 0
+    listed = run_cli("models", "list")
     assert listed.returncode == 0
     assert any(line.startswith(f"{digest}  trusted") and str(copied) in line for line in listed.stdout.splitlines())
 
-    result = run_moderator("models", "untrust", str(copied))
+    result = run_cli("models", "untrust", str(copied))
     assert result.returncode == 0 and f"untrusted sha256 {digest}" in result.stdout
-    assert "not trusted" in one_error_line(run_moderator("score", "--model", str(copied), SAMPLE))
+    assert "not trusted" in one_error_line(run_cli("score", "--model", str(copied), SAMPLE))
     assert trust.read_store() == []
 
 
 def test_untrust_by_digest_and_what_cannot_be_untrusted(small_model_dir: Path) -> None:
     digest = read_card(small_model_dir)["artifact"]["sha256"]
-    assert "bundled" in one_error_line(run_moderator("models", "untrust", trust.BUNDLED_MODEL_SHA256))
-    assert "bundled" in one_error_line(run_moderator("models", "untrust", str(DEFAULT_MODEL_DIR)))
-    result = run_moderator("models", "untrust", digest.upper())
+    assert "bundled" in one_error_line(run_cli("models", "untrust", trust.BUNDLED_MODEL_SHA256))
+    assert "bundled" in one_error_line(run_cli("models", "untrust", str(DEFAULT_MODEL_DIR)))
+    result = run_cli("models", "untrust", digest.upper())
     assert result.returncode == 0, result.stderr
     assert trust.read_store() == []
-    assert "not in the trust store" in one_error_line(run_moderator("models", "untrust", digest))
+    assert "not in the trust store" in one_error_line(run_cli("models", "untrust", digest))
     with pytest.raises(ModelError, match="not trusted"):
         load_model(small_model_dir)
 
@@ -203,7 +203,7 @@ def test_trust_summary_escapes_the_card(tmp_path: Path) -> None:
     card["model"] = "nice\x1b[2J\x1b]0;owned\x07\u202emodel\nsecond line"
     card["data"][0]["name"] = "corpus\x1b[31m"
     (folder / CARD_FILE).write_text(yaml.safe_dump(card, sort_keys=False), encoding="utf-8")
-    result = run_moderator("models", "trust", str(folder), "--yes")
+    result = run_cli("models", "trust", str(folder), "--yes")
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\\x1b[2J" in result.stdout
     assert "already trusted" in result.stdout  # a copy of the bundled file: trusted by the pinned digest
@@ -218,9 +218,9 @@ HUGE = "9" * 5000
         ("taxonomy:\n  name: mozilla-cpg", "taxonomy: x\nold_taxonomy:\n  name: mozilla-cpg", "taxonomy"),
         ("libraries:\n", "libraries: [x]\nold_libraries:\n", "libraries"),
         ("artifact:\n  file: model.joblib", "artifact: 5\nold_artifact:\n  file: model.joblib", "artifact sha256"),
-        ("training_seconds: 46.0", f"training_seconds: {HUGE}", "4300 digits"),
+        ("training_seconds: ", f"training_seconds: {HUGE}\nold_training_seconds: ", "4300 digits"),
         ("    positives: 884", f"    positives: [{{deep: {HUGE}}}]", "4300 digits"),
-        ("sha256: d4d9", "sha256: ZZd9", "64 lowercase hex"),
+        ("sha256: ", "sha256: ZZ", "64 lowercase hex"),  # any retrained card's digest
         ("file: model.joblib", 'file: "model.joblib\\0"', "not a file name"),
         ("model: guideline-classifier", "model: [1, 2]", "model"),
         ("- name: moderator starter corpus", "- just text\n- name: moderator starter corpus", "data"),
@@ -234,7 +234,7 @@ def test_hostile_card_is_one_line_naming_the_card(tmp_path: Path, old: str, new:
     text = card.read_text(encoding="utf-8")
     assert old in text
     card.write_text(text.replace(old, new, 1), encoding="utf-8")
-    line = one_error_line(run_moderator("score", SAMPLE, "--model", str(folder)))
+    line = one_error_line(run_cli("score", SAMPLE, "--model", str(folder)))
     assert line.startswith(f"moderator: error: {card}: ") and problem in line, line
     assert len(line) < 400
 
@@ -244,7 +244,7 @@ def test_card_that_is_not_a_mapping_is_one_line(tmp_path: Path, text: str) -> No
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL_DIR, folder)
     (folder / CARD_FILE).write_text(text, encoding="utf-8")
-    line = one_error_line(run_moderator("score", SAMPLE, "--model", str(folder)))
+    line = one_error_line(run_cli("score", SAMPLE, "--model", str(folder)))
     assert line.startswith(f"moderator: error: {folder / CARD_FILE}: "), line
     assert "not a mapping" in line or "4300 digits" in line
 
@@ -272,7 +272,7 @@ def test_card_that_is_not_a_regular_file_is_refused(tmp_path: Path) -> None:
 def test_damaged_trust_store_is_one_line(small_model_dir: Path, text: str) -> None:
     store = trust.store_path()
     store.write_bytes(text.encode("latin-1"))
-    line = one_error_line(run_moderator("models", "list"))
+    line = one_error_line(run_cli("models", "list"))
     assert line.startswith(f"moderator: error: {store}: damaged trust store ("), line
     with pytest.raises(ModelError, match="damaged trust store"):
         load_model(small_model_dir)
@@ -281,7 +281,7 @@ def test_damaged_trust_store_is_one_line(small_model_dir: Path, text: str) -> No
 def test_damaged_trust_store_stops_score_with_one_line(small_model_dir: Path) -> None:
     store = trust.store_path()
     store.write_text("format: moderator-trusted-models/1\nmodels: [\n", encoding="utf-8")
-    line = one_error_line(run_moderator("score", SAMPLE, "--model", str(small_model_dir)))
+    line = one_error_line(run_cli("score", SAMPLE, "--model", str(small_model_dir)))
     assert line.startswith(f"moderator: error: {store}: damaged trust store (line "), line
 
 
@@ -308,5 +308,5 @@ def test_concurrent_registrations_are_all_kept() -> None:
 
 def test_models_commands_have_examples() -> None:
     for args in (("models",), ("models", "trust"), ("models", "list"), ("models", "untrust")):
-        result = run_moderator(*args, "--help")
+        result = run_cli(*args, "--help")
         assert result.returncode == 0 and "examples:" in result.stdout, args

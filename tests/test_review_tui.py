@@ -41,12 +41,15 @@ async def test_accept_toggle_enter_and_navigation_keys(tmp_path: Path) -> None:
         await pilot.press("p", "k", "up")  # back to 2
         assert app.session.current.number == 2
         await pilot.press("n", "n", "n")
-        await pilot.press("x", "x")  # cycle the action twice
+        assert app.session.current.number == 5 and app.session.pending.action == "flag"  # the model flags it
+        for reached in ("remind", "hide"):  # each x takes the next of flag -> remind -> hide -> escalate -> flag
+            await pilot.press("x")
+            assert app.session.pending.action == reached
         await pilot.press("2", "enter")
     saved = entries(log)
     assert [(e.key[3], e.labels, e.action) for e in saved[:2]] == [(0, (), "ok"), (1, ("demand",), "flag")]
     last = saved[2]
-    assert last.key[3] == 5 and "accusation" in last.labels and last.action in ("hide", "escalate", "remind")
+    assert last.key[3] == 5 and "accusation" in last.labels and last.action == "hide"
 
 
 async def test_next_flagged_and_undo(tmp_path: Path) -> None:
@@ -175,12 +178,12 @@ async def test_removed_log_is_reported_and_nothing_is_shown_as_saved(tmp_path: P
 
 
 async def test_scoring_failure_is_reported_and_review_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import moderator.tui.app as review_app
+    import moderator.scoring.background as background
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("model exploded")
 
-    monkeypatch.setattr(review_app, "score_thread", broken)
+    monkeypatch.setattr(background, "score_thread", broken)
     log = tmp_path / "log.yaml"
     app = make_review_app(log)
     async with app.run_test(size=SIZE) as pilot:
@@ -221,3 +224,26 @@ async def test_a_long_thread_is_scored_in_another_process(tmp_path: Path, monkey
         assert app.session.scored
         assert app.session.scores[97] is not None and app.session.scores[97].concern > app.session.scores[1].concern
     assert calls and calls[0][1:3] == ["-m", "moderator.scoring.worker"]
+
+
+async def test_label_keys_and_palette_use_toggle_label_not_textuals_toggle(tmp_path: Path) -> None:
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    from moderator.tui.app import ReviewApp
+
+    # Textual's own "toggle" action (flip a boolean attribute) stays Textual's.
+    assert ReviewApp.action_toggle is DOMNode.action_toggle
+    digit_actions = {b.action for b in ReviewApp.BINDINGS if isinstance(b, Binding) and b.key.isdigit()}
+    assert digit_actions == {f"toggle_label({digit})" for digit in range(1, 10)}
+    app = make_review_app(tmp_path / "log.yaml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        app.session.pending.labels = []
+        commands = {command.title: command.callback for command in app.get_system_commands(app.screen)}
+        commands["Toggle label 5: demand"]()
+        commands["Action: escalate"]()
+        assert app.session.pending.labels == ["demand"] and app.session.pending.action == "escalate"
+        await pilot.press("enter")
+    [entry] = entries(tmp_path / "log.yaml")
+    assert entry.labels == ("demand",) and entry.action == "escalate"

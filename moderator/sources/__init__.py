@@ -3,7 +3,8 @@
 ``load_threads(path, format=None)`` is the one entry point the CLI, the TUI and the classifier use.
 
 Detection reads the start of the file only, so a JSONL or CSV file is never decoded whole before its importer
-reads it line by line; JSON is decoded once, by detection, and handed to the importer.
+reads it line by line; JSON is decoded once, by detection, and handed to the importer (a JSONL file told apart
+only by its whole decoded values keeps its text for the importer, which then reads it line by line).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from moderator.sources import (
     reading,
     yamldoc,
 )
-from moderator.sources.jsondocs import check_value_count, describe, json_documents
+from moderator.sources.jsondocs import check_value_count, decoded_documents, describe
 from moderator.sources.reading import MAX_SOURCE_BYTES, SourceText, read_source, too_many_comments
 
 __all__ = ["FORMATS", "MAX_SOURCE_BYTES", "detect_format", "load_threads", "load_thread"]
@@ -40,9 +41,10 @@ _PARSERS: dict[str, Callable[[SourceText], list[Thread]]] = {
     yamldoc.FORMAT: yamldoc.parse,
 }
 FORMATS: tuple[str, ...] = tuple(_PARSERS)
-# The first line of a JSONL file is decoded on its own to tell its format; a longer one is not JSONL-shaped
-# enough to be worth the shortcut, and the whole file is decoded as JSON instead.
-_FIRST_LINE_PROBE = 16 * 1024 * 1024
+# The first line of a JSON file is decoded on its own, to tell a JSONL file by its first record, when it ends within
+# this prefix of the file (the size SourceText.head reads). A file that is one longer line (a minified export) is
+# decoded once, whole, for its importer: never the line first and the file again.
+_FIRST_LINE_PROBE = 1024 * 1024
 
 
 def detect_format(source: SourceText) -> str:
@@ -77,18 +79,33 @@ def _probe(source: SourceText) -> str:
 
 
 def _detect_json(source: SourceText) -> str:
-    first = _first_line_object(source)
+    first_line = source.first_line(_FIRST_LINE_PROBE)
+    if first_line is None and source.more_after_first_line():
+        # A first line past the prefix with more after it: a long JSONL record, or the first of several JSON values.
+        # That line alone is decoded: the whole file is still decoded once at most. (A file that is one long line,
+        # a minified export, is decoded once, below, for its importer.)
+        first_line = source.first_line(MAX_SOURCE_BYTES)
+    first = _line_object(source, first_line)
     if first is not None and _is_plain_record(first):
         return jsonl.FORMAT  # decided by the first record alone: the JSONL importer reads the rest line by line
     try:
-        documents = json_documents(source)
+        located = decoded_documents(source)  # kept on source: the JSON importers take them as they are
     except SourceError:
         # A file of one JSON object per line whose later line is broken keeps the format its first line shows: let
         # that importer say which line is bad.
         if first is not None:
             return _detect_documents(source, [first])
         raise
-    return _detect_documents(source, documents)
+    documents = [value for _, value in located]
+    if first_line is None and len(documents) == 1 and isinstance(documents[0], dict):
+        first = documents[0]  # the one value of a one-line file: what its first line holds
+    if first is not None and _is_plain_record(first):
+        format = jsonl.FORMAT
+    else:
+        format = _detect_documents(source, documents)
+    if format == jsonl.FORMAT:
+        source.json_cache = None  # the JSONL importer reads the text line by line, each error naming its line
+    return format
 
 
 def _is_plain_record(value: dict[str, Any]) -> bool:
@@ -97,12 +114,11 @@ def _is_plain_record(value: dict[str, Any]) -> bool:
     return "text" in value and "bugs" not in value and not github_json.is_issue(value)
 
 
-def _first_line_object(source: SourceText) -> dict[str, Any] | None:
+def _line_object(source: SourceText, first_line: tuple[int, str] | None) -> dict[str, Any] | None:
     """The JSON object the first non-blank line holds whole, if it is one (a JSONL record); None otherwise."""
-    first = source.first_line(_FIRST_LINE_PROBE)
-    if first is None or not first[1].startswith("{"):
+    if first_line is None or not first_line[1].startswith("{"):
         return None
-    number, line = first
+    number, line = first_line
     check_value_count(source, line, line=number)  # before decoding it
     try:
         value = json.loads(line)

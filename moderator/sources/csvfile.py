@@ -5,6 +5,7 @@ Rows are read one line of the file at a time and become comments as they are rea
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections import Counter
 from collections.abc import Iterator
@@ -17,8 +18,9 @@ from moderator.sources.records import Record, ThreadCollector
 
 FORMAT = "csv"
 
-# Python's csv module caps fields at 128 KiB by default; a 1 MB comment is legitimate.
-csv.field_size_limit(64 * 1024 * 1024)
+# Python's csv module caps fields at 128 KiB by default; a 1 MB comment is legitimate. The cap is a global of the
+# csv module: it is raised only while a file is read (see _fields_up_to), never for the whole process.
+MAX_FIELD_CHARACTERS = 64 * 1024 * 1024
 # The csv module builds a row's list of fields whole before we can count them: a 256 MiB line of "a,a,a,..." would
 # be 130 million strings. Commas bound the fields, so a row is refused once its lines hold more commas than this
 # (text included: a real comment has a few thousand at most).
@@ -46,6 +48,22 @@ class _LineFeed:
 
 def parse(source: SourceText) -> list[Thread]:
     _refuse_too_many_rows(source)
+    with _fields_up_to(MAX_FIELD_CHARACTERS):
+        return _read_rows(source)
+
+
+@contextlib.contextmanager
+def _fields_up_to(limit: int) -> Iterator[None]:
+    """The csv module's field size cap raised to ``limit`` for the block, then back to what it was (another
+    library of the same process may rely on the default)."""
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _read_rows(source: SourceText) -> list[Thread]:
     feed = _LineFeed(source)
     reader = csv.reader(feed, strict=True)
     try:

@@ -22,6 +22,7 @@ is added later.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,7 +131,7 @@ def looks_like(documents: list[Any]) -> bool:
     return _shape([(None, value) for value in documents]) is not None
 
 
-def _shape(documents: list[tuple[int | None, Any]]) -> list[_Export] | None:
+def _shape(documents: Sequence[tuple[int | None, Any]]) -> list[_Export] | None:
     """The issues and comment items when ``documents`` have the shape of a GitHub export, else None."""
     if not documents:
         return None

@@ -37,21 +37,23 @@ _NUMBER_TOKENS = re.compile(_STRING + r"|-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
 _SPACE = re.compile(r"[ \t\n\r]*")  # in C: a file padded with 200 MB of blanks is skipped at once
 
 
-def json_documents(source: SourceText) -> list[Any]:
-    """Every top-level JSON value of the file in order; a truncated or malformed one is an error with its line."""
-    return [value for _, value in located_documents(source)]
-
-
 def located_documents(source: SourceText) -> list[tuple[int, Any]]:
-    """(line the value starts on, value) for every top-level JSON value of the file.
+    """(line the value starts on, value) for every top-level JSON value of the file, for a JSON importer.
 
-    The line names a record of a JSONL file or a page of a paginated export in error messages. The result is kept
-    on ``source``: format detection and the importer then decode the file once between them. The text is released
-    once decoded: the values are all the importers need.
+    The line names a record of a JSONL file or a page of a paginated export in error messages. The text is
+    released once decoded: the values are all the JSON importers need.
     """
+    documents = decoded_documents(source)
+    source.release_text()
+    return documents
+
+
+def decoded_documents(source: SourceText) -> list[tuple[int, Any]]:
+    """What ``located_documents`` gives, with the text kept: format detection decodes the file and may still hand
+    it to the JSONL importer, which reads its lines. The values are kept on ``source``, so detection and the
+    importer decode the file once between them; a truncated or malformed value is an error with its line."""
     if source.json_cache is None:
         source.json_cache = _decode_all(source)
-        source.release_text()
     return source.json_cache
 
 

@@ -129,7 +129,7 @@ class _MimePart(Message):
         parser) and ``get_payload(decode=True)`` would apply the Content-Transfer-Encoding only when the
         header is spelt exactly; the parser keeps each byte over 0x7f as a surrogate escape, so encoding with
         ``surrogateescape`` gives back the bytes."""
-        payload = self._payload
+        payload = self._payload  # type: ignore[attr-defined]  # email.message keeps the raw body here, untyped
         return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
 

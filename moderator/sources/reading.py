@@ -106,19 +106,33 @@ class SourceText:
                 return None
             return text.count("\n", 0, found.start()) + 1, text[found.start() : None if end == -1 else end]
         data = self.data
-        found = _NOT_BLANK_BYTES.search(data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
-        if found is None:
+        found_byte = _NOT_BLANK_BYTES.search(data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        if found_byte is None:
             return None
-        end = data.find(b"\n", found.start(), found.start() + limit)
+        start = found_byte.start()
+        end = data.find(b"\n", start, start + limit)
         if end == -1:
-            if len(data) - found.start() > limit:
+            if len(data) - start > limit:
                 return None
             end = len(data)
         try:
-            line = data[found.start() : end].decode("utf-8")
+            line = data[start:end].decode("utf-8")
         except UnicodeDecodeError:
             return None
-        return data.count(b"\n", 0, found.start()) + 1, line.split("\r", 1)[0]
+        return data.count(b"\n", 0, start) + 1, line.split("\r", 1)[0]
+
+    def more_after_first_line(self) -> bool:
+        """Whether anything but blanks follows the first non-blank line: a scan for two characters, nothing
+        decoded (a minified JSON export is one line however long)."""
+        if self._text is not None or self.data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            text = self.text
+            found = _NOT_BLANK_TEXT.search(text)
+            end = -1 if found is None else text.find("\n", found.start())
+            return end != -1 and _NOT_BLANK_TEXT.search(text, end) is not None
+        data = self.data
+        found_byte = _NOT_BLANK_BYTES.search(data, len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        end = -1 if found_byte is None else data.find(b"\n", found_byte.start())
+        return end != -1 and _NOT_BLANK_BYTES.search(data, end) is not None
 
     def contains(self, character: str) -> bool:
         """Whether an ASCII ``character`` occurs in the file (in its bytes or its text, whichever is held)."""

@@ -1,4 +1,5 @@
-"""Writers for every importable format, from a :class:`Thread`.
+"""Writers for every importable format, from a :class:`Thread`: a test helper (like log_writer.py), not part of
+the installed package. Scripts import it with the tests folder on ``sys.path``.
 
 They make the bundled sample available in every format from one canonical YAML document, and let tests and
 benchmarks build threads of any size in any format. Each writer produces what the real source would: the REST
@@ -214,7 +215,7 @@ def to_mbox(thread: Thread, *, logins: Mapping[str, str] | None = None, list_nam
         message["Message-ID"] = ids[number]
         if parent is not None:
             message["In-Reply-To"] = ids[parent]
-            chain = []
+            chain: list[str] = []
             walk: int | None = parent
             while walk is not None and len(chain) < 20:
                 chain.append(ids[walk])
