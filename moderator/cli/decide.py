@@ -19,13 +19,15 @@ from moderator.cli.options import (
     log_help,
 )
 from moderator.cli.output import write
+from moderator.log import ACTIONS, Action
 from moderator.sources import load_thread
 
 if TYPE_CHECKING:
     from moderator.cli.options import Subcommands
 
-# Actions taken against a comment: they say it breaks a guideline, which --ok says it does not.
-_BREACH_ACTIONS = ("flag", "remind", "hide", "escalate")
+# Actions taken against a comment (the review screen's action cycle): they say it breaks a guideline, which --ok
+# says it does not.
+_BREACH_ACTIONS = tuple(action.value for action in Action.cycle())
 
 
 def register(commands: Subcommands) -> None:
@@ -48,7 +50,7 @@ def register(commands: Subcommands) -> None:
     verdict.add_argument("--ok", action="store_true", help="the comment is fine")
     parser.add_argument(
         "--action",
-        choices=("ok", "flag", "remind", "hide", "escalate", "skip"),
+        choices=ACTIONS,
         help="default: ok with --ok, flag with --labels",
     )
     parser.add_argument("--note", default="", help="free text kept with the decision")
@@ -59,7 +61,7 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from moderator.log import DecisionLog, decision_document, ensure_fits
+    from moderator.log import DecidedComment, Decision, DecisionLog, ModelView, ThreadRef, ensure_fits
 
     # Every option is checked before the log, the thread or the model is opened.
     moderator = config.moderator_name(args.moderator)
@@ -70,21 +72,24 @@ def run(args: argparse.Namespace) -> int:
     log = DecisionLog(path, taxonomy.ids)  # refuses a damaged or hostile log before anything is written
     thread = load_thread(args.source, args.format)
     comment = _numbered_comment(thread, args.comment, args.source)
-    decided = {
-        "moderator": moderator,
-        "thread": thread.header_dict(),
-        "comment": comment.to_dict(),
-        "labels": labels,
-        "action": action,
-        "note": args.note,
-    }
-    ensure_fits(path, decision_document(model=None, **decided))  # a comment too big for the log: before scoring
+
+    def decision(model: ModelView | None) -> Decision:
+        return Decision.new(
+            moderator=moderator,
+            thread=ThreadRef.from_thread(thread),
+            comment=DecidedComment.from_comment(comment),
+            model=model,
+            labels=labels,
+            action=Action(action),
+            note=args.note,
+        )
+
+    ensure_fits(path, decision(None))  # a comment too big for the log: refused before scoring
     from moderator.scoring import load_scorer, score_thread  # numpy and scikit-learn: only once all input is good
 
     scorer = load_scorer(args.model, taxonomy)
     scored = score_thread(scorer, thread, with_evidence=False)[thread.comments.index(comment)]
-    model = {"id": scorer.model_id, "scores": scored.scores, "flags": scored.flags, "concern": scored.concern}
-    log.record(decision_document(model=model, **decided))
+    log.append(decision(ModelView.from_score(scored, scorer.model_id)))
     # The name and the path come from the command line: shown, never obeyed by the terminal.
     write(
         one_line(f"saved: comment {comment.number} {action} {','.join(labels) or '-'} by {moderator} in {path}") + "\n"
