@@ -1,5 +1,11 @@
 """Labeled examples for training and evaluation: the starter corpus, JSONL corpora such as
-``../shared/data``, and (later) decision logs, all turned into :class:`Example` items of one shape."""
+``../shared/data``, and (later) decision logs, all turned into :class:`Example` items of one shape.
+
+A labeled comment reaches the model exactly as a comment of an imported thread does: its lines are grouped into
+threads (by ``thread``, in order of ``number``), each thread is segmented with
+:func:`moderation_core.segmentation.segment_thread` (the quote attribution every importer uses), and each
+comment's input is built by :func:`moderation_core.model_inputs.thread_inputs`, the function scoring uses.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from classifiers.features import CommentInput
 from labels import data_path
 from moderation_core.errors import DataError
 from moderation_core.files import open_regular
-from moderation_core.segmentation import QuoteIndex, segment_text
+from moderation_core.model_inputs import CommentInput, thread_inputs
+from moderation_core.segmentation import segment_thread
+from moderation_core.thread import Comment, Thread
 
 STARTER_CORPUS = data_path("starter")
-CONTEXT_CHARS = 2000
 
 # Source categories (TbDF incivility classes and the like) mapped onto the taxonomy. A category mapped to no
 # label still marks the comment as a concern ("bitter frustration" needs a moderator's eye but breaks no single
@@ -54,17 +60,10 @@ class Example:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def own_words(text: str) -> str:
-    """The author's own words of a standalone comment: quotes and reply headers removed."""
-    if ">" not in text and "In reply to" not in text and "wrote" not in text:
-        return text
-    segments, _ = segment_text(text, index=QuoteIndex())
-    return "\n".join(s.text for s in segments if s.kind == "own").strip("\n")
-
-
 # The size limit of a labeled file (the error message states it): the largest real one is under 5 MiB. A bigger
 # file is refused before it is read, as thread sources over 256 MiB are, instead of exhausting memory; up to the
-# limit, evaluation runs in well under 2 GB (measured: 1.1 GB for 64 MiB of two-word lines, 2.3 million comments).
+# limit, evaluation runs in well under 2 GB (measured: 1.1 GB for 64 MiB of two-word lines, 2.3 million comments;
+# 1.1 GB for 64 MiB as ONE thread of 850,000 comments, which is segmented whole, as an importer would).
 MAX_LABELED_BYTES = 64 * 2**20
 _UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -129,34 +128,6 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, object]]]:
             raise DataError(f"{path}:{number + 1}: cannot read ({error.strerror or type(error).__name__})") from None
 
 
-def load_starter_corpus(folder: Path = STARTER_CORPUS, taxonomy_ids: Iterable[str] | None = None) -> list[Example]:
-    allowed = set(taxonomy_ids) if taxonomy_ids is not None else None
-    files = sorted(folder.glob("*.jsonl"))
-    if not files:
-        raise DataError(f"{folder}: no starter corpus files (*.jsonl)")
-    examples = []
-    for path in files:
-        for number, record in read_jsonl(path):
-            text, labels = record.get("text"), record.get("labels")
-            if not isinstance(text, str) or not isinstance(labels, list) or not all(isinstance(l, str) for l in labels):
-                raise DataError(f"{path}:{number}: a corpus line needs 'text' and a 'labels' list of strings")
-            if allowed is not None and not set(labels) <= allowed:
-                unknown = ", ".join(_shown(label) for label in sorted(set(labels) - allowed)[:3])
-                raise DataError(f"{path}:{number}: labels {unknown} are not in the taxonomy")
-            title = record.get("title") if isinstance(record.get("title"), str) else ""
-            examples.append(
-                Example(
-                    input=CommentInput(own_words(text), title or ""),
-                    labels=frozenset(labels),
-                    concern=bool(labels),
-                    source=f"starter:{path.stem}",
-                    group=f"starter:{record.get('id', number)}",
-                    id=str(record.get("id", f"{path.stem}-{number}")),
-                )
-            )
-    return examples
-
-
 # Limits of a labeled file beyond its size, stated by their error messages. The real files have at most 6,000
 # comments and a dozen categories. Training holds every comment of its corpora, with its features, at once (16,000
 # comments take 390 MB); evaluation streams, so only training has a cap on comments. Each category of a file gets
@@ -177,9 +148,11 @@ class _LabeledLine:
     uncivil: bool
     category: str | None
     title: str | None
-    thread: str | int | None
+    thread: str | None  # as text: the importers read the thread ids 5 and "5" as one thread, and so does this
     position: int | None
-    id: str | int | None  # made text only for the examples built: most lines of a long file are never kept
+    id: str | int | None  # made text only for the comments built: most lines of a long file are never kept
+    author: str | None = None  # segmentation tells quotes from an author repeating their own words by it
+    labels: frozenset[str] = frozenset()  # the starter corpus names its taxonomy labels; other files, categories
 
 
 def _optional_field(path: Path, line: int, record: dict[str, object], name: str, kinds: tuple[type, ...]) -> Any:
@@ -189,6 +162,18 @@ def _optional_field(path: Path, line: int, record: dict[str, object], name: str,
         return value
     wanted = ", ".join({str: "a string", int: "an integer"}[kind] for kind in kinds)
     raise DataError(f"{path}:{line}: '{name}' must be {wanted} or null, not {_json_kind(value)}")
+
+
+def _thread_fields(
+    path: Path, line: int, record: dict[str, object], shared: dict[object, Any]
+) -> tuple[str | None, int | None]:
+    """The ``thread`` (as text; an empty one is none, as for the importers) and ``number`` of a line, checked."""
+    position = _optional_field(path, line, record, "number", (int,))
+    if position is not None and not 0 <= position <= MAX_POSITION:
+        raise DataError(f"{path}:{line}: 'number' must be a position in the thread, 0 to {MAX_POSITION:,}")
+    thread = _optional_field(path, line, record, "thread", (str, int))
+    key = None if thread is None or thread == "" else str(thread)
+    return shared.setdefault(key, key), position
 
 
 def _labeled_line(path: Path, line: int, record: dict[str, object], shared: dict[object, Any]) -> _LabeledLine:
@@ -203,14 +188,12 @@ def _labeled_line(path: Path, line: int, record: dict[str, object], shared: dict
     uncivil = record.get("uncivil", False)
     if not isinstance(uncivil, bool):
         raise DataError(f"{path}:{line}: 'uncivil' must be true or false, not {_json_kind(uncivil)}")
-    position = _optional_field(path, line, record, "number", (int,))
-    if position is not None and not 0 <= position <= MAX_POSITION:
-        raise DataError(f"{path}:{line}: 'number' must be a position in the thread, 0 to {MAX_POSITION:,}")
+    thread, position = _thread_fields(path, line, record, shared)
     identifier = _optional_field(path, line, record, "id", (str, int))
-    category, title, thread = (
+    category, title, author = (
         _optional_field(path, line, record, "category", (str,)),
         _optional_field(path, line, record, "title", (str,)),
-        _optional_field(path, line, record, "thread", (str, int)),
+        _optional_field(path, line, record, "author", (str,)),
     )
     return _LabeledLine(
         line=line,
@@ -218,18 +201,146 @@ def _labeled_line(path: Path, line: int, record: dict[str, object], shared: dict
         uncivil=uncivil,
         category=shared.setdefault(category, category),
         title=shared.setdefault(title, title),
-        thread=shared.setdefault(thread, thread),
+        thread=thread,
         position=position,
         id=identifier,
+        author=shared.setdefault(author, author),
     )
 
 
-def _example(path: Path, source: str, item: _LabeledLine, context: str) -> Example:
+# -- lines into threads, threads into model inputs ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Threads:
+    """The lines of a file grouped into threads: ``order`` holds line indices thread by thread (threads in order
+    of their first line; a thread's lines in order of ``number``, file order among equal numbers), and thread
+    ``k`` is ``order[starts[k]:starts[k + 1]]``. A line without a ``thread`` or a ``number`` is a thread of its
+    own: where it stood in a conversation is not known."""
+
+    order: np.ndarray
+    starts: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def members(self, k: int) -> list[int]:
+        members: list[int] = self.order[int(self.starts[k]) : int(self.starts[k + 1])].tolist()
+        return members
+
+
+def _group_threads(lines: Sequence[_LabeledLine]) -> _Threads:
+    """The threads of ``lines`` (see :class:`_Threads`), as index arrays: a long file is not held twice over as
+    lists of lines."""
+    codes: dict[str, int] = {}
+    thread_code = np.empty(len(lines), dtype=np.int64)
+    position = np.zeros(len(lines), dtype=np.int64)
+    next_code = 0
+    for index, item in enumerate(lines):
+        if item.thread is not None and item.position is not None:
+            code = codes.setdefault(item.thread, next_code)
+            position[index] = item.position
+        else:
+            code = next_code
+        thread_code[index] = code
+        if code == next_code:  # a thread seen first here
+            next_code += 1
+    codes.clear()
+    order = np.lexsort((np.arange(len(lines)), position, thread_code))
+    boundaries = np.flatnonzero(np.diff(thread_code[order])) + 1
+    return _Threads(order, np.concatenate([[0], boundaries, [len(lines)]]).astype(np.int64))
+
+
+def _thread(source: str, lines: Sequence[_LabeledLine], members: list[int]) -> Thread:
+    """The lines ``members`` (in thread order) as an imported thread would be: comments numbered and segmented
+    together, titled by the first title in file order (as the importers take it), a line without text an
+    empty comment that still counts as the opening post or the previous comment."""
+    comments = [
+        Comment(
+            number=lines[i].position if lines[i].position is not None else 0,
+            text=lines[i].text or "",
+            id=None if lines[i].id is None or lines[i].id == "" else str(lines[i].id),
+            author=lines[i].author or None,
+        )
+        for i in members
+    ]
+    segment_thread(comments)
+    title = next((lines[i].title for i in sorted(members) if lines[i].title), None)
+    return Thread(source=source, comments=comments, id=lines[members[0]].thread, title=title)
+
+
+def _inputs(source: str, lines: Sequence[_LabeledLine], threads: _Threads) -> Iterator[tuple[int, CommentInput]]:
+    """(line index, model input) of every line with text, thread by thread; one thread is built at a time."""
+    for k in range(len(threads)):
+        members = threads.members(k)
+        for index, model_input in zip(members, thread_inputs(_thread(source, lines, members))):
+            if lines[index].text is not None:
+                yield index, model_input
+
+
+def load_starter_corpus(folder: Path = STARTER_CORPUS, taxonomy_ids: Iterable[str] | None = None) -> list[Example]:
+    """The starter corpus: each line a comment with its taxonomy ``labels`` and its thread's ``title``, a thread of
+    its own (or of the lines sharing its ``thread``, where lines have ``thread`` and ``number``)."""
+    allowed = set(taxonomy_ids) if taxonomy_ids is not None else None
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise DataError(f"{folder}: no starter corpus files (*.jsonl)")
+    examples: list[Example] = []
+    for path in files:
+        lines, groups = _starter_lines(path, allowed)
+        built = dict(_inputs(f"starter:{path.stem}", lines, _group_threads(lines)))
+        examples.extend(
+            Example(
+                input=built[index],
+                labels=item.labels,
+                concern=bool(item.labels),
+                source=f"starter:{path.stem}",
+                group=groups[index],
+                id=str(item.id),
+            )
+            for index, item in enumerate(lines)
+        )
+    return examples
+
+
+def _starter_lines(path: Path, allowed: set[str] | None) -> tuple[list[_LabeledLine], list[str]]:
+    """The checked lines of one starter corpus file, and the cross-validation group of each (its thread)."""
+    lines = []
+    groups = []
+    shared: dict[object, Any] = {}
+    for number, record in read_jsonl(path):
+        text, labels = record.get("text"), record.get("labels")
+        if not isinstance(text, str) or not isinstance(labels, list) or not all(isinstance(l, str) for l in labels):
+            raise DataError(f"{path}:{number}: a corpus line needs 'text' and a 'labels' list of strings")
+        if allowed is not None and not set(labels) <= allowed:
+            unknown = ", ".join(_shown(label) for label in sorted(set(labels) - allowed)[:3])
+            raise DataError(f"{path}:{number}: labels {unknown} are not in the taxonomy")
+        thread, position = _thread_fields(path, number, record, shared)
+        title = record.get("title")
+        lines.append(
+            _LabeledLine(
+                line=number,
+                text=text,
+                uncivil=bool(labels),
+                category=None,
+                title=title if isinstance(title, str) else None,
+                thread=thread,
+                position=position,
+                id=str(record.get("id", f"{path.stem}-{number}")),
+                labels=frozenset(labels),
+            )
+        )
+        in_thread = thread is not None and position is not None
+        groups.append(f"starter:{thread if in_thread else record.get('id', number)}")
+    return lines, groups
+
+
+def _example(source: str, item: _LabeledLine, model_input: CommentInput) -> Example:
     category = item.category
     mapped = CATEGORY_LABELS.get(category.casefold(), None) if category else ()
     thread = item.thread
     return Example(
-        input=CommentInput(own_words(item.text or ""), item.title or "", context),
+        input=model_input,
         labels=frozenset(mapped or ()),
         concern=item.uncivil,
         source=source,
@@ -243,65 +354,34 @@ def _example(path: Path, source: str, item: _LabeledLine, context: str) -> Examp
 
 @dataclass(slots=True)
 class LabeledFile:
-    """A labeled JSONL file, read and checked: its comments become :class:`Example` items on demand, a slice at
-    a time, so evaluating a long file never holds every comment's features and thread context at once.
-
-    ``opening_of[i]`` and ``previous_of[i]`` are the lines (indices into ``lines``, -1 for none) whose text is
-    line ``i``'s context: its thread's opening post and the comment before it."""
+    """A labeled JSONL file, read and checked: its comments become :class:`Example` items on demand, a thread at a
+    time, so evaluating a long file never holds every comment's features and thread context at once."""
 
     path: Path
     lines: list[_LabeledLine]
-    comments: np.ndarray  # indices into ``lines`` of the lines with text: the comments to train or score on
-    opening_of: np.ndarray
-    previous_of: np.ndarray
+    threads: _Threads
+    comment_count: int  # the lines with text: the comments to train or score on
 
     def __len__(self) -> int:
-        return len(self.comments)
+        return self.comment_count
 
-    def context(self, index: int) -> str:
-        parts = [
-            (self.lines[other].text or "")[:CONTEXT_CHARS]
-            for other in (int(self.opening_of[index]), int(self.previous_of[index]))
-            if other >= 0
-        ]
-        return "\n".join(parts)
-
-    def examples(self, start: int = 0, stop: int | None = None) -> list[Example]:
-        """The comments ``start:stop`` (in file order) as examples with their thread context."""
+    def batches(self, size: int) -> Iterator[list[Example]]:
+        """Every comment as an example, ``size`` at a time, thread by thread (a thread's comments in order)."""
         source = self.path.stem
-        return [
-            _example(self.path, source, self.lines[index], self.context(index))
-            for index in self.comments[start:stop].tolist()
-        ]
+        batch: list[Example] = []
+        for index, model_input in _inputs(source, self.lines, self.threads):
+            batch.append(_example(source, self.lines[index], model_input))
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
-
-def _context_sources(lines: Sequence[_LabeledLine]) -> tuple[np.ndarray, np.ndarray]:
-    """(opening_of, previous_of) of :class:`LabeledFile`: the lines of each thread that have a ``number``, in
-    order of number (file order among equal numbers), each with the opening post (number 0) and its predecessor."""
-    codes: dict[str | int, int] = {}
-    thread_code = [
-        codes.setdefault(item.thread, len(codes)) if item.thread is not None and item.position is not None else -1
-        for item in lines
-    ]
-    position = [item.position if item.position is not None else -1 for item in lines]
-    codes.clear()
-    candidates = np.flatnonzero(np.asarray(thread_code, dtype=np.int64) >= 0)
-    order = candidates[
-        np.lexsort((candidates, np.asarray(position, dtype=np.int64)[candidates], np.asarray(thread_code)[candidates]))
-    ]
-    opening_of = np.full(len(lines), -1, dtype=np.int64)
-    previous_of = np.full(len(lines), -1, dtype=np.int64)
-    current, opening, previous = -1, -1, -1
-    for index in order.tolist():
-        if thread_code[index] != current:  # the first line of the next thread: its lowest number
-            current, previous = thread_code[index], -1
-            opening = index if position[index] == 0 else -1
-        if opening >= 0 and opening != index:
-            opening_of[index] = opening
-        if previous >= 0 and previous != opening:
-            previous_of[index] = previous
-        previous = index
-    return opening_of, previous_of
+    def examples(self) -> list[Example]:
+        """Every comment as an example, in file order, all at once (as training needs them)."""
+        source = self.path.stem
+        built = sorted(_inputs(source, self.lines, self.threads), key=lambda pair: pair[0])
+        return [_example(source, self.lines[index], model_input) for index, model_input in built]
 
 
 def read_labeled_file(path: str | Path, max_comments: int | None = None) -> LabeledFile:
@@ -310,9 +390,9 @@ def read_labeled_file(path: str | Path, max_comments: int | None = None) -> Labe
 
     Every line needs ``text`` (a string, or null for a comment without text: skipped, but still the thread's
     context) and, where there is text, ``uncivil`` (true or false). ``category``, ``title``, ``thread`` (string or
-    integer), ``number`` (0 = opening post) and ``id`` are optional; a field of another type is an error naming
-    the line and the field. More than ``max_comments`` comments (where given) are refused at the line that
-    passes the limit, before the rest of the file is read."""
+    integer), ``number`` (0 = opening post), ``id`` and ``author`` are optional; a field of another type is an
+    error naming the line and the field. More than ``max_comments`` comments (where given) are refused at the line
+    that passes the limit, before the rest of the file is read."""
     path = Path(path)
     shared: dict[object, Any] = {}
     categories: set[str] = set()
@@ -335,10 +415,9 @@ def read_labeled_file(path: str | Path, max_comments: int | None = None) -> Labe
             continue  # a comment without text matters only as the context of a later one in its thread
         lines.append(item)
     shared.clear()
-    comments = np.flatnonzero(np.fromiter((item.text is not None for item in lines), dtype=bool, count=len(lines)))
-    if not len(comments):
+    if not comment_count:
         raise DataError(f"{path}: no labeled comments (every line is blank or has a null 'text')")
-    return LabeledFile(path, lines, comments, *_context_sources(lines))
+    return LabeledFile(path, lines, _group_threads(lines), comment_count)
 
 
 def load_labeled_jsonl(path: str | Path, max_comments: int = MAX_TRAINING_COMMENTS) -> list[Example]:

@@ -20,7 +20,7 @@ from classifiers.model import GuidelineClassifier
 
 # Comments turned into examples and scored per call: a whole file's thread contexts and feature matrix (and the
 # vectorizer's per-call cache of context words) would grow with the file. Scores are per comment, so batches
-# give exactly the figures of one call.
+# give exactly the figures of one call (whatever the order of the comments: every figure is per file).
 SCORING_BATCH = 512
 
 
@@ -45,8 +45,7 @@ def score_file(model: GuidelineClassifier, labeled: LabeledFile) -> ScoredFile:
     targets: list[np.ndarray] = []
     category_of: list[str] = []
     has_labels = False
-    for start in range(0, len(labeled), SCORING_BATCH):
-        batch = labeled.examples(start, start + SCORING_BATCH)
+    for batch in labeled.batches(SCORING_BATCH):
         parts.append(model.score_all([e.input for e in batch]))
         concern.extend(e.concern for e in batch)
         known.extend(e.known_labels for e in batch)
@@ -72,7 +71,7 @@ def evaluate_file(model: GuidelineClassifier, path: str | Path) -> dict[str, Any
     scored = score_file(model, read_labeled_file(path))
     proba, concern_proba, concern = scored.proba, scored.concern_proba, scored.concern
     predicted = proba >= model.thresholds_
-    flagged = predicted.any(axis=1)
+    flagged = np.asarray(predicted.any(axis=1))  # an array (the stubs also allow a scalar)
     result: dict[str, Any] = {
         "file": str(path),
         "comments": len(concern),

@@ -20,16 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from classifiers.lexicon import CATEGORIES, LEXICONS
-
-
-@dataclass(frozen=True, slots=True)
-class CommentInput:
-    """What the model sees of a comment: its own words, and the thread around it where known."""
-
-    text: str
-    title: str = ""
-    context: str = ""
-
+from moderation_core.model_inputs import CommentInput
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)

@@ -1,68 +1,85 @@
-"""The guideline classifier: per-label calibrated probabilities, a ``concern`` probability, and evidence.
+"""The guideline classifier: per-label calibrated probabilities, a ``concern`` probability, and a threshold per label.
 
 It follows scikit-learn's estimator rules: ``__init__`` only stores parameters, ``fit`` returns self, learned
-attributes end in ``_``, and ``classes_`` (the taxonomy label ids) is the column order of ``predict_proba``.
-Every label has its own logistic regression on the shared features, calibrated with Platt scaling on
-out-of-fold scores; ``concern`` (does this comment need a moderator at all?) is a further calibrated model.
+attributes end in ``_`` and are set in ``fit`` alone, and ``classes_`` (the taxonomy label ids) is the column order
+of ``predict_proba``. Every label has its own logistic regression on the shared features, calibrated with Platt
+scaling on out-of-fold scores; ``concern`` (does this comment need a moderator at all?) is a further calibrated
+model; each label's flag threshold is chosen from the same out-of-fold probabilities. Those probabilities are not
+kept on the fitted model: :meth:`GuidelineClassifier.fit_out_of_fold` fits and returns them (training reports its
+cross-validated metrics from them). Evidence for a flag is :mod:`classifiers.evidence`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from classifiers.features import (
-    LEXICON_KEYS,
-    STOP_WORDS,
-    TOKEN,
-    CommentInput,
-    CommentVectorizer,
-)
+from classifiers.features import CommentVectorizer
+from moderation_core.model_inputs import CommentInput
 
-_SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+[\"')\]]*|\n|$)")
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Characters ``start:end`` of a comment's own text, and the text itself."""
-
-    start: int
-    end: int
-    text: str
-    kind: str = "sentence"
-
-    def to_dict(self) -> dict[str, object]:
-        return {"start": self.start, "end": self.end, "text": self.text, "kind": self.kind}
+PRECISION_TARGET = 0.7
+# On sources where every comment is civil (ordinary threads), at most this share may be flagged out of fold.
+CIVIL_FLAG_RATE = 0.005
+# ... and at most this share may get any flag at all (the product's target on ordinary threads is 1%).
+CIVIL_ANY_FLAG_RATE = 0.0075
+FALLBACK_THRESHOLD = 0.95
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences (or lines) of ``text``, surrounding whitespace excluded."""
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.span()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
+def choose_threshold(proba: np.ndarray, target: np.ndarray, civil: np.ndarray, precision: float) -> float:
+    """The lowest threshold whose out-of-fold precision reaches ``precision`` and whose flag rate on civil-only
+    sources stays within CIVIL_FLAG_RATE; FALLBACK_THRESHOLD when no threshold does."""
+    order = np.argsort(-proba)
+    sorted_proba = proba[order]
+    hits = np.cumsum(target[order])
+    counts = np.arange(1, len(order) + 1)
+    precisions = hits / counts
+    best = FALLBACK_THRESHOLD
+    # Walk from the strictest threshold down (precision is not monotonic, so do not stop at a dip); keep the
+    # lowest that satisfies both conditions, requiring a handful of positives so one lucky comment does not set it.
+    for k in range(len(order)):
+        if k + 1 < len(order) and sorted_proba[k + 1] == sorted_proba[k]:
+            continue
+        if hits[k] >= 5 and precisions[k] >= precision:
+            candidate = float(sorted_proba[k])
+            if civil.any() and (proba[civil] >= candidate).mean() > CIVIL_FLAG_RATE:
+                break
+            best = min(best, candidate)
+    return round(max(best, 0.05), 4)
+
+
+def limit_civil_flags(
+    civil_proba: np.ndarray, thresholds: np.ndarray, budget: float = CIVIL_ANY_FLAG_RATE
+) -> np.ndarray:
+    """Thresholds raised until at most ``budget`` of the civil-only comments get any flag at all.
+
+    Each label's own threshold keeps its civil flags within CIVIL_FLAG_RATE, but seven labels each allowed that
+    can together flag several times as many civil comments. While the union is over budget, the label that flags
+    the most civil comments has its threshold raised past its lowest-scoring civil flag.
+    """
+    thresholds = thresholds.astype(np.float64).copy()
+    if len(civil_proba) == 0 or thresholds.size == 0:
+        return thresholds
+    allowed = int(np.floor(budget * len(civil_proba)))
+    while True:
+        flagged = civil_proba >= thresholds
+        if int(flagged.any(axis=1).sum()) <= allowed:
+            return np.round(thresholds, 4)
+        label = int(np.argmax(flagged.sum(axis=0)))
+        lowest = float(civil_proba[flagged[:, label], label].min())
+        # Just past the lowest flagged civil score, rounded up so the stored (rounded) threshold still clears it.
+        thresholds[label] = np.ceil((lowest + 1e-6) * 1e4) / 1e4
 
 
 class PlattScaler:
     """A one-feature logistic regression mapping decision scores to probabilities."""
 
-    def __init__(self) -> None:
-        self.model_ = LogisticRegression(C=1e4)
-
     def fit(self, scores: np.ndarray, target: np.ndarray) -> PlattScaler:
-        self.model_.fit(scores.reshape(-1, 1), target)
+        self.model_ = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), target)
         return self
 
     def transform(self, scores: np.ndarray) -> np.ndarray:
@@ -80,8 +97,10 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     C: inverse regularisation strength of each label's logistic regression.
     concern_C: the same for the concern model.
     min_df, max_features: passed to :class:`CommentVectorizer`.
-    folds: cross-validation folds for the out-of-fold scores behind calibration.
+    folds: cross-validation folds for the out-of-fold scores behind calibration and thresholds.
     bigrams: add word pairs to the word features.
+    precision_target: each label's threshold is the lowest with this out-of-fold precision (see
+        :func:`choose_threshold`).
     """
 
     def __init__(
@@ -93,6 +112,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         max_features: int = 60_000,
         folds: int = 5,
         bigrams: bool = True,
+        precision_target: float = PRECISION_TARGET,
     ) -> None:
         self.labels = labels
         self.C = C
@@ -101,6 +121,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         self.max_features = max_features
         self.folds = folds
         self.bigrams = bigrams
+        self.precision_target = precision_target
 
     # -- fitting ---------------------------------------------------------------------------------------------
     def fit(
@@ -110,19 +131,37 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         concern: np.ndarray | None = None,
         groups: Sequence[str] | None = None,
         label_mask: np.ndarray | None = None,
+        civil: np.ndarray | None = None,
     ) -> GuidelineClassifier:
         """Fit on inputs ``X`` and the 0/1 label matrix ``Y`` (columns in ``labels`` order).
 
         ``concern`` defaults to "any label"; ``groups`` keeps a thread's comments in one fold; ``label_mask``
-        marks rows whose label columns are known (rows with only a concern label train the concern model alone).
+        marks rows whose label columns are known (rows with only a concern label train the concern model alone);
+        ``civil`` marks rows of civil-only sources (ordinary threads), whose flag rate bounds the thresholds.
         """
+        self.fit_out_of_fold(X, Y, concern, groups, label_mask, civil)
+        return self
+
+    def fit_out_of_fold(
+        self,
+        X: Sequence[CommentInput],
+        Y: np.ndarray,
+        concern: np.ndarray | None = None,
+        groups: Sequence[str] | None = None,
+        label_mask: np.ndarray | None = None,
+        civil: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Fit as :meth:`fit` does and return the out-of-fold probabilities it calibrated and chose thresholds
+        on: one row per input, a column per label (NaN where ``label_mask`` says the labels are unknown) and the
+        concern probability last. They are returned, not kept: they describe the training data, not the model."""
         Y = np.asarray(Y)
         n = len(X)
         if Y.shape != (n, len(self.labels)):
             raise ValueError(f"Y has shape {Y.shape}, expected {(n, len(self.labels))}")
         concern = (Y.sum(axis=1) > 0) if concern is None else np.asarray(concern, dtype=bool)
-        groups = np.asarray(groups if groups is not None else np.arange(n))
+        group_ids = np.asarray(groups if groups is not None else np.arange(n))
         mask = np.ones(n, dtype=bool) if label_mask is None else np.asarray(label_mask, dtype=bool)
+        civil = np.zeros(n, dtype=bool) if civil is None else np.asarray(civil, dtype=bool)
         self.classes_ = np.asarray(list(self.labels))
         self.vectorizer_ = CommentVectorizer(
             min_df=self.min_df, max_features=self.max_features, bigrams=self.bigrams
@@ -131,7 +170,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         # The concern model sees every comment; each label model sees only comments that need a moderator and
         # learns which guideline they break. A label's probability is P(concern) * P(label | concern), so a civil
         # comment full of trigger words is held back by the concern model, which has seen thousands of those.
-        concern_scores = self._out_of_fold(features, concern, groups, self.concern_C, np.ones(n, bool))
+        concern_scores = self._out_of_fold(features, concern, group_ids, self.concern_C, np.ones(n, bool))
         self.concern_calibrator_ = PlattScaler().fit(concern_scores, concern)
         self.concern_estimator_ = self._logistic(self.concern_C).fit(features, concern)
         concern_oof = self.concern_calibrator_.transform(concern_scores)
@@ -142,16 +181,24 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         uncivil = mask & concern
         for column in range(len(self.labels)):
             target = Y[:, column]
-            scores = self._out_of_fold(features, target, groups, self.C, uncivil)
+            scores = self._out_of_fold(features, target, group_ids, self.C, uncivil)
             calibrator = PlattScaler().fit(scores[uncivil], target[uncivil])
             estimator = self._logistic(self.C).fit(features[uncivil], target[uncivil])
             oof[mask, column] = (concern_oof * calibrator.transform(scores))[mask]
             self.estimators_.append(estimator)
             self.calibrators_.append(calibrator)
-        self.oof_proba_ = oof
-        self.thresholds_ = np.full(len(self.labels), 0.5)
+        self.thresholds_ = self._thresholds(oof[:, :-1], Y, mask, civil)
         self._stack_coefficients()
-        return self
+        return oof
+
+    def _thresholds(self, oof: np.ndarray, Y: np.ndarray, mask: np.ndarray, civil: np.ndarray) -> np.ndarray:
+        """Each label's threshold from the out-of-fold probabilities (see :func:`choose_threshold`), then raised
+        together until few enough civil-only comments get any flag (:func:`limit_civil_flags`)."""
+        per_label = [
+            choose_threshold(oof[mask, j], Y[mask, j], civil[mask], self.precision_target)
+            for j in range(len(self.labels))
+        ]
+        return limit_civil_flags(oof[civil], np.array(per_label, dtype=np.float64))
 
     def __getstate__(self) -> dict[str, object]:
         # The stacked matrix repeats the estimators' coefficients: rebuilt on load instead of stored twice.
@@ -161,6 +208,10 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        # A model saved before ``precision_target`` was a parameter chose its thresholds with the default, and
+        # kept its out-of-fold scores on itself: they describe the training data, not the model, and are dropped.
+        state.setdefault("precision_target", PRECISION_TARGET)
+        state.pop("oof_proba_", None)
         self.__dict__.update(state)
         if "estimators_" in state:
             self._stack_coefficients()
@@ -176,7 +227,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         return LogisticRegression(C=strength, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
 
     def _out_of_fold(
-        self, features, target: np.ndarray, groups: np.ndarray, strength: float, fit_rows: np.ndarray
+        self, features: sp.csr_matrix, target: np.ndarray, groups: np.ndarray, strength: float, fit_rows: np.ndarray
     ) -> np.ndarray:
         """Decision scores for every row from models fitted on the other folds' ``fit_rows``."""
         scores = np.zeros(len(target))
@@ -190,7 +241,9 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         return scores
 
     # -- prediction ------------------------------------------------------------------------------------------
-    def _scores(self, features) -> tuple[np.ndarray, np.ndarray]:
+    def score_features(self, features: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """Label probabilities and concern of rows of features made by ``vectorizer_`` (evidence scores the
+        sentences of a comment this way, and reuses their features to weigh words)."""
         decision = np.asarray(features @ self.coef_matrix_) + self.intercepts_
         concern = self.concern_calibrator_.transform(decision[:, -1])
         columns = [concern * calibrator.transform(decision[:, j]) for j, calibrator in enumerate(self.calibrators_)]
@@ -199,62 +252,16 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
 
     def predict_proba(self, X: Sequence[CommentInput]) -> np.ndarray:
         """Probability of each label (columns in ``classes_`` order)."""
-        return self._scores(self.vectorizer_.transform(X))[0]
+        return self.score_features(self.vectorizer_.transform(X))[0]
 
     def predict_concern(self, X: Sequence[CommentInput]) -> np.ndarray:
         """Probability that each comment needs a moderator at all."""
-        return self._scores(self.vectorizer_.transform(X))[1]
+        return self.score_features(self.vectorizer_.transform(X))[1]
 
     def score_all(self, X: Sequence[CommentInput]) -> tuple[np.ndarray, np.ndarray]:
         """Label probabilities and concern in one pass over the features."""
-        return self._scores(self.vectorizer_.transform(X))
+        return self.score_features(self.vectorizer_.transform(X))
 
     def predict(self, X: Sequence[CommentInput]) -> np.ndarray:
         """0/1 flags: a label's probability at or over its threshold."""
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
-
-    # -- evidence --------------------------------------------------------------------------------------------
-    def evidence(self, item: CommentInput, label: str, max_sentences: int = 2, max_terms: int = 6) -> list[Span]:
-        """The sentences of ``item.text`` that drive ``label`` most, and the words in them that weigh most."""
-        column = list(self.classes_).index(label)
-        text = item.text
-        spans = sentences(text)
-        if not spans:
-            return []
-        parts = [CommentInput(text[s:e], item.title, item.context) for s, e in spans]
-        matrix = self.vectorizer_.transform(parts)
-        proba = self._scores(matrix)[0][:, column]
-        order = np.argsort(-proba)
-        threshold = self.thresholds_[column]
-        chosen = [i for i in order[:max_sentences] if proba[i] >= threshold * 0.6] or [int(order[0])]
-        result = [Span(spans[i][0], spans[i][1], text[spans[i][0] : spans[i][1]]) for i in sorted(chosen)]
-        # A word weighs by its contribution to "needs a moderator" plus "this guideline": its TF-IDF weight in the
-        # sentence times the coefficients, plus the weight of the cue lexicon it belongs to.
-        coef = self.estimators_[column].coef_[0] + self.concern_estimator_.coef_[0]
-        lookup = self.vectorizer_.lookup_
-        n_words = len(self.vectorizer_.idf_)
-        weighted: list[tuple[float, int, int]] = []
-        for i in chosen:
-            start, end = spans[i]
-            sparse_row = matrix.getrow(i)
-            row = dict(zip(sparse_row.indices.tolist(), sparse_row.data.tolist()))
-            lowered = text[start:end].lower()
-            if len(lowered) != end - start:  # a few characters change length when lower-cased
-                continue
-            for match in TOKEN.finditer(lowered):
-                token = match.group()
-                if token in STOP_WORDS:
-                    continue
-                index = lookup.get(token)
-                weight = coef[index] * row.get(index, 0.0) if index is not None and index < n_words else 0.0
-                category = LEXICON_KEYS.get(token)
-                if category is not None:
-                    cue = n_words + category
-                    weight += coef[cue] * row.get(cue, 0.0)
-                if weight > 0:
-                    weighted.append((float(weight), start + match.start(), start + match.end()))
-        weighted.sort(reverse=True)
-        for weight, start, end in weighted[:max_terms]:
-            if weight >= 0.15:
-                result.append(Span(start, end, text[start:end], "term"))
-        return result

@@ -22,7 +22,6 @@ import io
 import os
 import shlex
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -269,7 +268,6 @@ def load_model(folder: str | Path, taxonomy: Taxonomy | None = None) -> tuple[Gu
     model_file = inspect_model(folder)
     require_trusted(model_file)
     _require_compatible(model_file, taxonomy)
-    began = time.perf_counter()
     try:
         model = joblib.load(io.BytesIO(model_file.data))  # exactly the bytes whose sha256 was checked
     except Exception as error:  # a trusted file that still fails to unpickle: say so, never a traceback
@@ -278,5 +276,4 @@ def load_model(folder: str | Path, taxonomy: Taxonomy | None = None) -> tuple[Gu
         ) from None
     if not isinstance(model, GuidelineClassifier):
         raise ModelError(f"{model_file.artifact}: not a moderator guideline classifier")
-    model.load_seconds_ = time.perf_counter() - began
     return model, model_file.card

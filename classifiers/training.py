@@ -21,17 +21,17 @@ from classifiers.data import (
     load_labeled_jsonl,
     load_starter_corpus,
 )
-from classifiers.model import GuidelineClassifier
+from classifiers.model import (  # the threshold rule is learned in fit; its constants describe it in the card
+    CIVIL_ANY_FLAG_RATE,
+    CIVIL_FLAG_RATE,
+    FALLBACK_THRESHOLD,
+    PRECISION_TARGET,
+    GuidelineClassifier,
+)
 from classifiers.persist import DEFAULT_MODEL_DIR, save_model
 from moderation_core.errors import DataError, ModelError
+from moderation_core.model_inputs import INPUT_VERSION
 from moderation_core.taxonomy import Taxonomy
-
-PRECISION_TARGET = 0.7
-# On sources where every comment is civil (ordinary threads), at most this share may be flagged out of fold.
-CIVIL_FLAG_RATE = 0.005
-# ... and at most this share may get any flag at all (the product's target on ordinary threads is 1%).
-CIVIL_ANY_FLAG_RATE = 0.0075
-FALLBACK_THRESHOLD = 0.95
 
 # Datasets we know by file name: their origin and licence go into the model card.
 KNOWN_DATASETS: dict[str, dict[str, str]] = {
@@ -99,51 +99,6 @@ def without_context_sometimes(examples: list[Example], share: float = CONTEXT_DR
     return result
 
 
-def choose_threshold(proba: np.ndarray, target: np.ndarray, civil: np.ndarray, precision: float) -> float:
-    """The lowest threshold whose out-of-fold precision reaches ``precision`` and whose flag rate on civil-only
-    sources stays within CIVIL_FLAG_RATE; FALLBACK_THRESHOLD when no threshold does."""
-    order = np.argsort(-proba)
-    sorted_proba = proba[order]
-    hits = np.cumsum(target[order])
-    counts = np.arange(1, len(order) + 1)
-    precisions = hits / counts
-    best = FALLBACK_THRESHOLD
-    # Walk from the strictest threshold down (precision is not monotonic, so do not stop at a dip); keep the
-    # lowest that satisfies both conditions, requiring a handful of positives so one lucky comment does not set it.
-    for k in range(len(order)):
-        if k + 1 < len(order) and sorted_proba[k + 1] == sorted_proba[k]:
-            continue
-        if hits[k] >= 5 and precisions[k] >= precision:
-            candidate = float(sorted_proba[k])
-            if civil.any() and (proba[civil] >= candidate).mean() > CIVIL_FLAG_RATE:
-                break
-            best = min(best, candidate)
-    return round(max(best, 0.05), 4)
-
-
-def limit_civil_flags(
-    civil_proba: np.ndarray, thresholds: np.ndarray, budget: float = CIVIL_ANY_FLAG_RATE
-) -> np.ndarray:
-    """Thresholds raised until at most ``budget`` of the civil-only comments get any flag at all.
-
-    Each label's own threshold keeps its civil flags within CIVIL_FLAG_RATE, but seven labels each allowed that
-    can together flag several times as many civil comments. While the union is over budget, the label that flags
-    the most civil comments has its threshold raised past its lowest-scoring civil flag.
-    """
-    thresholds = thresholds.astype(np.float64).copy()
-    if len(civil_proba) == 0 or thresholds.size == 0:
-        return thresholds
-    allowed = int(np.floor(budget * len(civil_proba)))
-    while True:
-        flagged = civil_proba >= thresholds
-        if int(flagged.any(axis=1).sum()) <= allowed:
-            return np.round(thresholds, 4)
-        label = int(np.argmax(flagged.sum(axis=0)))
-        lowest = float(civil_proba[flagged[:, label], label].min())
-        # Just past the lowest flagged civil score, rounded up so the stored (rounded) threshold still clears it.
-        thresholds[label] = np.ceil((lowest + 1e-6) * 1e4) / 1e4
-
-
 def _label_metrics(proba: np.ndarray, target: np.ndarray, threshold: float) -> dict[str, Any]:
     flagged = proba >= threshold
     tp = int((flagged & (target == 1)).sum())
@@ -160,6 +115,32 @@ def _label_metrics(proba: np.ndarray, target: np.ndarray, threshold: float) -> d
         "average_precision": round(float(average_precision_score(target, proba)), 3) if both else None,
         "positives": int(target.sum()),
     }
+
+
+def cross_validated_metrics(
+    labels: Sequence[str],
+    out_of_fold: np.ndarray,
+    Y: np.ndarray,
+    concern: np.ndarray,
+    mask: np.ndarray,
+    civil: np.ndarray,
+    thresholds: np.ndarray,
+) -> dict[str, Any]:
+    """The model card's figures from out-of-fold probabilities (a column per label, concern last): each label's
+    precision, recall and ranking at its threshold, concern's ranking, and the share of civil-only comments
+    that would get any flag."""
+    metrics: dict[str, Any] = {
+        label: _label_metrics(out_of_fold[mask, j], Y[mask, j], float(thresholds[j])) for j, label in enumerate(labels)
+    }
+    concern_oof = out_of_fold[:, -1]
+    metrics["concern"] = {
+        "roc_auc": round(float(roc_auc_score(concern, concern_oof)), 3),
+        "average_precision": round(float(average_precision_score(concern, concern_oof)), 3),
+    }
+    flagged = np.asarray((out_of_fold[:, :-1] >= thresholds).any(axis=1))
+    if civil.any():
+        metrics["civil_flag_rate"] = round(float(flagged[civil].mean()), 4)
+    return metrics
 
 
 def train(
@@ -192,30 +173,13 @@ def train(
             "(add labeled examples to labels/starter or a corpus)"
         )
     progress(f"fitting {len(taxonomy.ids)} label models and the concern model on {len(examples)} examples")
-    model = GuidelineClassifier(labels=taxonomy.ids).fit(X, Y, concern, groups, mask)
     sources = np.array([e.source for e in examples])
     civil_sources = {s for s in set(sources) if not concern[sources == s].any() and not s.startswith("starter")}
     civil = np.isin(sources, list(civil_sources))
-
-    progress("choosing thresholds from out-of-fold predictions")
-    metrics: dict[str, Any] = {}
-    per_label = [
-        choose_threshold(model.oof_proba_[mask, j], Y[mask, j], civil[mask], precision_target)
-        for j in range(len(taxonomy.ids))
-    ]
-    thresholds = limit_civil_flags(model.oof_proba_[:, :-1][civil], np.array(per_label))
-    for j, label in enumerate(taxonomy.ids):
-        metrics[label] = _label_metrics(model.oof_proba_[mask, j], Y[mask, j], float(thresholds[j]))
-    model.thresholds_ = thresholds
-    concern_oof = model.oof_proba_[:, -1]
-    metrics["concern"] = {
-        "roc_auc": round(float(roc_auc_score(concern, concern_oof)), 3),
-        "average_precision": round(float(average_precision_score(concern, concern_oof)), 3),
-    }
-    flagged = (model.oof_proba_[:, :-1] >= model.thresholds_).any(axis=1)
-    if civil.any():
-        metrics["civil_flag_rate"] = round(float(flagged[civil].mean()), 4)
-    del model.oof_proba_  # training diagnostics, not part of the shipped artifact
+    model = GuidelineClassifier(labels=taxonomy.ids, precision_target=precision_target)
+    out_of_fold = model.fit_out_of_fold(X, Y, concern, groups, mask, civil)
+    progress("measuring the thresholds it chose on the out-of-fold predictions")
+    metrics = cross_validated_metrics(taxonomy.ids, out_of_fold, Y, concern, mask, civil, model.thresholds_)
     seconds = time.perf_counter() - began
     card = {
         "model": "guideline-classifier",
@@ -223,6 +187,7 @@ def train(
         "thread-overlap features; Platt-calibrated on out-of-fold scores. Judges a comment's own words.",
         "trained": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "training_seconds": round(seconds, 1),
+        "input_version": INPUT_VERSION,
         "data": data.sources,
         "taxonomy": {"name": taxonomy.name, "version": taxonomy.version, "labels": list(taxonomy.ids)},
         "thresholds": {label: float(t) for label, t in zip(taxonomy.ids, model.thresholds_)},

@@ -16,6 +16,11 @@ from moderation_core.thread import Thread
 # How much of the opening post and of the previous comment a comment is given as context: enough to tell what
 # the thread is about, while one long comment cannot make every comment after it slow to score.
 CONTEXT_CHARS = 2000
+# Which way of building inputs a model was trained with, recorded on its card as ``input_version``. 1 (a card
+# without the field): labeled lines segmented one at a time, without their thread, with the raw text of the
+# opening post and previous comment as context, while scoring used the thread's own words. 2: every comment
+# through :func:`thread_inputs`, in training and scoring alike.
+INPUT_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from classifiers.data import label_matrix, load_labeled_jsonl, load_starter_corp
 from classifiers.evaluation import evaluate_file
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
+from moderation_core.model_inputs import CommentInput
 from moderation_core.taxonomy import load_taxonomy
 from moderator.scoring import Scorer, score_comments
 
@@ -80,7 +81,10 @@ def main() -> None:
     print("training the TF-IDF baseline on train/ ...")
     baseline = tfidf_baseline(shared / "train")
 
-    header = f"{'file':32} {'n':>5} {'ours AUC':>8} {'flag':>6} | {'tfidf AUC':>9} {'flag':>6} | {'profanity AUC':>13} {'flag':>6}"
+    header = (
+        f"{'file':32} {'n':>5} {'ours AUC':>8} {'flag':>6} | {'tfidf AUC':>9} {'flag':>6} | "
+        f"{'profanity AUC':>13} {'flag':>6}"
+    )
     print("\n" + header + "\n" + "-" * len(header))
     category_lines = []
     for path in sorted((shared / "heldout").glob("*.jsonl")):
@@ -93,7 +97,10 @@ def main() -> None:
             return f"{roc_auc_score(truth, scores):.3f}" if both else "-"
 
         ours_auc = f"{ours['concern_roc_auc']:.4f}" if "concern_roc_auc" in ours else "-"
-        row = f"{path.stem:32} {ours['comments']:5d} {ours_auc:>8} {ours['flag_rate']:6.2%} | {auc(tfidf_p):>9} {(tfidf_p >= 0.5).mean():6.2%} |"
+        row = (
+            f"{path.stem:32} {ours['comments']:5d} {ours_auc:>8} {ours['flag_rate']:6.2%} | "
+            f"{auc(tfidf_p):>9} {(tfidf_p >= 0.5).mean():6.2%} |"
+        )
         if profanity_check is not None:
             prof_p = profanity_check.predict_prob(raw_texts)
             row += f" {auc(prof_p):>13} {(prof_p >= 0.5).mean():6.2%}"
@@ -109,8 +116,6 @@ def main() -> None:
 
     ordinary, _ = read_jsonl(shared / "heldout" / "github_ordinary_threads.jsonl")
     batch = (ordinary * 5)[:10_000]
-    from classifiers.features import CommentInput
-
     inputs = [CommentInput(text) for text in batch]
     print(
         f"\nspeed on {len(batch):,} ordinary GitHub comments (mean {np.mean([len(t) for t in batch]):.0f} characters):"
@@ -145,7 +150,8 @@ def main() -> None:
         np.array([e.known_labels for e in examples]),
     )
     print(
-        f"  training on {len(examples):,} examples (8 models, 5-fold out-of-fold calibration): {time.perf_counter() - began:.1f} s"
+        f"  training on {len(examples):,} examples (8 models, 5-fold out-of-fold calibration): "
+        f"{time.perf_counter() - began:.1f} s"
     )
 
 

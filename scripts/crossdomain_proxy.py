@@ -49,19 +49,22 @@ def _parse_value(text: str) -> object:
 
 def fit(
     examples: list[Example], labels: tuple[str, ...], params: dict[str, object], dropout: float
-) -> GuidelineClassifier:
+) -> tuple[GuidelineClassifier, np.ndarray]:
+    """A model fitted on ``examples`` (a ``dropout`` share shown without their thread), and its out-of-fold
+    probabilities (concern last)."""
     examples = without_context_sometimes(examples, dropout)
     # Only concern is measured; a label the training sources never use (VCU has no off-topic) is left out.
     present = label_matrix(examples, labels).sum(axis=0) >= 10
     labels = tuple(label for label, keep in zip(labels, present) if keep)
     model = GuidelineClassifier(labels=labels, folds=3, **params)
-    return model.fit(
+    out_of_fold = model.fit_out_of_fold(
         [e.input for e in examples],
         label_matrix(examples, labels),
         np.array([e.concern for e in examples]),
         [e.group for e in examples],
         np.array([e.known_labels for e in examples]),
     )
+    return model, out_of_fold
 
 
 def concern_auc(model: GuidelineClassifier, examples: list[Example]) -> float:
@@ -92,25 +95,25 @@ def main() -> None:
     results: dict[str, float] = {}
     began = time.perf_counter()
 
-    model = fit(starter + ordinary_a, labels, params, dropout)
+    model, _ = fit(starter + ordinary_a, labels, params, dropout)
     results["vcu"] = concern_auc(model, vcu)
     bare = [replace(e, input=replace(e.input, title="", context="")) for e in vcu]
     results["vcu-bare"] = concern_auc(model, bare)
     results["ordinary>=0.5"] = float((model.predict_concern([e.input for e in ordinary_b]) >= 0.5).mean())
 
-    model = fit(vcu + ordinary_a, labels, params, dropout)
+    model, _ = fit(vcu + ordinary_a, labels, params, dropout)
     results["starter"] = concern_auc(model, starter)
 
     for name in ("wiki-talk", "patch-review"):
         left_out = [e for e in starter if e.source == f"starter:{name}"]
         rest = [e for e in starter if e.source != f"starter:{name}"]
-        model = fit(rest + vcu + ordinary_a, labels, params, dropout)
+        model, _ = fit(rest + vcu + ordinary_a, labels, params, dropout)
         results[name] = concern_auc(model, left_out)
 
-    everything = without_context_sometimes(starter + vcu + ordinary, dropout)
-    model = fit(everything, labels, params, dropout)
+    everything = starter + vcu + ordinary
+    _, out_of_fold = fit(everything, labels, params, dropout)
     concern = np.array([e.concern for e in everything])
-    results["cv"] = float(roc_auc_score(concern, model.oof_proba_[:, -1]))
+    results["cv"] = float(roc_auc_score(concern, out_of_fold[:, -1]))
 
     print(" ".join(f"{k}={v:.3f}" for k, v in results.items()), f"({time.perf_counter() - began:.0f} s)", params)
 

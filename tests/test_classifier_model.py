@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from classifiers.features import CommentInput, CommentVectorizer, tokenize
-from classifiers.model import GuidelineClassifier, sentences
+from classifiers.evidence import evidence, sentences
+from classifiers.features import CommentVectorizer, tokenize
+from classifiers.model import GuidelineClassifier, limit_civil_flags
 from classifiers.persist import load_model
+from moderation_core.model_inputs import CommentInput
 from moderation_core.taxonomy import load_taxonomy
 
 LABELS = ("rude", "pushy")
@@ -37,6 +39,7 @@ def fitted() -> GuidelineClassifier:
 def test_init_only_stores_parameters_and_clone_works() -> None:
     model = GuidelineClassifier(labels=LABELS, C=3.0)
     assert model.get_params()["C"] == 3.0
+    assert vars(model) == model.get_params()  # nothing but the parameters, and nothing learned
     copy = clone(model)
     assert copy.get_params() == model.get_params()
     assert not hasattr(copy, "classes_")
@@ -49,6 +52,23 @@ def test_fit_returns_self_and_learns_underscore_attributes() -> None:
     assert model.fit(X, Y, groups=[str(i) for i in range(len(X))]) is model
     for name in ("classes_", "vectorizer_", "estimators_", "calibrators_", "thresholds_", "concern_estimator_"):
         assert hasattr(model, name)
+    # Out-of-fold scores describe the training data: returned by fit_out_of_fold, never kept on the model.
+    assert not [name for name in vars(model) if "oof" in name or "out_of_fold" in name]
+
+
+def test_fit_out_of_fold_returns_what_fit_learns_from() -> None:
+    X = [CommentInput(t) for t, _ in TEXTS]
+    Y = np.array([[int(l in labels) for l in LABELS] for _, labels in TEXTS])
+    groups = [str(i) for i in range(len(X))]
+    model = GuidelineClassifier(labels=LABELS, min_df=1, folds=3)
+    out_of_fold = model.fit_out_of_fold(X, Y, groups=groups)
+    assert out_of_fold.shape == (len(X), len(LABELS) + 1)  # a column per label, concern last
+    assert ((out_of_fold >= 0) & (out_of_fold <= 1)).all()
+    # The same learned attributes as fit, from the same data.
+    again = GuidelineClassifier(labels=LABELS, min_df=1, folds=3).fit(X, Y, groups=groups)
+    assert np.array_equal(model.thresholds_, again.thresholds_)
+    assert np.allclose(model.predict_proba(X), again.predict_proba(X))
+    assert set(vars(model)) == set(vars(again))
 
 
 def test_classes_order_matches_predict_proba_columns() -> None:
@@ -64,9 +84,10 @@ def test_classes_order_matches_predict_proba_columns() -> None:
 
 def test_predict_uses_per_label_thresholds() -> None:
     model = fitted()
-    items = [CommentInput("you clueless moron idiot")]
-    model.thresholds_ = np.array([0.0, 1.01])
-    assert model.predict(items).tolist() == [[1, 0]]
+    items = [CommentInput("you clueless moron idiot"), CommentInput("any update?? still waiting")]
+    proba = model.predict_proba(items)
+    assert model.predict(items).tolist() == (proba >= model.thresholds_).astype(int).tolist()
+    assert ((model.thresholds_ >= 0.05) & (model.thresholds_ <= 0.95)).all()  # chosen in fit, by the rule
 
 
 def test_wrong_label_matrix_shape_is_refused() -> None:
@@ -117,7 +138,7 @@ def test_evidence_points_at_the_offending_sentence(small_model_dir: Path) -> Non
         "The release notes for 4.2 are attached and the checksums match. "
         "Honestly you are a clueless idiot who should not be allowed near a compiler."
     )
-    spans = model.evidence(CommentInput(text), "personal-attack")
+    spans = evidence(model, CommentInput(text), "personal-attack")
     kinds = {s.kind for s in spans}
     assert "sentence" in kinds
     for span in spans:
@@ -138,8 +159,6 @@ def test_identity_word_pairs_are_not_features_either() -> None:
 
 
 def test_civil_flag_budget_holds_for_all_labels_together() -> None:
-    from classifiers.training import limit_civil_flags
-
     rng = np.random.default_rng(0)
     civil = rng.uniform(0, 1, size=(1000, 3)) ** 4  # mostly low scores, a tail of high ones
     thresholds = np.array([0.5, 0.6, 0.7])

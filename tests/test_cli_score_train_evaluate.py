@@ -1,4 +1,5 @@
-"""``moderator score``, ``train`` and ``evaluate`` as a user runs them."""
+"""``moderator score``, ``train`` and ``evaluate`` as a user runs them: through ``moderator.cli.main`` in this
+process (``run_cli``), and end to end as the installed command for a table, an error and a training run."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_DATA, run_moderator
+from conftest import SHARED_DATA, run_cli, run_moderator
 
 from moderation_core.taxonomy import load_taxonomy
 from moderator.sources import load_threads
@@ -24,7 +25,7 @@ SCORE_KEYS = {"thread", "number", "id", "scores", "flags", "concern", "evidence"
 
 
 def score_lines(*args: str) -> list[dict[str, object]]:
-    result = run_moderator("score", *args, "--json")
+    result = run_cli("score", *args, "--json")
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -119,7 +120,7 @@ def test_evaluate_reports_auc_and_civil_flag_rate(tmp_path: Path) -> None:
     mixed.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     civil = tmp_path / "civil.jsonl"
     civil.write_text("\n".join(json.dumps(r) for r in rows[3:]) + "\n", encoding="utf-8")
-    result = run_moderator("evaluate", "--data", str(mixed), str(civil), "--json")
+    result = run_cli("evaluate", "--data", str(mixed), str(civil), "--json")
     assert result.returncode == 0, result.stderr
     files = json.loads(result.stdout)["files"]
     assert files[0]["comments"] == 6 and files[0]["uncivil"] == 3
@@ -130,7 +131,7 @@ def test_evaluate_reports_auc_and_civil_flag_rate(tmp_path: Path) -> None:
     assert set(categories) == {"insulting", "impatience", "mocking"} and "categories" not in files[1]
     assert categories["insulting"]["comments"] == 1 and categories["insulting"]["concern_roc_auc"] == 1.0
     assert categories["insulting"]["flagged"] in (0.0, 1.0)
-    table = run_moderator("evaluate", "--data", str(mixed))
+    table = run_cli("evaluate", "--data", str(mixed))
     assert table.returncode == 0 and "mixed.jsonl" in table.stdout
     assert any(line.split()[:1] == ["impatience"] for line in table.stdout.splitlines())
 
@@ -162,7 +163,7 @@ def test_train_refuses_evaluation_only_data(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.parent.mkdir(parents=True)
     path.write_text('{"text": "x", "uncivil": false}\n', encoding="utf-8")
-    result = run_moderator("train", "--corpus", str(path), "-o", str(tmp_path / "model"))
+    result = run_cli("train", "--corpus", str(path), "-o", str(tmp_path / "model"))
     assert result.returncode == 2 and "evaluation only" in result.stderr
     assert not (tmp_path / "model").exists()
 
@@ -170,7 +171,7 @@ def test_train_refuses_evaluation_only_data(tmp_path: Path, name: str) -> None:
 @pytest.mark.skipif(not (SHARED_DATA / "heldout").is_dir(), reason="../shared/data/heldout is absent")
 def test_evaluate_runs_on_the_heldout_files() -> None:
     files = sorted(str(p) for p in (SHARED_DATA / "heldout").glob("*.jsonl"))
-    result = run_moderator("evaluate", "--data", *files, "--json", timeout=300)
+    result = run_cli("evaluate", "--data", *files, "--json")
     assert result.returncode == 0, result.stderr
     results = {Path(r["file"]).stem: r for r in json.loads(result.stdout)["files"]}
     assert results["github_ordinary_threads"]["civil_only"] is True

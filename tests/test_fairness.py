@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import yaml
 
-from classifiers.features import CommentInput
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
+from moderation_core.model_inputs import CommentInput
 from moderation_core.taxonomy import load_taxonomy
 
 PROBE = yaml.safe_load((Path(__file__).parent / "data" / "fairness_probe.yaml").read_text(encoding="utf-8"))

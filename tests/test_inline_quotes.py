@@ -10,12 +10,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import exporters
 import pytest
 
 from moderation_core.segmentation import segment_text, segment_thread
 from moderation_core.segmentation.quoteindex import QuoteIndex
 from moderation_core.thread import Comment, Segment, Thread, join_own
-from moderator.sources import exporters, load_thread
+from moderator.sources import load_thread
 from moderator.tui.components.comment_view import comment_body
 
 FILLER = [

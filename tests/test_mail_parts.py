@@ -334,8 +334,8 @@ def test_classify_parts_marks_line_by_line() -> None:
     )
 
 
-def test_standalone_text_loses_signature_like_the_training_corpus_sees_it() -> None:
-    # classifiers.data.own_words segments one comment on its own, as here: no thread, not mail.
+def test_standalone_text_loses_its_signature() -> None:
+    # A one-comment thread (a starter corpus line) is segmented like this: no earlier comment, not mail.
     segments, _ = segment_text(
         "> you are clueless\nThat is not fair.\n-- \nAll problems are caused by the one who insults the compiler.",
         index=QuoteIndex(),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_moderator
 
-from classifiers.data import STARTER_CORPUS, load_starter_corpus, own_words
+from classifiers.data import STARTER_CORPUS, load_starter_corpus
 from moderation_core.errors import DataError
 from moderation_core.taxonomy import MAX_TAXONOMY_BYTES, load_taxonomy
 
@@ -141,9 +141,11 @@ def test_starter_corpus_records_are_well_formed_and_distinct() -> None:
 def test_quoting_to_call_out_is_clean_and_trains_on_own_words() -> None:
     records = [r for r in _records() if not r["labels"] and "\n> " in str(r["text"])]
     assert len(records) >= 20
-    for record in records[:20]:
-        own = own_words(str(record["text"]))
-        assert "\n> " not in "\n" + own
+    trained_on = {example.id: example.input for example in load_starter_corpus()}
+    for record in records:
+        model_input = trained_on[str(record["id"])]
+        assert "\n> " not in "\n" + model_input.text
+        assert model_input.title == record["title"] and model_input.context == ""  # a thread of one comment
 
 
 def test_unknown_label_in_corpus_is_an_error(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.data import CONTEXT_CHARS  # the context the model was trained with
-from classifiers.features import CommentInput
-from classifiers.model import GuidelineClassifier, Span
+from classifiers.evidence import Span, evidence
+from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
+from moderation_core.model_inputs import CommentInput, thread_inputs
 from moderation_core.taxonomy import Taxonomy, load_taxonomy
-from moderation_core.thread import Comment, Thread
+from moderation_core.thread import Thread
 
 
 @dataclass(slots=True)
@@ -67,19 +67,8 @@ def load_scorer(model_dir: str | Path | None = None, taxonomy: Taxonomy | None =
 
 
 def comment_inputs(thread: Thread) -> list[CommentInput]:
-    """Each comment's own words, with the title, the opening post and the previous comment as its context."""
-    opening = thread.comments[0].own_text[:CONTEXT_CHARS] if thread.comments else ""
-    inputs = []
-    previous: Comment | None = None
-    for position, comment in enumerate(thread.comments):
-        parts = []
-        if position > 0:
-            parts.append(opening)
-        if previous is not None and position > 1:
-            parts.append(previous.own_text[:CONTEXT_CHARS])
-        inputs.append(CommentInput(comment.own_text, thread.title or "", "\n".join(parts)))
-        previous = comment
-    return inputs
+    """Each comment's input, exactly as training builds it (:func:`moderation_core.model_inputs.thread_inputs`)."""
+    return list(thread_inputs(thread))
 
 
 def score_comments(
@@ -100,10 +89,10 @@ def score_comments(
         scores = dict(zip(labels, rounded[i]))
         if any_flag[i]:
             flags = [labels[j] for j in np.flatnonzero(flagged[i])]
-            evidence = {label: model.evidence(item, label) for label in flags} if with_evidence else {}
+            evidence_spans = {label: evidence(model, item, label) for label in flags} if with_evidence else {}
         else:
-            flags, evidence = [], {}
-        results.append((scores, flags, concern_values[i], evidence))
+            flags, evidence_spans = [], {}
+        results.append((scores, flags, concern_values[i], evidence_spans))
     return results
 
 
