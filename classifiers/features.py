@@ -22,6 +22,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from classifiers.lexicon import CATEGORIES, LEXICONS
 from moderation_core.model_inputs import CommentInput
 
+# A word feature: a token, or a pair of tokens (a bigram).
+FeatureKey = str | tuple[str, ...]
+
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _MENTION = re.compile(r"(?<!\w)@[\w-]+")
@@ -59,13 +62,13 @@ def tokenize(text: str) -> list[str]:
     return _ASCII_TOKEN.findall(lowered) if lowered.isascii() else TOKEN.findall(lowered)
 
 
-def _lexicon_keys() -> dict[object, int]:
+def _lexicon_keys() -> dict[FeatureKey, int]:
     """Lexicon entries keyed like the vectorizer's features: a token, or a tuple of two or three tokens."""
-    keys: dict[object, int] = {}
+    keys: dict[FeatureKey, int] = {}
     for index, name in enumerate(CATEGORIES):
         for phrase in LEXICONS[name]:
             parts = TOKEN.findall(phrase.lower())
-            key: object = parts[0] if len(parts) == 1 else tuple(parts)
+            key: FeatureKey = parts[0] if len(parts) == 1 else tuple(parts)
             keys.setdefault(key, index)
     return keys
 
@@ -103,10 +106,10 @@ class TokenTables:
     bigram_feature: np.ndarray
 
     @classmethod
-    def build(cls, lookup: dict[object, int]) -> TokenTables:
+    def build(cls, lookup: dict[FeatureKey, int]) -> TokenTables:
         ids: dict[str, int] = {}
         for key in lookup:
-            for part in (key,) if isinstance(key, str) else key:  # type: ignore[union-attr]
+            for part in (key,) if isinstance(key, str) else key:
                 ids.setdefault(part, len(ids))
         size = len(ids)
         unigram_feature = np.full(size + 1, -1, dtype=np.int64)
@@ -114,8 +117,8 @@ class TokenTables:
         for key, index in lookup.items():
             if isinstance(key, str):
                 unigram_feature[ids[key]] = index
-            elif len(key) == 2:  # type: ignore[arg-type]
-                codes.append(ids[key[0]] * size + ids[key[1]])  # type: ignore[index]
+            elif len(key) == 2:
+                codes.append(ids[key[0]] * size + ids[key[1]])
                 features.append(index)
         order = np.argsort(np.asarray(codes, dtype=np.int64), kind="stable")
         return cls(
@@ -139,14 +142,14 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         self.max_features = max_features
         self.bigrams = bigrams
 
-    def _keys(self, tokens: list[str]) -> Counter[object]:
-        counts: Counter[object] = Counter(tokens)
+    def _keys(self, tokens: list[str]) -> Counter[FeatureKey]:
+        counts: Counter[FeatureKey] = Counter(tokens)
         if self.bigrams and len(tokens) > 1:
             counts.update(zip(tokens, tokens[1:]))
         return counts
 
     def fit(self, X: Sequence[CommentInput], y: object = None) -> CommentVectorizer:
-        document_frequency: Counter[object] = Counter()
+        document_frequency: Counter[FeatureKey] = Counter()
         for item in X:
             document_frequency.update(self._keys(tokenize(item.text)).keys())
         # A comment must never score higher for naming who someone is: identity terms, and word pairs holding
@@ -162,7 +165,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         kept = kept[: self.max_features]
         # Lexicon cues are counted through the same lookup as the words: lexicon entries that are not word
         # features get indices past the vocabulary, and cue_of_index_ maps every index to its lexicon (or -1).
-        self.lookup_: dict[object, int] = {key: index for index, (key, _) in enumerate(kept)}
+        self.lookup_: dict[FeatureKey, int] = {key: index for index, (key, _) in enumerate(kept)}
         for key in LEXICON_KEYS:
             self.lookup_.setdefault(key, len(self.lookup_))
         self.cue_of_index_ = np.full(len(self.lookup_), -1, dtype=np.int64)
@@ -298,7 +301,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         self.__dict__.update(state)
 
     @property
-    def vocabulary_(self) -> dict[object, int]:
+    def vocabulary_(self) -> dict[FeatureKey, int]:
         """Word features (tokens and token pairs) and their column indices."""
         n_words = len(self.idf_)
         return {key: index for key, index in self.lookup_.items() if index < n_words}

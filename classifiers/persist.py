@@ -24,7 +24,7 @@ import shlex
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import joblib
 import numpy
@@ -176,9 +176,9 @@ def read_card(folder: str | Path) -> dict[str, Any]:
         card = load_one(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise ModelError(f"{path}: cannot read the model card (not UTF-8 at byte {error.start})") from None
-    except YAMLProblem as problem:
-        where = f"line {problem.line}: " if problem.line else ""
-        raise ModelError(f"{path}: {where}{_shown(problem.problem, 200)}") from None
+    except YAMLProblem as refused:
+        where = f"line {refused.line}: " if refused.line else ""
+        raise ModelError(f"{path}: {where}{_shown(refused.problem, 200)}") from None
     except (ValueError, RecursionError) as error:  # Python refuses to convert an integer of over 4,300 digits
         raise ModelError(
             f"{path}: unreadable value in the model card ({_shown(str(error).split(';')[0], 100)})"
@@ -186,7 +186,7 @@ def read_card(folder: str | Path) -> dict[str, Any]:
     problem = _card_problem(card)
     if problem is not None:
         raise ModelError(f"{path}: {problem}")
-    return card
+    return cast("dict[str, Any]", card)  # _card_problem found it a mapping of the card's fields
 
 
 @dataclass(frozen=True, slots=True)

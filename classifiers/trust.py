@@ -116,10 +116,11 @@ def _entry(path: Path, number: int, item: object) -> TrustedModel:
     if not isinstance(item, dict):
         raise _damaged(path, f"model {number} is not a mapping")
     values = {field.name: item.get(field.name) for field in fields(TrustedModel)}
-    wrong = [name for name, value in values.items() if not isinstance(value, str)]
+    text = {name: value for name, value in values.items() if isinstance(value, str)}
+    wrong = [name for name in values if name not in text]
     if wrong:
         raise _damaged(path, f"model {number}: {', '.join(wrong)} missing or not text")
-    entry = TrustedModel(**values)
+    entry = TrustedModel(**text)
     if not is_sha256(entry.sha256):
         raise _damaged(path, f"model {number}: sha256 is not 64 lowercase hex digits")
     if entry.source not in SOURCES:

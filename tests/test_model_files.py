@@ -151,10 +151,9 @@ SCORE_TOLERANCE = 0.01
     not (SHARED_DATA / "train").is_dir(), reason="../shared/data/train is absent: cannot retrain the default model"
 )
 def test_default_model_is_reproducible_by_the_documented_command(tmp_path: Path) -> None:
+    from moderation_core.model_inputs import INPUT_VERSION
     from moderator.scoring import load_scorer, score_thread
     from moderator.sources import load_thread
-
-    from moderation_core.model_inputs import INPUT_VERSION
 
     card = read_card(DEFAULT_MODEL_DIR)
     if card.get("input_version", 1) != INPUT_VERSION:

@@ -78,8 +78,8 @@ def score_comments(
     if not inputs:
         return []
     proba, concern = model.score_all(inputs)
-    flagged = proba >= model.thresholds_
-    any_flag = flagged.any(axis=1)
+    flagged: np.ndarray = np.asarray(proba >= model.thresholds_)
+    any_flag: np.ndarray = np.asarray(flagged.any(axis=1))
     labels = [str(label) for label in model.classes_]
     # One conversion of the whole matrix to Python floats; per-comment numpy calls would cost more than the model.
     rounded = np.round(proba, 4).tolist()
