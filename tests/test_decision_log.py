@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_moderator
+from conftest import ROOT, run_cli
 
 from moderator.log import (
     DecisionLog,
@@ -231,10 +231,10 @@ def test_hostile_logs_are_refused_and_left_untouched(tmp_path: Path, kind: str, 
     assert any(problem in p.message for p in contents.problems), contents.problems
     with pytest.raises(LogError, match=problem.split(":")[0]):
         DecisionLog(path, LABELS)
-    result = run_moderator("log", "validate", str(path))
+    result = run_cli("log", "validate", str(path))
     assert result.returncode == 1 and problem.split(":")[0] in result.stdout
     assert f"{path}:" in result.stdout
-    result = run_moderator(
+    result = run_cli(
         "decide",
         str(Path(__file__).parent.parent / "moderator/samples/bug-4127.csv"),
         "--comment",
@@ -258,7 +258,7 @@ def test_validate_lists_every_problem_with_its_line(tmp_path: Path) -> None:
         '---\nschema: 1\nkind: "decision"\n',
     ]
     path.write_text("".join(parts), encoding="utf-8")
-    result = run_moderator("log", "validate", str(path))
+    result = run_cli("log", "validate", str(path))
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 3
@@ -273,8 +273,8 @@ def test_validate_and_stats_and_repair_commands(tmp_path: Path) -> None:
     log = DecisionLog(path, LABELS)
     log.record(document(1, ["demand"]))
     log.record(document(2))
-    assert run_moderator("log", "validate", str(path)).returncode == 0
-    stats = run_moderator("log", "stats", str(path), "--json")
+    assert run_cli("log", "validate", str(path)).returncode == 0
+    stats = run_cli("log", "stats", str(path), "--json")
     assert stats.returncode == 0
     import json
 
@@ -284,16 +284,16 @@ def test_validate_and_stats_and_repair_commands(tmp_path: Path) -> None:
     )
     with path.open("ab") as handle:
         handle.write(b'---\nschema: 1\nkind: "deci')
-    assert run_moderator("log", "validate", str(path)).returncode == 1
-    repaired = run_moderator("log", "repair", str(path))
+    assert run_cli("log", "validate", str(path)).returncode == 1
+    repaired = run_cli("log", "repair", str(path))
     assert repaired.returncode == 0 and "moved the torn last document" in repaired.stdout
-    assert run_moderator("log", "validate", str(path)).returncode == 0
-    assert run_moderator("log", "validate", str(tmp_path / "missing.yaml")).returncode == 2
+    assert run_cli("log", "validate", str(path)).returncode == 0
+    assert run_cli("log", "validate", str(tmp_path / "missing.yaml")).returncode == 2
 
 
 def test_decide_appends_what_the_review_screen_would(tmp_path: Path, samples: Path) -> None:
     path = tmp_path / "decisions.yaml"
-    result = run_moderator(
+    result = run_cli(
         "decide",
         str(samples / "bug-4127.yaml"),
         "--comment",
@@ -318,23 +318,11 @@ def test_decide_appends_what_the_review_screen_would(tmp_path: Path, samples: Pa
     assert set(data["model"]["scores"]) == set(LABELS) and data["model"]["id"].startswith("guideline-classifier@")
 
 
-def test_decide_defaults_from_environment(tmp_path: Path, samples: Path) -> None:
+def test_decide_defaults_from_environment(tmp_path: Path, samples: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "env.yaml"
-    env = {**os.environ, "MODERATOR_LOG": str(path), "MODERATOR_NAME": "from-env"}
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("moderator")),
-            "decide",
-            str(samples / "bug-4127.csv"),
-            "--comment",
-            "3",
-            "--ok",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
+    monkeypatch.setenv("MODERATOR_LOG", str(path))  # read when the command runs, so in this process too
+    monkeypatch.setenv("MODERATOR_NAME", "from-env")
+    result = run_cli("decide", str(samples / "bug-4127.csv"), "--comment", "3", "--ok")
     assert result.returncode == 0, result.stderr
     [entry] = read_log(path, LABELS).entries
     assert entry.data["moderator"] == "from-env" and entry.data["decision"]["action"] == "ok"
@@ -346,7 +334,7 @@ def test_default_log_lives_in_the_per_user_data_folder(tmp_path: Path, samples: 
     home = Path(os.environ["HOME"])  # a home folder of this test's own (conftest)
     expected = home / ".local" / "share" / "moderator" / "decisions.yaml"
     assert not expected.exists()
-    result = run_moderator(
+    result = run_cli(
         "decide", str(samples / "bug-4127.csv"), "--comment", "4", "--ok", "--moderator", "dana", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
@@ -354,15 +342,15 @@ def test_default_log_lives_in_the_per_user_data_folder(tmp_path: Path, samples: 
     [entry] = read_log(expected, LABELS).entries
     assert entry.data["comment"]["number"] == 4
     assert not list(tmp_path.iterdir()) and not (ROOT / "labels" / "decisions.yaml").exists()
-    stats = run_moderator("log", "stats", "--json", cwd=tmp_path)
+    stats = run_cli("log", "stats", "--json", cwd=tmp_path)
     assert stats.returncode == 0, stats.stderr
     assert json.loads(stats.stdout)["decisions"] == 1
-    validate = run_moderator("log", "validate", cwd=tmp_path)
+    validate = run_cli("log", "validate", cwd=tmp_path)
     assert validate.returncode == 0 and str(expected) in validate.stdout
 
 
 def test_log_commands_without_a_default_log_say_so(tmp_path: Path) -> None:
-    result = run_moderator("log", "validate", cwd=tmp_path)
+    result = run_cli("log", "validate", cwd=tmp_path)
     assert result.returncode == 2 and "no decision has been saved to the default log yet" in result.stderr
 
 
@@ -378,7 +366,7 @@ def test_log_commands_without_a_default_log_say_so(tmp_path: Path) -> None:
 def test_decide_bad_input(tmp_path: Path, samples: Path, args: list[str], problem: str) -> None:
     if "--log" not in args:
         args = [*args, "--log", str(tmp_path / "log.yaml")]
-    result = run_moderator("decide", str(samples / "bug-4127.csv"), *args)
+    result = run_cli("decide", str(samples / "bug-4127.csv"), *args)
     assert result.returncode == 2 and problem in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "log.yaml").exists() or (tmp_path / "log.yaml").stat().st_size == 0

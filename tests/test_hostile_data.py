@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_moderator
+from conftest import run_cli, run_moderator
 
 from classifiers import data
 from classifiers.data import load_labeled_jsonl, read_jsonl, read_labeled_file
@@ -108,9 +108,11 @@ def test_cli_refuses_fifo_device_and_oversized_file(tmp_path: Path) -> None:
     huge = tmp_path / "huge.jsonl"
     with huge.open("wb") as handle:
         handle.truncate(252_000_000)
-    for path, problem in [(fifo, "is a FIFO"), (huge, "the limit is 64 MiB"), (tmp_path, "is a directory")]:
-        # the timeout only guards against a hang: reading a FIFO waits forever for a writer
+    for path, problem in [(fifo, "is a FIFO"), (huge, "the limit is 64 MiB")]:
+        # a process with a timeout, only as a hang guard: reading a FIFO waits forever for a writer, and a file
+        # that was not refused would be read whole
         assert_one_line_error(run_moderator("evaluate", "--data", str(path), timeout=120), str(path), problem)
+    assert_one_line_error(run_cli("evaluate", "--data", str(tmp_path)), str(tmp_path), "is a directory")
 
 
 # -- what the lines hold ---------------------------------------------------------------------------------------
@@ -296,13 +298,14 @@ def test_scoring_in_batches_gives_the_figures_of_one_pass(
 def test_cli_evaluate_file_without_text_is_one_line_not_nan(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "notext.jsonl", {"body": "a", "uncivil": False}, {"body": "b", "uncivil": True})
     for extra in ([], ["--json"]):
-        result = run_moderator("evaluate", "--data", str(path), *extra)
+        result = run_cli("evaluate", "--data", str(path), *extra)
         assert_one_line_error(result, f"{path}:1", "'text'")
         assert "nan" not in result.stdout.lower()
 
 
 def test_cli_evaluate_civil_only_file_has_no_auc_and_no_nan(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "civil.jsonl", GOOD, {**GOOD, "text": "Merged, thanks."})
+    # A process of its own: in this one pytest would catch the warning (scikit-learn's) before it reached stderr.
     table = run_moderator("evaluate", "--data", str(path))
     assert table.returncode == 0, table.stderr
     assert "Warning" not in table.stderr and "nan" not in table.stdout.lower()
@@ -316,7 +319,7 @@ def test_cli_evaluate_civil_only_file_has_no_auc_and_no_nan(tmp_path: Path) -> N
 
 def test_cli_evaluate_string_false_is_refused_not_counted(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "strings.jsonl", GOOD, {"text": "fine", "uncivil": "false"})
-    assert_one_line_error(run_moderator("evaluate", "--data", str(path), "--json"), f"{path}:2", "'uncivil'")
+    assert_one_line_error(run_cli("evaluate", "--data", str(path), "--json"), f"{path}:2", "'uncivil'")
 
 
 def test_cli_evaluate_surrogates_and_escapes_in_the_data(tmp_path: Path) -> None:
@@ -326,7 +329,7 @@ def test_cli_evaluate_surrogates_and_escapes_in_the_data(tmp_path: Path) -> None
         '{"text": "fine \\udfff", "uncivil": false}',
     )
     for extra in ([], ["--json"]):
-        result = run_moderator("evaluate", "--data", str(path), *extra)
+        result = run_cli("evaluate", "--data", str(path), *extra)
         assert result.returncode == 0, result.stderr
         assert "\x1b" not in result.stdout
     never_nan(result.stdout)
@@ -334,7 +337,7 @@ def test_cli_evaluate_surrogates_and_escapes_in_the_data(tmp_path: Path) -> None
 
 def test_cli_error_for_a_hostile_path_name_is_one_visible_line(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "evil\x1b[2J\nname.jsonl", {"text": "x"})
-    result = run_moderator("evaluate", "--data", str(path))
+    result = run_cli("evaluate", "--data", str(path))
     assert_one_line_error(result, ":1: no 'uncivil' label")
     assert "\x1b" not in result.stderr
 
@@ -342,10 +345,11 @@ def test_cli_error_for_a_hostile_path_name_is_one_visible_line(tmp_path: Path) -
 def test_cli_train_refuses_bad_corpora_before_training(tmp_path: Path) -> None:
     bad = write_lines(tmp_path / "bad.jsonl", GOOD, {"text": "x", "uncivil": "false"})
     output = tmp_path / "model"
-    result = run_moderator("train", "--corpus", str(bad), "-o", str(output), timeout=300)
-    assert_one_line_error(result, f"{bad}:2", "'uncivil' must be true or false")
+    refused = run_cli("train", "--corpus", str(bad), "-o", str(output))
+    assert_one_line_error(refused, f"{bad}:2", "'uncivil' must be true or false")
     assert not output.exists()
     if sys.platform != "win32" and Path("/dev/zero").exists():
+        # a process of its own with a timeout: a read of /dev/zero that was not refused would never end
         result = run_moderator("train", "--corpus", "/dev/zero", "-o", str(output), timeout=300)
         assert_one_line_error(result, "/dev/zero", "character device")
         assert not output.exists()

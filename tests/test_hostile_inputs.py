@@ -11,6 +11,13 @@ Each row runs in a subprocess under resource limits, not a stopwatch (CI machine
   classifier) spends; a super-linear importer on the rows of item 15 needs far more and is killed by SIGXCPU;
 * a wall-clock timeout of 120 s only guards against a hang (a FIFO opened for reading blocks forever).
 
+Except the rows marked ``tiny``: a record or a model card of a few kilobytes at most, refused by a command that loads
+the classifier. No limit is at stake there, and a process of its own would cost each seconds (importing scikit-learn), so
+they run through ``moderator.cli.main`` in the test's process (:func:`run_in_process`), under the same checks, the
+warnings Python would print counted as lines on stderr. The rows that score with the classifier (decide), read
+deep nesting (recursion), devices, FIFOs or raw bytes on the command line stay in a process under limits, as do all
+rows in ``scripts/bench_hostile.py``.
+
 A row that is refused must exit 2 with exactly one line on stderr that names the file (or the option), nothing on
 stdout, no traceback, and, where a decision log is given, leave the log's bytes as they were. ``log validate``
 reports the problems of a readable log on stdout with exit 1, one line per problem. Rows whose documented
@@ -31,12 +38,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import MODERATOR_BIN, ROOT, SAMPLES
+from conftest import MODERATOR_BIN, ROOT, SAMPLES, run_cli
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="resource limits, FIFOs and /dev/zero are POSIX")
 
@@ -93,14 +101,17 @@ class Row:
     id: str
     build: Callable[[Path, Sizes], Run]
     big: bool = False  # a row whose full size is hundreds of megabytes (the benchmark can skip them)
+    tiny: bool = False  # a few kilobytes, nothing at stake for a limit: the test runs it in its own process
 
 
 ROWS: list[Row] = []
 
 
-def row(id: str, *, big: bool = False) -> Callable[[Callable[[Path, Sizes], Run]], Callable[[Path, Sizes], Run]]:
+def row(
+    id: str, *, big: bool = False, tiny: bool = False
+) -> Callable[[Callable[[Path, Sizes], Run]], Callable[[Path, Sizes], Run]]:
     def register(build: Callable[[Path, Sizes], Run]) -> Callable[[Path, Sizes], Run]:
-        ROWS.append(Row(id, build, big))
+        ROWS.append(Row(id, build, big, tiny))
         return build
 
     return register
@@ -127,6 +138,30 @@ def run_limited(run: Run, cwd: Path) -> subprocess.CompletedProcess[bytes]:
         preexec_fn=_apply_limits,
         timeout=HANG_GUARD_SECONDS,
         check=False,
+    )
+
+
+# Warnings the interpreter hides unless told (its default filters); every other one would reach stderr.
+_HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+TINY_BYTES = 16_384  # the most a file built by a tiny row may hold (a 5,000-digit number fits)
+
+
+def run_in_process(run: Run, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """A tiny row through ``moderator.cli.main`` here, seen as :func:`run_limited` sees it. A warning is added to
+    stderr as the interpreter prints it (pytest would otherwise catch it), so that it still counts as a line."""
+    assert not run.env and all(isinstance(arg, str) for arg in run.args), "a tiny row runs with this environment"
+    args = [str(arg) for arg in run.args]
+    for arg in args:
+        built = Path(arg)
+        assert not (built.is_file() and built.is_relative_to(cwd)) or built.stat().st_size <= TINY_BYTES, arg
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # "default" shows each warning once per process: this one has seen many
+        for category in _HIDDEN_WARNINGS:
+            warnings.simplefilter("ignore", category)
+        result = run_cli(*args, cwd=cwd)
+    printed = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line) for w in caught)
+    return subprocess.CompletedProcess(
+        args, result.returncode, result.stdout.encode(), (result.stderr + printed).encode()
     )
 
 
@@ -284,7 +319,7 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     return Run(["thread", str(path)], str(path))
 
 
-@row("7-jsonl-number-score")
+@row("7-jsonl-number-score", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     path = _huge_number_jsonl(tmp)
     return Run(["score", str(path)], str(path))
@@ -323,18 +358,18 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     return _decide(SOURCE, log, names=str(log))
 
 
-@row("7-model-card-score")
+@row("7-model-card-score", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     model = _model_copy(tmp / "model", r"^training_seconds: .*$", f"training_seconds: {HUGE_NUMBER}")
     return Run(["score", str(SOURCE), "--model", str(model)], str(model / "model-card.yaml"))
 
 
-@row("7-evaluate-data")
+@row("7-evaluate-data", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     return _evaluate(_jsonl(tmp / "data.jsonl", f'{{"text": "fine", "uncivil": false, "number": {HUGE_NUMBER}}}'))
 
 
-@row("7-train-corpus")
+@row("7-train-corpus", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     return _train(_jsonl(tmp / "corpus.jsonl", f'{{"text": "fine", "uncivil": false, "number": {HUGE_NUMBER}}}'), tmp)
 
@@ -464,13 +499,13 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     return _decide(SOURCE, log, names=str(log))
 
 
-@row("11-model-card-taxonomy")
+@row("11-model-card-taxonomy", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     model = _model_copy(tmp / "model", r"^taxonomy:\n(  .*\n)+", "taxonomy: x\n")
     return Run(["score", str(SOURCE), "--model", str(model)], str(model / "model-card.yaml"))
 
 
-@row("11-model-card-libraries")
+@row("11-model-card-libraries", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     model = _model_copy(tmp / "model", r"^libraries:\n(  .*\n)+", "libraries: [x]\n")
     return Run(["score", str(SOURCE), "--model", str(model)], str(model / "model-card.yaml"))
@@ -482,12 +517,12 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     return _decide(path, _valid_log(tmp / "log.yaml"), "--comment", "0")
 
 
-@row("11-corpus-thread-list-train")
+@row("11-corpus-thread-list-train", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     return _train(_jsonl(tmp / "corpus.jsonl", '{"text": "fine", "uncivil": false, "thread": [1]}'), tmp)
 
 
-@row("11-data-thread-list-evaluate")
+@row("11-data-thread-list-evaluate", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     return _evaluate(_jsonl(tmp / "data.jsonl", '{"text": "fine", "uncivil": false, "thread": [1]}'))
 
@@ -711,7 +746,7 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     return Run(["log", "validate", "/dev/zero"], "/dev/zero", says="a character device")
 
 
-@row("17-evaluate-without-text")
+@row("17-evaluate-without-text", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     data = _jsonl(tmp / "no-text.jsonl", '{"uncivil": false, "body": "fine"}', '{"uncivil": true, "body": "rude"}')
     run = _evaluate(data)
@@ -719,14 +754,14 @@ def _(tmp: Path, sizes: Sizes) -> Run:
     return run
 
 
-@row("17-evaluate-uncivil-string")
+@row("17-evaluate-uncivil-string", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     return _evaluate(
         _jsonl(tmp / "string.jsonl", '{"text": "fine", "uncivil": "false"}', '{"text": "rude", "uncivil": true}')
     )
 
 
-@row("17-train-uncivil-string")
+@row("17-train-uncivil-string", tiny=True)
 def _(tmp: Path, sizes: Sizes) -> Run:
     return _train(_jsonl(tmp / "string.jsonl", '{"text": "fine", "uncivil": "false"}'), tmp)
 
@@ -775,7 +810,7 @@ def _(tmp: Path, sizes: Sizes) -> Run:
 def test_hostile_input(row: Row, tmp_path: Path) -> None:
     run = row.build(tmp_path, CI_SIZES)
     log_before = run.log.read_bytes() if run.log is not None and run.log.is_file() else None
-    result = run_limited(run, tmp_path)
+    result = run_in_process(run, tmp_path) if row.tiny else run_limited(run, tmp_path)
     found = problems_of(run, result, log_before)
     assert not found, f"{found}\nstderr: {result.stderr[-1500:]!r}\nstdout: {result.stdout[:300]!r}"
     if run.check is not None and result.returncode == EXIT_OK:
@@ -803,3 +838,20 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert any("raw control" in p for p in problems_of(run, result(2, b"x.json: \x1b[31m\n"), before))
     assert any("changed" in p for p in problems_of(run, result(2, b"x.json: refused\n"), before))
     assert any("signal" in p for p in problems_of(run, result(-24, b""), before))
+
+
+def test_a_tiny_row_run_here_still_shows_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this process pytest would catch a warning the real command prints: run_in_process counts it as a line."""
+    import moderator.cli
+
+    def warns_then_refuses(argv: list[str]) -> int:
+        warnings.warn("noise before the error", UserWarning, stacklevel=1)
+        print("moderator: error: x.json: refused", file=sys.stderr)
+        return EXIT_REFUSED
+
+    monkeypatch.setattr(moderator.cli, "main", warns_then_refuses)
+    run = Run(["thread", "x.json"], "x.json")
+    result = run_in_process(run, tmp_path)
+    assert "UserWarning: noise before the error" in result.stderr.decode()
+    assert any("lines on stderr" in p for p in problems_of(run, result, None))
+    assert any(r.tiny for r in ROWS) and not any(r.tiny and r.big for r in ROWS)

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import MODERATOR_BIN, SAMPLES, run_moderator
+from conftest import MODERATOR_BIN, SAMPLES, CliResult, run_cli
 from test_decision_log import LABELS, document
 
 from moderator.log import (
@@ -62,7 +62,7 @@ def without_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "fsync", lambda descriptor: None)
 
 
-def one_line_error(result: subprocess.CompletedProcess[str], *parts: str) -> str:
+def one_line_error(result: subprocess.CompletedProcess[str] | CliResult, *parts: str) -> str:
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -218,12 +218,12 @@ def test_validate_decide_and_repair_agree_on_a_trailing_newline(tmp_path: Path) 
     """The reproduced disagreement: validate said valid, decide said incomplete, repair said nothing to do."""
     path = tmp_path / "log.yaml"
     path.write_bytes(valid_log(2) + b"\n")
-    assert run_moderator("log", "validate", str(path)).returncode == 0
-    repaired = run_moderator("log", "repair", str(path))
+    assert run_cli("log", "validate", str(path)).returncode == 0
+    repaired = run_cli("log", "repair", str(path))
     assert repaired.returncode == 0 and "no torn last document" in repaired.stdout
-    decided = run_moderator("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(path))
+    decided = run_cli("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(path))
     assert decided.returncode == 0, decided.stderr
-    assert run_moderator("log", "validate", str(path)).returncode == 0
+    assert run_cli("log", "validate", str(path)).returncode == 0
     assert len(read_log(path, LABELS).entries) == 3
 
 
@@ -236,10 +236,10 @@ def test_documents_without_end_lines_are_never_called_torn(tmp_path: Path) -> No
     assert [p.message for p in contents.problems] == ["document without its '...' end line"] * 3
     with pytest.raises(LogError, match="does not end with a complete document"):  # the append agrees: not torn
         append_document(path, document(9))
-    result = run_moderator("log", "repair", str(path))
+    result = run_cli("log", "repair", str(path))
     one_line_error(result, "3 other problems remain")
     assert path.read_bytes() == original and side_files(path) == []
-    validate = run_moderator("log", "validate", str(path))
+    validate = run_cli("log", "validate", str(path))
     assert validate.returncode == 1 and "torn" not in validate.stdout
 
 
@@ -267,9 +267,9 @@ def test_a_torn_document_after_complete_ones_is_still_torn(tmp_path: Path) -> No
 def test_repair_refuses_files_that_are_not_logs(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "notes.txt"
     path.write_bytes(content)
-    one_line_error(run_moderator("log", "repair", str(path)), str(path))
+    one_line_error(run_cli("log", "repair", str(path)), str(path))
     assert path.read_bytes() == content and side_files(path) == []
-    assert run_moderator("log", "validate", str(path)).returncode in (1, 2)
+    assert run_cli("log", "validate", str(path)).returncode in (1, 2)
 
 
 # -- the property: every cut of a valid log ---------------------------------------------------------------------
@@ -332,8 +332,8 @@ def test_a_symlinked_log_is_never_written_through(tmp_path: Path) -> None:
         append_document(link, document(1))
     with pytest.raises(LogError, match="symbolic link"):
         DecisionLog(link, LABELS)
-    one_line_error(run_moderator("log", "repair", str(link)), str(link), "symbolic link")
-    one_line_error(run_moderator("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(link)), "symbolic link")
+    one_line_error(run_cli("log", "repair", str(link)), str(link), "symbolic link")
+    one_line_error(run_cli("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(link)), "symbolic link")
     assert other.read_bytes() == precious and side_files(link) == []
 
 
@@ -382,10 +382,10 @@ def test_decide_refuses_a_comment_too_big_for_the_log(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     path = tmp_path / "log.yaml"
-    result = run_moderator("decide", str(source), "--comment", "2", "--ok", "--log", str(path), timeout=300)
+    result = run_cli("decide", str(source), "--comment", "2", "--ok", "--log", str(path))
     one_line_error(result, str(path), "9,500,000 bytes", "8,388,608")
     assert not path.exists() or path.read_bytes() == b""
-    decided = run_moderator("decide", str(source), "--comment", "1", "--ok", "--log", str(path), timeout=300)
+    decided = run_cli("decide", str(source), "--comment", "1", "--ok", "--log", str(path))
     assert decided.returncode == 0, decided.stderr  # the log took the next decision: nothing bricked
 
 
@@ -426,7 +426,7 @@ def test_decide_on_a_full_disk_leaves_a_valid_log(tmp_path: Path) -> None:
     )
     one_line_error(result, "not saved")
     assert path.read_bytes() == before
-    assert run_moderator("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(path)).returncode == 0
+    assert run_cli("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(path)).returncode == 0
 
 
 def partial_then(error: OSError | None) -> Callable[[int, bytes], int]:
@@ -505,9 +505,9 @@ def test_values_the_parsers_refuse_are_problems_of_their_document(
     assert len(contents.entries) == 2 and len(contents.problems) == 1, contents.problems
     assert problem in contents.problems[0].message
     assert FIRST_LINE_OF_SECOND <= contents.problems[0].line < FIRST_LINE_OF_SECOND + 11  # in that document
-    validate = run_moderator("log", "validate", str(path))
+    validate = run_cli("log", "validate", str(path))
     assert validate.returncode == 1 and problem in validate.stdout and "Traceback" not in validate.stderr
-    one_line_error(run_moderator("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(path)), str(path))
+    one_line_error(run_cli("decide", str(SOURCE), "--comment", "2", "--ok", "--log", str(path)), str(path))
 
 
 def test_problem_messages_from_the_file_are_terminal_safe(tmp_path: Path) -> None:
@@ -560,7 +560,7 @@ def test_problems_are_capped_and_counted(tmp_path: Path) -> None:
     assert contents.problem_count == bad // 2 * 2 + (bad - bad // 2 * 2)
     lines = contents.problems
     assert [p.line for p in lines] == sorted(p.line for p in lines) and lines[0].line == 1
-    validate = run_moderator("log", "validate", str(path))
+    validate = run_cli("log", "validate", str(path))
     printed = validate.stdout.strip().splitlines()
     assert validate.returncode == 1 and len(printed) == MAX_PROBLEMS + 1
     assert printed[-1] == f"{path}: and {contents.omitted_problems} more problems, not listed"
@@ -594,7 +594,7 @@ def test_lone_surrogates_in_moderator_note_and_text_round_trip(tmp_path: Path) -
     assert entry.data["moderator"] == "dana\ud800" and entry.key[0] == "dana\ud800"
     assert entry.data["decision"]["note"] == "note \ud800 end" and entry.note == "note \ud800 end"
     assert entry.data["comment"]["own_text"] == "half \udfff a pair"
-    stats = run_moderator("log", "stats", str(path), "--json")
+    stats = run_cli("log", "stats", str(path), "--json")
     assert stats.returncode == 0 and "dana\\ud800" in stats.stdout
 
 
