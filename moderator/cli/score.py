@@ -34,16 +34,21 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from moderator.scoring import load_scorer, score_thread  # numpy and scikit-learn: only for scoring commands
+    from moderator.scoring import load_scorer, score_threads  # numpy and scikit-learn: only for scoring commands
 
     threads = load_threads(args.source, args.format)
     scorer = load_scorer(args.model)
-    out: list[str] = []
-    for thread in threads:
-        results = score_thread(scorer, thread)
+    # Threads are scored together in batches (one model pass for thousands of comments) and each is written as
+    # soon as its batch is scored. Pieces are separated by one newline and the output ends with one, as when it
+    # was written whole ("\n".join(pieces) + "\n"): a table ends with a blank line, nothing scored is one newline.
+    separator = ""
+    for thread, results in score_threads(scorer, threads):
         if args.json:
-            out.extend(dumps(r.to_dict(thread.id)) for r in results)
+            pieces = [dumps(r.to_dict(thread.id)) for r in results]
         else:
-            out.append(score_table(thread, results, scorer.model_id) + "\n")
-    write("\n".join(out) + "\n")
+            pieces = [score_table(thread, results, scorer.model_id) + "\n"]
+        if pieces:
+            write(separator + "\n".join(pieces))
+            separator = "\n"
+    write("\n")
     return 0

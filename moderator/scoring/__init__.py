@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 from classifiers.evidence import Span, evidence
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
+from moderation_core.errors import UsageError
 from moderation_core.model_inputs import CommentInput, thread_inputs
 from moderation_core.taxonomy import Taxonomy, load_taxonomy
 from moderation_core.thread import Thread
@@ -71,9 +73,11 @@ def comment_inputs(thread: Thread) -> list[CommentInput]:
     return list(thread_inputs(thread))
 
 
-def score_comments(
-    scorer: Scorer, inputs: Sequence[CommentInput], *, with_evidence: bool = True
-) -> list[tuple[dict[str, float], list[str], float, dict[str, list[Span]]]]:
+# One comment's scores, flags, concern and evidence, as score_comments gives them.
+_Result = tuple[dict[str, float], list[str], float, dict[str, list[Span]]]
+
+
+def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evidence: bool = True) -> list[_Result]:
     model = scorer.model
     if not inputs:
         return []
@@ -96,6 +100,69 @@ def score_comments(
     return results
 
 
+# Comments per score_comments call when many threads are scored together: one feature transform and one matrix
+# product for thousands of comments instead of one per thread (scipy's per-matrix set-up dominated small threads),
+# while the features of one batch stay a few megabytes.
+BATCH_COMMENTS = 4000
+
+
+def score_threads(
+    scorer: Scorer,
+    threads: Iterable[Thread],
+    *,
+    with_evidence: bool = True,
+    batch_comments: int = BATCH_COMMENTS,
+    pause: Callable[[], None] | None = None,
+) -> Iterator[tuple[Thread, list[CommentScore]]]:
+    """Each thread with the scores of its comments, in order, as soon as its last comment is scored.
+
+    Every comment's input is built from its own thread (:func:`comment_inputs`), then the inputs of consecutive
+    threads are scored together, ``batch_comments`` at a time (a batch may end inside a thread): the model scores
+    each row on its own, so the results are those of scoring each thread alone. ``pause()`` runs after each batch.
+    """
+    if batch_comments < 1:
+        raise UsageError(f"batch_comments must be at least 1, not {batch_comments}")
+    waiting: deque[tuple[Thread, int]] = deque()  # threads queued, with their number of inputs
+    queued: list[CommentInput] = []  # inputs not scored yet, in thread order
+    scored: list[_Result] = []  # results of the first inputs of the waiting threads
+    for thread in threads:
+        inputs = comment_inputs(thread)
+        waiting.append((thread, len(inputs)))
+        queued.extend(inputs)
+        while len(queued) >= batch_comments:
+            scored.extend(score_comments(scorer, queued[:batch_comments], with_evidence=with_evidence))
+            del queued[:batch_comments]
+            if pause is not None:
+                pause()
+            yield from _finished_threads(waiting, scored)
+        yield from _finished_threads(waiting, scored)  # an empty thread after finished ones
+    if queued:
+        scored.extend(score_comments(scorer, queued, with_evidence=with_evidence))
+        if pause is not None:
+            pause()
+    yield from _finished_threads(waiting, scored)
+
+
+def _finished_threads(
+    waiting: deque[tuple[Thread, int]], scored: list[_Result]
+) -> Iterator[tuple[Thread, list[CommentScore]]]:
+    """Take the leading threads whose every input is in ``scored`` off both (in place)."""
+    taken = 0
+    while waiting and waiting[0][1] <= len(scored) - taken:
+        thread, count = waiting.popleft()
+        yield thread, _comment_scores(thread, scored[taken : taken + count])
+        taken += count
+    # One deletion per call: deleting each thread's results one at a time would move the rest each time.
+    del scored[:taken]
+
+
+def _comment_scores(thread: Thread, results: Sequence[_Result]) -> list[CommentScore]:
+    return [
+        CommentScore(comment.number, comment.id, scores, flags, concern, evidence)
+        for comment, (scores, flags, concern, evidence) in zip(thread.comments, results)
+    ]
+
+
 def score_thread(
     scorer: Scorer,
     thread: Thread,
@@ -106,16 +173,7 @@ def score_thread(
 ) -> list[CommentScore]:
     """Scores of every comment; with ``chunk``, in batches with ``pause()`` between them (a worker thread that
     leaves the interface room to answer keys)."""
-    inputs = comment_inputs(thread)
-    if chunk is None:
-        results = score_comments(scorer, inputs, with_evidence=with_evidence)
-    else:
-        results = []
-        for start in range(0, len(inputs), chunk):
-            results.extend(score_comments(scorer, inputs[start : start + chunk], with_evidence=with_evidence))
-            if pause is not None:
-                pause()
-    return [
-        CommentScore(comment.number, comment.id, scores, flags, concern, evidence)
-        for comment, (scores, flags, concern, evidence) in zip(thread.comments, results)
-    ]
+    batch = chunk if chunk is not None else max(1, len(thread.comments))  # without chunk: one call, as ever
+    for _, scores in score_threads(scorer, [thread], with_evidence=with_evidence, batch_comments=batch, pause=pause):
+        return scores
+    return []  # unreachable: score_threads yields every thread it is given
