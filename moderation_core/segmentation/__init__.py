@@ -210,15 +210,21 @@ def _segment_text(
     mail: bool = False,
     number: int | None = None,
     author: str | None = None,
+    learned: bool = True,
 ) -> tuple[tuple[Segment, ...], tuple[int, ...], InlineResult | None]:
     """:func:`segment_text`, with the inline quote detection's result for the index: the hashes of the new
-    shingles, and, where quotes were cut out of lines, the own lines as written (see :func:`segment_thread`)."""
+    shingles, and, where quotes were cut out of lines, the own lines as written (see :func:`segment_thread`).
+
+    ``learned=False`` says the index will not learn this text (the last comment of a thread): then, with an
+    empty index, inline quote detection is skipped, as it could find nothing and would only hash the words for
+    the index."""
     lines = text.split("\n")
     reply_to: list[int] = []
     kinds = _line_kinds(lines, index, parent, grandparent, verbatim, mail, reply_to)
     own = [kind[0] == "own" for kind in kinds]
     all_own = all(own)
-    inline = find_inline_quotes(lines, own, index, number, text if all_own else None, author) if any(own) else None
+    searched = any(own) and (learned or not index.empty)
+    inline = find_inline_quotes(lines, own, index, number, text if all_own else None, author) if searched else None
     quotes = inline.quotes if inline is not None else []
     if quotes and inline is not None:
         inline.written = "\n".join(line for line, is_own in zip(lines, own) if is_own)
@@ -422,7 +428,8 @@ def segment_thread(
     index = QuoteIndex()
     is_mail = all(_MESSAGE_ID.match(c.id or "") for c in comments) if mail is None else mail
     parents = parents or {}
-    for comment in comments:
+    last = len(comments) - 1
+    for position, comment in enumerate(comments):
         parent = parents.get(comment.number) if comment.number is not None else None
         grandparent = parents.get(parent) if parent is not None else None
         segments, reply_to, inline = _segment_text(
@@ -434,8 +441,11 @@ def segment_thread(
             mail=is_mail,
             number=comment.number,
             author=comment.author,
+            learned=position < last,
         )
         comment.resegment(segments, reply_to)
+        if position == last:
+            break  # no later comment can quote the last one: indexing it would be work for nothing
         # The index learns the own lines as written, inline quotes included: its shingles are those of the lines
         # (hashed once, before the quotes were known), and a later comment that copies such a line copies it
         # from this comment (the parts this comment had quoted still go to their origin, the earliest holder).
