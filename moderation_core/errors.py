@@ -7,8 +7,9 @@ an exit status (2), so the library stays usable from tests, the TUI and scripts.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+
+from moderation_core.textsafe import one_visible_line
 
 
 class ModeratorError(Exception):
@@ -60,21 +61,6 @@ class UsageError(ModeratorError):
     """A command-line option or argument that makes no sense."""
 
     title = "Usage error"
-
-
-# Controls, reordering characters and lone surrogates: a message naming a path or a value from a data file must
-# print as one visible line (the same set as moderation_core.textsafe).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def one_visible_line(text: str) -> str:
-    """``text`` with every line break, control and reordering character shown as an escape such as ``\\x0a``."""
-    return _UNSAFE.sub(_escape, text)
 
 
 class ModelError(ModeratorError):

@@ -24,9 +24,19 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# The same characters plus tab and line feed: what must not reach a one-line message that keeps every character
+# (an error naming a value from a data file), where folding whitespace as one_line does would hide what it held.
+UNSAFE_IN_ONE_LINE = re.compile("[\t\n]|" + UNSAFE_CHARACTERS.pattern)
+
+
 def visible(text: str) -> str:
     """Text with every control and reordering character replaced by a visible escape such as ``\\x1b``."""
     return UNSAFE_CHARACTERS.sub(_escape, text)
+
+
+def one_visible_line(text: str) -> str:
+    """``text`` with every line break, control and reordering character shown as an escape such as ``\\x0a``."""
+    return UNSAFE_IN_ONE_LINE.sub(_escape, text)
 
 
 def one_line(text: str, width: int | None = None) -> str:
