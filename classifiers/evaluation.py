@@ -72,11 +72,14 @@ def evaluate_file(model: GuidelineClassifier, path: str | Path) -> dict[str, Any
     proba, concern_proba, concern = scored.proba, scored.concern_proba, scored.concern
     predicted = proba >= model.thresholds_
     flagged = np.asarray(predicted.any(axis=1))  # an array (the stubs also allow a scalar)
+    # What a moderator is pointed at: comments flagged by a label or marked for review by their concern.
+    marked = flagged | model.predict_review(proba, concern_proba)
     result: dict[str, Any] = {
         "file": str(path),
         "comments": len(concern),
         "uncivil": int(concern.sum()),
         "flag_rate": round(float(flagged.mean()), 4),
+        "flag_or_review_rate": round(float(marked.mean()), 4),
         "flag_rate_by_label": {
             str(label): round(float(rate), 4) for label, rate in zip(model.classes_, predicted.mean(axis=0))
         },
@@ -86,6 +89,8 @@ def evaluate_file(model: GuidelineClassifier, path: str | Path) -> dict[str, Any
         result["concern_average_precision"] = round(float(average_precision_score(concern, concern_proba)), 4)
         result["flag_precision"] = round(float(concern[flagged].mean()), 4) if flagged.any() else None
         result["flag_recall"] = round(float(flagged[concern].mean()), 4)
+        result["flag_or_review_precision"] = round(float(concern[marked].mean()), 4) if marked.any() else None
+        result["flag_or_review_recall"] = round(float(marked[concern].mean()), 4)
     else:
         result["civil_only" if concern.sum() == 0 else "uncivil_only"] = True
     categories = sorted({category for category in scored.category_of[concern].tolist() if category})

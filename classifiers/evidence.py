@@ -3,7 +3,6 @@ weigh most, as character spans of the text the model judged (``own_text``)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,9 +10,9 @@ import scipy.sparse as sp
 
 from classifiers.features import LEXICON_KEYS, STOP_WORDS, TOKEN
 from classifiers.model import GuidelineClassifier
+from classifiers.sentences import sentences
 from moderation_core.model_inputs import CommentInput
 
-_SENTENCE = re.compile(r"[^\n.!?]*(?:[.!?]+[\"')\]]*|\n|$)")
 # A word is shown as evidence only when its weight (see evidence) reaches this much.
 MIN_TERM_WEIGHT = 0.15
 
@@ -29,20 +28,6 @@ class Span:
 
     def to_dict(self) -> dict[str, object]:
         return {"start": self.start, "end": self.end, "text": self.text, "kind": self.kind}
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences (or lines) of ``text``, surrounding whitespace excluded."""
-    spans = []
-    for match in _SENTENCE.finditer(text):
-        start, end = match.span()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start:
-            spans.append((start, end))
-    return spans
 
 
 def evidence(

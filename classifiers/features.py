@@ -134,13 +134,22 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
     """Sparse features of :class:`CommentInput` items (scikit-learn transformer).
 
     Parameters: ``min_df`` (a feature must occur in this many training comments), ``max_features`` (keep the
-    most frequent), ``bigrams`` (add adjacent token pairs).
+    most frequent), ``bigrams`` (add adjacent token pairs), ``min_tokens`` (a text is weighed as if it had at least
+    this many words: see below).
+
+    Why ``min_tokens``: every per-comment weight here is a share of the comment (TF-IDF vectors have unit length;
+    cue and style counts are divided by the square root of the length). A one-word comment then puts its whole
+    weight on one word, far outside what training comments look like: ``a`` alone carried the full weight that
+    "you are a ..." spreads over many words, and was flagged. So word vectors are divided by at least the length
+    of ``min_tokens`` words of typical weight (``norm_floor_``, learned in ``fit``), and counts by at least
+    ``sqrt(min_tokens)``: a rare, telling word alone keeps most of its weight, a common word alone keeps little.
     """
 
-    def __init__(self, min_df: int = 2, max_features: int = 60_000, bigrams: bool = True) -> None:
+    def __init__(self, min_df: int = 2, max_features: int = 60_000, bigrams: bool = True, min_tokens: int = 4) -> None:
         self.min_df = min_df
         self.max_features = max_features
         self.bigrams = bigrams
+        self.min_tokens = min_tokens
 
     def _keys(self, tokens: list[str]) -> Counter[FeatureKey]:
         counts: Counter[FeatureKey] = Counter(tokens)
@@ -175,6 +184,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
                 self.cue_of_index_[index] = category
         n_documents = max(len(X), 1)
         self.idf_ = np.array([math.log((1 + n_documents) / (1 + df)) + 1.0 for _, df in kept], dtype=np.float64)
+        self.norm_floor_ = _norm_floor(self.idf_, np.array([df for _, df in kept], dtype=np.float64), self.min_tokens)
         self.n_features_out_ = len(kept) + N_STYLE
         return self
 
@@ -243,6 +253,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         )  # duplicates are summed: term counts
         counts.data = (1.0 + np.log(counts.data)) * self.idf_[counts.indices]
         norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        norms = np.maximum(norms, self.norm_floor_)
         norms[norms == 0] = 1.0
         words = sp.diags(1.0 / norms) @ counts
 
@@ -255,7 +266,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
             cues[row, _IDENTITY] = value
         style = np.asarray(style_rows, dtype=np.float64).reshape(n_rows, 7)
         lengths = style[:, 3]
-        scale = 1.0 / np.sqrt(np.maximum(lengths, 1.0))
+        scale = 1.0 / np.sqrt(np.maximum(lengths, float(max(self.min_tokens, 1))))
         # Style and cue features scaled to stay within about 0..3, like the TF-IDF part.
         dense = np.column_stack(
             [
@@ -294,6 +305,9 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
+        # A vectorizer saved before ``min_tokens`` weighed every text by its own length alone: the same as 1 and no
+        # floor, so an older model scores exactly as it did.
+        state = {"min_tokens": 1, "norm_floor_": 0.0, **state}
         lookup = state.get("lookup_")
         if isinstance(lookup, str):
             keys = [k if " " not in k else tuple(k.split(" ")) for k in lookup.split("\n")] if lookup else []
@@ -323,6 +337,17 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
             ]
         )
         return words + style
+
+
+def _norm_floor(idf: np.ndarray, document_frequency: np.ndarray, min_tokens: int) -> float:
+    """The length of a word vector of ``min_tokens`` distinct words of typical weight: the median IDF of a word
+    occurrence (words weighted by how many comments hold them, so common words count as often as they occur)."""
+    if min_tokens <= 1 or len(idf) == 0:
+        return 0.0
+    order = np.argsort(idf)
+    cumulative = np.cumsum(document_frequency[order])
+    median = float(idf[order][np.searchsorted(cumulative, cumulative[-1] / 2.0)])
+    return float(np.sqrt(min_tokens) * median)
 
 
 def _aimed_insults(tokens: list[str]) -> float:

@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from classifiers.features import CommentVectorizer
+from classifiers.sentences import sentence_windows
 from moderation_core.model_inputs import CommentInput
 
 PRECISION_TARGET = 0.7
@@ -28,6 +29,10 @@ CIVIL_FLAG_RATE = 0.005
 # ... and at most this share may get any flag at all (the product's target on ordinary threads is 1%).
 CIVIL_ANY_FLAG_RATE = 0.0075
 FALLBACK_THRESHOLD = 0.95
+
+
+# A second label is suggested beside the first when it is at least this close to its threshold, relative to the first.
+SUGGESTION_RATIO = 0.8
 
 
 def choose_threshold(proba: np.ndarray, target: np.ndarray, civil: np.ndarray, precision: float) -> float:
@@ -88,6 +93,46 @@ class PlattScaler:
         return 1.0 / (1.0 + np.exp(-(coef * scores + intercept)))
 
 
+class SentenceCalibrator:
+    """Probabilities from a comment's own decision score and the highest of its sentences' (sentence_level).
+
+    A logistic regression on three inputs: the comment's score, its highest sentence score, and how many
+    sentences it has (log). Fitted on out-of-fold scores, it learns how far one sentence may carry a comment: an
+    insult hidden in a long comment raises the probability, while the sharpest sentence of a long civil comment,
+    which training shows is usually still civil, counts only as much as it predicts. A comment of one sentence
+    is its own highest sentence, with no sentence count.
+    """
+
+    def fit(
+        self, scores: np.ndarray, window_max: np.ndarray, n_windows: np.ndarray, target: np.ndarray
+    ) -> SentenceCalibrator:
+        self.model_ = LogisticRegression(C=1e4).fit(self._inputs(scores, window_max, n_windows), target)
+        return self
+
+    def transform(
+        self, scores: np.ndarray, window_max: np.ndarray | None = None, n_windows: np.ndarray | None = None
+    ) -> np.ndarray:
+        inputs = self._inputs(scores, scores if window_max is None else window_max, n_windows)
+        decision = inputs @ self.model_.coef_[0] + self.model_.intercept_[0]
+        return np.asarray(1.0 / (1.0 + np.exp(-decision)))
+
+    @staticmethod
+    def _inputs(scores: np.ndarray, window_max: np.ndarray, n_windows: np.ndarray | None) -> np.ndarray:
+        counts = np.zeros(len(scores)) if n_windows is None else np.log1p(n_windows)
+        return np.column_stack([scores, window_max, counts])
+
+
+def _window_summary(scores: np.ndarray, window_scores: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per comment: the highest window score (its own score where it has no window) and its number of windows."""
+    highest = np.array(scores, dtype=np.float64, copy=True)
+    counts = np.zeros(len(scores))
+    if len(owners):
+        highest[np.unique(owners)] = -np.inf
+        np.maximum.at(highest, owners, window_scores)
+        np.add.at(counts, owners, 1.0)
+    return highest, counts
+
+
 class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     """Multi-label classifier of comments against a conduct-guideline taxonomy.
 
@@ -101,6 +146,12 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     bigrams: add word pairs to the word features.
     precision_target: each label's threshold is the lowest with this out-of-fold precision (see
         :func:`choose_threshold`).
+    min_tokens: passed to :class:`CommentVectorizer` (texts too short to judge are weighed as this many words).
+    sentence_level: also score each sentence of a comment of several, and calibrate each probability (per label,
+        and concern) on both the comment's own score and its highest sentence's (:class:`SentenceCalibrator`), so
+        one breach inside a long comment is not averaged away. Calibration and thresholds use out-of-fold scores,
+        so a sharp sentence in a long civil comment counts against the same precision target and civil budget as
+        everything else.
     """
 
     def __init__(
@@ -113,6 +164,8 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         folds: int = 5,
         bigrams: bool = True,
         precision_target: float = PRECISION_TARGET,
+        min_tokens: int = 4,
+        sentence_level: bool = True,
     ) -> None:
         self.labels = labels
         self.C = C
@@ -122,6 +175,8 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         self.folds = folds
         self.bigrams = bigrams
         self.precision_target = precision_target
+        self.min_tokens = min_tokens
+        self.sentence_level = sentence_level
 
     # -- fitting ---------------------------------------------------------------------------------------------
     def fit(
@@ -132,14 +187,17 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         groups: Sequence[str] | None = None,
         label_mask: np.ndarray | None = None,
         civil: np.ndarray | None = None,
+        made: np.ndarray | None = None,
     ) -> GuidelineClassifier:
         """Fit on inputs ``X`` and the 0/1 label matrix ``Y`` (columns in ``labels`` order).
 
         ``concern`` defaults to "any label"; ``groups`` keeps a thread's comments in one fold; ``label_mask``
         marks rows whose label columns are known (rows with only a concern label train the concern model alone);
-        ``civil`` marks rows of civil-only sources (ordinary threads), whose flag rate bounds the thresholds.
+        ``civil`` marks rows of civil-only sources (ordinary threads), whose flag rate bounds the thresholds;
+        ``made`` marks rows made for training (see ``training.with_hidden_breaches``): the models learn from them,
+        the thresholds are chosen on the real rows alone.
         """
-        self.fit_out_of_fold(X, Y, concern, groups, label_mask, civil)
+        self.fit_out_of_fold(X, Y, concern, groups, label_mask, civil, made)
         return self
 
     def fit_out_of_fold(
@@ -150,6 +208,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         groups: Sequence[str] | None = None,
         label_mask: np.ndarray | None = None,
         civil: np.ndarray | None = None,
+        made: np.ndarray | None = None,
     ) -> np.ndarray:
         """Fit as :meth:`fit` does and return the out-of-fold probabilities it calibrated and chose thresholds
         on: one row per input, a column per label (NaN where ``label_mask`` says the labels are unknown) and the
@@ -164,41 +223,62 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         civil = np.zeros(n, dtype=bool) if civil is None else np.asarray(civil, dtype=bool)
         self.classes_ = np.asarray(list(self.labels))
         self.vectorizer_ = CommentVectorizer(
-            min_df=self.min_df, max_features=self.max_features, bigrams=self.bigrams
+            min_df=self.min_df, max_features=self.max_features, bigrams=self.bigrams, min_tokens=self.min_tokens
         ).fit(X)
         features = self.vectorizer_.transform(X)
+        windows = self._windows(X)
         # The concern model sees every comment; each label model sees only comments that need a moderator and
         # learns which guideline they break. A label's probability is P(concern) * P(label | concern), so a civil
         # comment full of trigger words is held back by the concern model, which has seen thousands of those.
-        concern_scores = self._out_of_fold(features, concern, group_ids, self.concern_C, np.ones(n, bool))
-        self.concern_calibrator_ = PlattScaler().fit(concern_scores, concern)
+        concern_scores, concern_window_scores = self._out_of_fold(
+            features, concern, group_ids, self.concern_C, np.ones(n, bool), windows
+        )
+        self.concern_calibrator_ = self._calibrator(concern_scores, concern_window_scores, windows[1], concern)
         self.concern_estimator_ = self._logistic(self.concern_C).fit(features, concern)
-        concern_oof = self.concern_calibrator_.transform(concern_scores)
+        concern_oof = self._calibrated(self.concern_calibrator_, concern_scores, concern_window_scores, windows[1])
         self.estimators_: list[LogisticRegression] = []
-        self.calibrators_: list[PlattScaler] = []
+        self.calibrators_: list[PlattScaler | SentenceCalibrator] = []
         oof = np.full((n, len(self.labels) + 1), np.nan)
         oof[:, -1] = concern_oof
         uncivil = mask & concern
         for column in range(len(self.labels)):
             target = Y[:, column]
-            scores = self._out_of_fold(features, target, group_ids, self.C, uncivil)
-            calibrator = PlattScaler().fit(scores[uncivil], target[uncivil])
+            scores, window_scores = self._out_of_fold(features, target, group_ids, self.C, uncivil, windows)
+            highest, counts = _window_summary(scores, window_scores, windows[1])
+            calibrator: PlattScaler | SentenceCalibrator
+            if self.sentence_level:
+                calibrator = SentenceCalibrator().fit(
+                    scores[uncivil], highest[uncivil], counts[uncivil], target[uncivil]
+                )
+            else:
+                calibrator = PlattScaler().fit(scores[uncivil], target[uncivil])
             estimator = self._logistic(self.C).fit(features[uncivil], target[uncivil])
-            oof[mask, column] = (concern_oof * calibrator.transform(scores))[mask]
+            comment_proba = concern_oof * self._calibrated(calibrator, scores, window_scores, windows[1])
+            oof[mask, column] = comment_proba[mask]
             self.estimators_.append(estimator)
             self.calibrators_.append(calibrator)
-        self.thresholds_ = self._thresholds(oof[:, :-1], Y, mask, civil)
+        real = np.ones(n, dtype=bool) if made is None else ~np.asarray(made, dtype=bool)
+        self.thresholds_, self.review_threshold_ = self._thresholds(
+            oof[real], Y[real], concern[real], mask[real], civil[real]
+        )
         self._stack_coefficients()
         return oof
 
-    def _thresholds(self, oof: np.ndarray, Y: np.ndarray, mask: np.ndarray, civil: np.ndarray) -> np.ndarray:
-        """Each label's threshold from the out-of-fold probabilities (see :func:`choose_threshold`), then raised
-        together until few enough civil-only comments get any flag (:func:`limit_civil_flags`)."""
+    def _thresholds(
+        self, oof: np.ndarray, Y: np.ndarray, concern: np.ndarray, mask: np.ndarray, civil: np.ndarray
+    ) -> tuple[np.ndarray, float]:
+        """Each label's threshold, and the concern threshold of the review mark, from the out-of-fold
+        probabilities (labels, then concern; see :func:`choose_threshold`), then raised together until few
+        enough civil-only comments get any flag or review mark (:func:`limit_civil_flags`)."""
         per_label = [
             choose_threshold(oof[mask, j], Y[mask, j], civil[mask], self.precision_target)
             for j in range(len(self.labels))
         ]
-        return limit_civil_flags(oof[civil], np.array(per_label, dtype=np.float64))
+        review = choose_threshold(oof[:, -1], concern.astype(int), civil, self.precision_target)
+        # Label columns hold NaN where labels are unknown: such rows can only be marked by concern.
+        civil_proba = np.nan_to_num(oof[civil], nan=0.0)
+        limited = limit_civil_flags(civil_proba, np.array([*per_label, review], dtype=np.float64))
+        return limited[:-1], float(limited[-1])
 
     def __getstate__(self) -> dict[str, object]:
         # The stacked matrix repeats the estimators' coefficients: rebuilt on load instead of stored twice.
@@ -210,7 +290,11 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     def __setstate__(self, state: dict[str, object]) -> None:
         # A model saved before ``precision_target`` was a parameter chose its thresholds with the default, and
         # kept its out-of-fold scores on itself: they describe the training data, not the model, and are dropped.
+        # One saved before sentence-level scoring and the review mark scores comments whole and marks nothing.
         state.setdefault("precision_target", PRECISION_TARGET)
+        state.setdefault("min_tokens", 1)
+        state.setdefault("sentence_level", False)
+        state.setdefault("review_threshold_", None)
         state.pop("oof_proba_", None)
         self.__dict__.update(state)
         if "estimators_" in state:
@@ -226,11 +310,44 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     def _logistic(strength: float) -> LogisticRegression:
         return LogisticRegression(C=strength, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
 
-    def _out_of_fold(
-        self, features: sp.csr_matrix, target: np.ndarray, groups: np.ndarray, strength: float, fit_rows: np.ndarray
+    def _calibrator(
+        self, scores: np.ndarray, window_scores: np.ndarray, owners: np.ndarray, target: np.ndarray
+    ) -> PlattScaler | SentenceCalibrator:
+        if not self.sentence_level:
+            return PlattScaler().fit(scores, target)
+        highest, counts = _window_summary(scores, window_scores, owners)
+        return SentenceCalibrator().fit(scores, highest, counts, target)
+
+    @staticmethod
+    def _calibrated(
+        calibrator: PlattScaler | SentenceCalibrator, scores: np.ndarray, window_scores: np.ndarray, owners: np.ndarray
     ) -> np.ndarray:
-        """Decision scores for every row from models fitted on the other folds' ``fit_rows``."""
+        if isinstance(calibrator, PlattScaler):
+            return calibrator.transform(scores)
+        highest, counts = _window_summary(scores, window_scores, owners)
+        return calibrator.transform(scores, highest, counts)
+
+    def _windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Features of the sentence windows of ``X`` and the row each comes from (none without sentence_level)."""
+        if not self.sentence_level:
+            return sp.csr_matrix((0, self.vectorizer_.n_features_out_)), np.zeros(0, dtype=np.int64)
+        parts, owners = sentence_windows(X)
+        return self.vectorizer_.transform(parts), owners
+
+    def _out_of_fold(
+        self,
+        features: sp.csr_matrix,
+        target: np.ndarray,
+        groups: np.ndarray,
+        strength: float,
+        fit_rows: np.ndarray,
+        windows: tuple[sp.csr_matrix, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Decision scores for every row, and for every sentence window, from models fitted on the other folds'
+        ``fit_rows`` (a window is scored by the model that did not see its comment)."""
+        window_features, owners = windows
         scores = np.zeros(len(target))
+        window_scores = np.zeros(len(owners))
         splitter = GroupKFold(n_splits=self.folds)
         for train, test in splitter.split(features, target, groups):
             train = train[fit_rows[train]]
@@ -238,29 +355,65 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
                 continue
             model = self._logistic(strength).fit(features[train], target[train])
             scores[test] = model.decision_function(features[test])
-        return scores
+            in_test = np.zeros(len(target), dtype=bool)
+            in_test[test] = True
+            rows = np.flatnonzero(in_test[owners])
+            if len(rows):
+                window_scores[rows] = model.decision_function(window_features[rows])
+        return scores, window_scores
 
     # -- prediction ------------------------------------------------------------------------------------------
-    def score_features(self, features: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-        """Label probabilities and concern of rows of features made by ``vectorizer_`` (evidence scores the
-        sentences of a comment this way, and reuses their features to weigh words)."""
+    def score_features(
+        self, features: sp.csr_matrix, windows: tuple[sp.csr_matrix, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Label probabilities and concern of rows of features made by ``vectorizer_``: each row alone (evidence
+        scores the sentences of a comment this way, and reuses their features to weigh words), or with the
+        features of its sentence ``windows`` and the row each belongs to."""
         decision = np.asarray(features @ self.coef_matrix_) + self.intercepts_
-        concern = self.concern_calibrator_.transform(decision[:, -1])
-        columns = [concern * calibrator.transform(decision[:, j]) for j, calibrator in enumerate(self.calibrators_)]
+        if windows is not None and len(windows[1]):
+            window_decision = np.asarray(windows[0] @ self.coef_matrix_) + self.intercepts_
+            owners = windows[1]
+        else:
+            window_decision, owners = np.zeros((0, decision.shape[1])), np.zeros(0, dtype=np.int64)
+        concern = self._calibrated(self.concern_calibrator_, decision[:, -1], window_decision[:, -1], owners)
+        columns = [
+            concern * self._calibrated(calibrator, decision[:, j], window_decision[:, j], owners)
+            for j, calibrator in enumerate(self.calibrators_)
+        ]
         proba = np.column_stack(columns) if columns else np.zeros((features.shape[0], 0))
         return proba, concern
 
     def predict_proba(self, X: Sequence[CommentInput]) -> np.ndarray:
         """Probability of each label (columns in ``classes_`` order)."""
-        return self.score_features(self.vectorizer_.transform(X))[0]
+        return self.score_all(X)[0]
 
     def predict_concern(self, X: Sequence[CommentInput]) -> np.ndarray:
         """Probability that each comment needs a moderator at all."""
-        return self.score_features(self.vectorizer_.transform(X))[1]
+        return self.score_all(X)[1]
 
     def score_all(self, X: Sequence[CommentInput]) -> tuple[np.ndarray, np.ndarray]:
-        """Label probabilities and concern in one pass over the features."""
-        return self.score_features(self.vectorizer_.transform(X))
+        """Label probabilities and concern of each input (with ``sentence_level``, from the comment's own score
+        and its sentences': see the class parameters)."""
+        return self.score_features(self.vectorizer_.transform(X), self._windows(X))
+
+    def predict_review(self, proba: np.ndarray, concern: np.ndarray) -> np.ndarray:
+        """Which rows are marked for review: concern at or over ``review_threshold_`` while no label passes its
+        own threshold. A model trained before the mark existed marks none."""
+        threshold = getattr(self, "review_threshold_", None)
+        if threshold is None:
+            return np.zeros(len(concern), dtype=bool)
+        flagged = np.asarray((proba >= self.thresholds_).any(axis=1))
+        return np.asarray(concern >= threshold) & ~flagged
+
+    def suggest(self, proba_row: np.ndarray) -> list[str]:
+        """The labels a comment marked for review most likely breaks: the one closest to its threshold (as a share
+        of it), and any other within SUGGESTION_RATIO of that one, closest first."""
+        ratios = np.asarray(proba_row) / np.maximum(self.thresholds_, 1e-6)
+        order = np.argsort(-ratios, kind="stable")
+        best = float(ratios[order[0]]) if len(order) else 0.0
+        if best <= 0:
+            return []
+        return [str(self.classes_[j]) for j in order if ratios[j] >= best * SUGGESTION_RATIO]
 
     def predict(self, X: Sequence[CommentInput]) -> np.ndarray:
         """0/1 flags: a label's probability at or over its threshold."""

@@ -29,6 +29,7 @@ from classifiers.model import (  # the threshold rule is learned in fit; its con
     GuidelineClassifier,
 )
 from classifiers.persist import DEFAULT_MODEL_DIR, save_model
+from classifiers.sentences import sentences
 from moderation_core.errors import DataError, ModelError
 from moderation_core.model_inputs import INPUT_VERSION
 from moderation_core.taxonomy import Taxonomy
@@ -99,6 +100,53 @@ def without_context_sometimes(examples: list[Example], share: float = CONTEXT_DR
     return result
 
 
+# Breaches hidden in long comments: how many such examples training adds, and the fewest sentences a host has.
+HIDDEN_BREACHES = 300
+MIN_HOST_SENTENCES = 8
+HIDDEN_BREACH_SOURCE = "hidden-breaches"
+
+
+def with_hidden_breaches(examples: list[Example], count: int = HIDDEN_BREACHES) -> list[Example]:
+    """``examples`` plus ``count`` made ones: a long civil comment with one short labeled breach put inside it.
+
+    Labeled data holds few long comments whose one bad sentence is the whole problem, so a model learns that a
+    long comment is civil and lets an insult hidden in benchmark talk through. Each made example takes a civil
+    comment of at least MIN_HOST_SENTENCES sentences and one labeled single-sentence breach, chosen and placed
+    (start, middle or end) by a hash of their ids, so the set is the same on every run; it keeps the breach's
+    labels and its group, so cross-validation never scores it with a model that saw that breach alone.
+    """
+    hosts = [
+        e for e in examples if not e.concern and e.known_labels and len(sentences(e.input.text)) >= MIN_HOST_SENTENCES
+    ]
+    breaches = [
+        e
+        for e in examples
+        if e.concern and e.labels and e.known_labels and len(sentences(e.input.text)) == 1 and len(e.input.text) < 200
+    ]
+    if not hosts or not breaches:
+        return examples
+    made = []
+    for index in range(count):
+        digest = hashlib.sha256(f"hidden-breach:{index}".encode()).digest()
+        host = hosts[int.from_bytes(digest[:4], "big") % len(hosts)]
+        breach = breaches[int.from_bytes(digest[4:8], "big") % len(breaches)]
+        spans = sentences(host.input.text)
+        cut = (0, len(spans) // 2, len(spans))[digest[8] % 3]
+        at = spans[cut][0] if cut < len(spans) else len(host.input.text)
+        text = f"{host.input.text[:at]}{breach.input.text.strip()}\n{host.input.text[at:]}".strip()
+        made.append(
+            Example(
+                input=replace(host.input, text=text),
+                labels=breach.labels,
+                concern=True,
+                source=HIDDEN_BREACH_SOURCE,
+                group=breach.group,
+                id=f"hidden-{index}",
+            )
+        )
+    return examples + made
+
+
 def _label_metrics(proba: np.ndarray, target: np.ndarray, threshold: float) -> dict[str, Any]:
     flagged = proba >= threshold
     tp = int((flagged & (target == 1)).sum())
@@ -125,10 +173,11 @@ def cross_validated_metrics(
     mask: np.ndarray,
     civil: np.ndarray,
     thresholds: np.ndarray,
+    review_threshold: float | None = None,
 ) -> dict[str, Any]:
     """The model card's figures from out-of-fold probabilities (a column per label, concern last): each label's
-    precision, recall and ranking at its threshold, concern's ranking, and the share of civil-only comments
-    that would get any flag."""
+    precision, recall and ranking at its threshold, concern's ranking, the review mark's precision and recall
+    (of "needs a moderator"), and the share of civil-only comments that would get any flag or mark."""
     metrics: dict[str, Any] = {
         label: _label_metrics(out_of_fold[mask, j], Y[mask, j], float(thresholds[j])) for j, label in enumerate(labels)
     }
@@ -137,9 +186,21 @@ def cross_validated_metrics(
         "roc_auc": round(float(roc_auc_score(concern, concern_oof)), 3),
         "average_precision": round(float(average_precision_score(concern, concern_oof)), 3),
     }
-    flagged = np.asarray((out_of_fold[:, :-1] >= thresholds).any(axis=1))
+    flagged = np.asarray((np.nan_to_num(out_of_fold[:, :-1], nan=0.0) >= thresholds).any(axis=1))
+    marked = flagged.copy()
+    if review_threshold is not None:
+        review = (concern_oof >= review_threshold) & ~flagged
+        marked |= review
+        metrics["review"] = {
+            "threshold": review_threshold,
+            "marked": int(review.sum()),
+            "precision": round(float(concern[review].mean()), 3) if review.any() else None,
+            "flag_or_review_precision": round(float(concern[marked].mean()), 3) if marked.any() else None,
+            "flag_or_review_recall": round(float(marked[concern].mean()), 3) if concern.any() else None,
+        }
     if civil.any():
         metrics["civil_flag_rate"] = round(float(flagged[civil].mean()), 4)
+        metrics["civil_flag_or_review_rate"] = round(float(marked[civil].mean()), 4)
     return metrics
 
 
@@ -158,7 +219,7 @@ def train(
     # "reading training data".
     data = assemble(corpora, taxonomy, starter)
     progress(f"read {len(data.examples)} examples (the starter corpus and {len(corpora)} more)")
-    examples = without_context_sometimes(data.examples)
+    examples = with_hidden_breaches(without_context_sometimes(data.examples))
     X = [e.input for e in examples]
     Y = label_matrix(examples, taxonomy.ids)
     concern = np.array([e.concern for e in examples])
@@ -176,10 +237,21 @@ def train(
     sources = np.array([e.source for e in examples])
     civil_sources = {s for s in set(sources) if not concern[sources == s].any() and not s.startswith("starter")}
     civil = np.isin(sources, list(civil_sources))
+    made = sources == HIDDEN_BREACH_SOURCE
     model = GuidelineClassifier(labels=taxonomy.ids, precision_target=precision_target)
-    out_of_fold = model.fit_out_of_fold(X, Y, concern, groups, mask, civil)
+    out_of_fold = model.fit_out_of_fold(X, Y, concern, groups, mask, civil, made)
     progress("measuring the thresholds it chose on the out-of-fold predictions")
-    metrics = cross_validated_metrics(taxonomy.ids, out_of_fold, Y, concern, mask, civil, model.thresholds_)
+    real = ~made  # the card's figures describe real comments, not the ones made for training
+    metrics = cross_validated_metrics(
+        taxonomy.ids,
+        out_of_fold[real],
+        Y[real],
+        concern[real],
+        mask[real],
+        civil[real],
+        model.thresholds_,
+        model.review_threshold_,
+    )
     seconds = time.perf_counter() - began
     card = {
         "model": "guideline-classifier",
@@ -191,9 +263,11 @@ def train(
         "data": data.sources,
         "taxonomy": {"name": taxonomy.name, "version": taxonomy.version, "labels": list(taxonomy.ids)},
         "thresholds": {label: float(t) for label, t in zip(taxonomy.ids, model.thresholds_)},
+        "review_threshold": model.review_threshold_,
         "threshold_rule": f"lowest threshold with out-of-fold precision >= {precision_target} and at most "
         f"{CIVIL_FLAG_RATE:.1%} of civil-only sources flagged; {FALLBACK_THRESHOLD} where none qualifies; then "
-        f"raised until at most {CIVIL_ANY_FLAG_RATE:.2%} of civil-only comments get any flag",
+        f"raised until at most {CIVIL_ANY_FLAG_RATE:.2%} of civil-only comments get any flag; the same rule for "
+        "review_threshold, on concern: a comment whose concern reaches it while no label passes is marked for review",
         "parameters": {k: v for k, v in model.get_params().items() if k != "labels"},
         "cross_validated_metrics": metrics,
     }

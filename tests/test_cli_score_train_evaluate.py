@@ -4,6 +4,7 @@ process (``run_cli``), and end to end as the installed command for a table, an e
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ SAMPLE_FORMATS = [
     "bug-4127.jsonl",
     "bug-4127.csv",
 ]
-SCORE_KEYS = {"thread", "number", "id", "scores", "flags", "concern", "evidence"}
+SCORE_KEYS = {"thread", "number", "id", "scores", "flags", "concern", "evidence", "review", "suggested"}
 
 
 def score_lines(*args: str) -> list[dict[str, object]]:
@@ -42,7 +43,10 @@ def test_score_json_for_every_format(samples: Path, name: str) -> None:
         assert set(line["scores"]) == labels  # type: ignore[arg-type]
         assert 0.0 <= line["concern"] <= 1.0  # type: ignore[operator]
         assert set(line["flags"]) <= labels  # type: ignore[arg-type]
-        assert set(line["evidence"]) == set(line["flags"])  # type: ignore[arg-type]
+        # Evidence for each flag, and for each suggestion of a comment marked for review (which has no flag).
+        assert set(line["evidence"]) == set(line["flags"]) | set(line["suggested"])  # type: ignore[arg-type]
+        assert not (line["review"] and line["flags"])
+        assert set(line["suggested"]) <= labels and (line["review"] or not line["suggested"])  # type: ignore[arg-type]
         for spans in line["evidence"].values():  # type: ignore[union-attr]
             for span in spans:
                 assert comment.own_text[span["start"] : span["end"]] == span["text"]
@@ -80,7 +84,10 @@ def test_concern_ranks_the_sample_violations_first(samples: Path) -> None:
 def test_score_table(samples: Path) -> None:
     result = run_moderator("score", str(samples / "bug-4127.txt"))
     assert result.returncode == 0, result.stderr
-    assert "flagged · model guideline-classifier@" in result.stdout
+    summary = result.stdout.splitlines()[1]
+    assert re.fullmatch(
+        r"48 comments, \d+ flagged(, \d+ marked for review)? · model guideline-classifier@\w{12}", summary
+    )
     assert "concern" in result.stdout.splitlines()[2]
 
 
@@ -148,7 +155,7 @@ def test_train_with_an_extra_corpus(tmp_path: Path) -> None:
     rows = [{"text": f"Ping? still waiting for a fix {i}", "uncivil": True, "category": "impatience"} for i in range(5)]
     rows += [{"text": f"Merged in revision {i}, thanks.", "uncivil": False, "category": None} for i in range(5)]
     corpus.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    result = run_moderator("train", "--corpus", str(corpus), "-o", str(tmp_path / "model"), timeout=300)
+    result = run_moderator("train", "--corpus", str(corpus), "-o", str(tmp_path / "model"), timeout=900)
     assert result.returncode == 0, result.stderr
     assert "model written to" in result.stdout and "concern ROC-AUC" in result.stdout
     from classifiers.persist import read_card

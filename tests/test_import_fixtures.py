@@ -56,7 +56,7 @@ def _rows(thread: Thread) -> list[tuple[object, ...]]:
 
 # Folders of tests/fixtures that hold no exports to import: the decision logs of schema 1 (with the JSON of what
 # was written to them and read back) belong to tests/test_log_records.py and have a README of their own.
-NOT_EXPORTS = {"logs"}
+NOT_EXPORTS = {"logs", "realworld"}
 
 
 def test_every_fixture_is_listed() -> None:

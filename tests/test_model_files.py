@@ -167,7 +167,7 @@ def test_default_model_is_reproducible_by_the_documented_command(tmp_path: Path)
     args = ["train", "-o", str(tmp_path / "again")]
     for corpus in corpora:
         args += ["--corpus", corpus]
-    result = run_moderator(*args, timeout=300)
+    result = run_moderator(*args, timeout=900)
     assert result.returncode == 0, result.stderr
     again = load_one((tmp_path / "again" / CARD_FILE).read_text(encoding="utf-8"))
     hint = "retrain classifiers/default_model with the README's command"

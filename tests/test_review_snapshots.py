@@ -39,3 +39,17 @@ def test_help_screen(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type
         await pilot.pause()
 
     assert snap_compare(make_review_app(Path("decisions.yaml")), terminal_size=SIZE, run_before=run_before)
+
+
+def test_comment_marked_for_review_with_its_suggestion(snap_compare, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from test_review_tui import MARKED, mark_for_review
+
+    mark_for_review(monkeypatch, MARKED)
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        # Two comments fine; from flagged comment 2, f to comment 9, then to 11 (two labels suggested).
+        await pilot.press("a", "a", "f", "f")
+        await pilot.pause()
+
+    assert snap_compare(make_review_app(tmp_path / "log.yaml"), terminal_size=SIZE, run_before=run_before)

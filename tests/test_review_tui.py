@@ -247,3 +247,84 @@ async def test_label_keys_and_palette_use_toggle_label_not_textuals_toggle(tmp_p
         await pilot.press("enter")
     [entry] = entries(tmp_path / "log.yaml")
     assert entry.labels == ("demand",) and entry.action == "escalate"
+
+
+# Comments of the sample marked for review in the tests below, with the labels suggested: the scores of these two
+# unflagged comments are changed after scoring (and the bundled model's own marks taken away).
+MARKED = {9: ["demand"], 11: ["accusation", "inflammatory"]}
+
+
+def mark_for_review(monkeypatch: pytest.MonkeyPatch, marks: dict[int, list[str]]) -> None:
+    """Scoring as ever, then each comment numbered in ``marks`` unflagged, marked for review, its labels suggested."""
+    import dataclasses
+
+    import moderator.scoring.background as background
+    from moderator.scoring import CommentScore, score_thread
+
+    def score_and_mark(*args, **kwargs) -> list[CommentScore]:  # type: ignore[no-untyped-def]
+        scores = score_thread(*args, **kwargs)
+        # Marks of the model's own are taken away, so the test knows exactly which comments are marked.
+        return [
+            dataclasses.replace(s, flags=[], evidence={}, review=True, suggested=list(marks[s.number]))
+            if s.number in marks
+            else dataclasses.replace(
+                s, review=False, suggested=[], evidence={k: v for k, v in s.evidence.items() if k in s.flags}
+            )
+            for s in scores
+        ]
+
+    monkeypatch.setattr(background, "score_thread", score_and_mark)
+
+
+async def test_a_comment_marked_for_review_is_shown_and_saved_as_suggested(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mark_for_review(monkeypatch, MARKED)
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        session = app.session
+        flags_left = sum(1 for s in session.scores if s is not None and s.flags)
+        assert session.flagged_left() == flags_left + 2
+        header = str(app.query_one("#header", Static).render())
+        assert f"flagged left {flags_left + 2} (2 marked for review)" in header
+        outline = app.query_one(Outline)
+        # "?" and the suggested keys (demand 5; accusation 2, inflammatory 3) in the flags column, drawn apart.
+        assert outline.row_text(9)[0].split()[-2:] == ["?5", "·"]
+        assert outline.row_text(11)[0].split()[-2:] == ["?23", "·"]
+        assert outline.row_text(9)[1] != outline.row_text(2)[1]  # not the colour of a flagged comment
+        keys = [s for s in outline.render_line(9 - outline.scroll_offset.y) if s.text.strip() == "5"]
+        assert keys and keys[0].style is not None and keys[0].style.italic
+
+        await pilot.press("f", "f")  # the first flagged comment (2), then the first marked for review
+        assert session.current.number == 9
+        body = str(app.query_one("#comment-body", Static).render())
+        assert f"marked for review (concern {session.current_score.concern:.2f})" in body
+        scores = str(app.query_one("#scores", Static).render()).splitlines()
+        assert [line.split()[1] for line in scores if "suggested" in line] == ["demand"]
+        decision = str(app.query_one("#decision", Static).render())
+        assert "[5] demand" in decision and "suggested by the model" in decision
+        await pilot.press("enter")
+
+        await pilot.press("f")
+        assert session.current.number == 11 and session.pending.labels == ["accusation", "inflammatory"]
+        await pilot.press("3")  # the moderator's own choice now: no longer the model's suggestion
+        decision = str(app.query_one("#decision", Static).render())
+        assert "[2] accusation" in decision and "suggested" not in decision
+        await pilot.press("enter")
+        assert "marked for review" not in str(app.query_one("#header", Static).render())
+    assert [(e.key[3], e.labels, e.action) for e in entries(log)] == [
+        (9, ("demand",), "flag"),
+        (11, ("accusation",), "flag"),
+    ]
+
+
+async def test_only_flagged_keeps_comments_marked_for_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mark_for_review(monkeypatch, MARKED)
+    app = make_review_app(tmp_path / "log.yaml", only_flagged=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        shown = [app.session.thread.comments[i].number for i in app.session.order]
+        flagged = [s.number for s in app.session.scores if s is not None and s.flags]
+        assert sorted(shown) == sorted([*flagged, 9, 11])

@@ -89,18 +89,33 @@ def thread_table(thread: Thread, width: int = 120) -> str:
 
 
 def score_table(thread: Thread, results: Sequence[CommentScore], model_id: str) -> str:
-    """The thread's title, how many comments the model flags, then one line per comment: concern, flags, words."""
+    """The thread's title, how many comments the model flags (and marks for review, when it marks any), then one
+    line per comment: concern, flags (or "review?" and the suggested labels), words."""
     flagged = sum(1 for r in results if r.flags)
+    review = sum(1 for r in results if _marked_for_review(r))
+    counts = f"{flagged} flagged" + (f", {review} marked for review" if review else "")
     lines = [
         one_line(thread.title or "(untitled thread)", 120),
-        f"{len(results)} comments, {flagged} flagged · model {model_id}",
+        f"{len(results)} comments, {counts} · model {model_id}",
         f"{'#':>4}  {'concern':>7}  {'flags':28}  own text",
     ]
     for comment, result in zip(thread.comments, results):
         number = str(comment.number) if comment.number is not None else "?"
-        flags = ",".join(result.flags) or "-"
+        flags = _flags_cell(result)
         lines.append(f"{number:>4}  {result.concern:7.2f}  {one_line(flags, 28):28}  {one_line(comment.own_text, 70)}")
     return "\n".join(lines)
+
+
+def _marked_for_review(result: CommentScore) -> bool:
+    """Marked for review and flagged by no label (a flag says more than a mark)."""
+    return result.review and not result.flags
+
+
+def _flags_cell(result: CommentScore) -> str:
+    """The flags, or for a comment marked for review "review?" and the labels suggested (not flags), or "-"."""
+    if _marked_for_review(result):
+        return " ".join(["review?", ",".join(result.suggested)]).strip()
+    return ",".join(result.flags) or "-"
 
 
 def evaluation_table(model_id: str, results: Sequence[Mapping[str, Any]]) -> str:

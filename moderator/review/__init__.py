@@ -34,11 +34,15 @@ CYCLED_ACTIONS: tuple[str, ...] = tuple(action.value for action in Action.cycle(
 
 @dataclass(slots=True)
 class Pending:
-    """The decision being composed for the current comment."""
+    """The decision being composed for the current comment.
+
+    ``suggested``: the labels are the model's suggestion for a comment it marked for review (no label passed its
+    threshold), not flags; the moderator's first toggle makes them the moderator's own."""
 
     labels: list[str] = field(default_factory=list)
     action: str = "flag"
     note: str = ""
+    suggested: bool = False
 
 
 class ReviewSession:
@@ -101,7 +105,12 @@ class ReviewSession:
         return self._decided
 
     def flagged_left(self) -> int:
+        """Undecided comments the model flags or marks for review."""
         return self._flagged_undecided
+
+    def review_left(self) -> int:
+        """Undecided comments marked for review (counted in :meth:`flagged_left` too)."""
+        return self._review_undecided
 
     def _key(self, comment: Comment) -> DecisionKey:
         # The log's own key (ThreadRef.key): were it built here too, the two could drift apart and reopening a
@@ -116,9 +125,9 @@ class ReviewSession:
 
     def _recount(self) -> None:
         self._decided = sum(1 for d in self.decisions if d is not None)
-        self._flagged_undecided = sum(
-            1 for s, d in zip(self.scores, self.decisions) if s is not None and s.flags and d is None
-        )
+        undecided = [s for s, d in zip(self.scores, self.decisions) if s is not None and d is None]
+        self._flagged_undecided = sum(1 for s in undecided if s.needs_review)
+        self._review_undecided = sum(1 for s in undecided if s.review and not s.flags)
 
     # -- scores arrive from a worker -------------------------------------------------------------------------
     def set_scores(self, scores: Sequence[CommentScore], thresholds: dict[str, float], model_id: str) -> None:
@@ -139,7 +148,7 @@ class ReviewSession:
         indices = list(range(len(self.thread.comments)))
         if self.scored:
             if self.only_flagged:
-                indices = [i for i in indices if (s := self.scores[i]) is not None and s.flags] or indices
+                indices = [i for i in indices if (s := self.scores[i]) is not None and s.needs_review] or indices
             if self.queue == "concern":
                 indices.sort(key=self._negative_concern)
             elif self.queue == "uncertain":
@@ -170,7 +179,18 @@ class ReviewSession:
             self.pending = Pending(list(decision.labels), decision.action or "flag", decision.note)
         else:
             score = self.scores[self.index] if self.order else None
-            self.pending = Pending(list(score.flags) if score else [], "flag", "")
+            self.pending = self._pending_from_model(score)
+
+    def _pending_from_model(self, score: CommentScore | None) -> Pending:
+        """An undecided comment's labels pre-toggled: the model's flags, else, when it marks the comment for review,
+        the labels it suggests (those of this taxonomy, in its order: saving any other would be refused)."""
+        if score is None:
+            return Pending()
+        if score.flags or not score.review:
+            return Pending(list(score.flags))
+        ids = self.taxonomy.ids
+        suggested = sorted({label for label in score.suggested if label in ids}, key=ids.index)
+        return Pending(suggested, suggested=bool(suggested))
 
     # -- moving ----------------------------------------------------------------------------------------------
     def go_to_position(self, position: int) -> None:
@@ -188,12 +208,13 @@ class ReviewSession:
         self.go_to_position(self.position - 1)
 
     def next_flagged_undecided(self) -> bool:
+        """Move to the next undecided comment (in queue order, wrapping) that the model flags or marks for review."""
         count = len(self.order)
         for step in range(1, count + 1):
             position = (self.position + step) % count
             i = self.order[position]
             score = self.scores[i]
-            if score is not None and score.flags and self.decisions[i] is None:
+            if score is not None and score.needs_review and self.decisions[i] is None:
                 self.go_to_position(position)
                 return True
         return False
@@ -216,6 +237,7 @@ class ReviewSession:
     def toggle_label(self, label: str) -> None:
         if label not in self.taxonomy.ids:
             raise KeyError(label)
+        self.pending.suggested = False  # whatever stays toggled now, the moderator chose it
         if label in self.pending.labels:
             self.pending.labels.remove(label)
         else:

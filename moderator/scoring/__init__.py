@@ -28,6 +28,16 @@ class CommentScore:
     flags: list[str]
     concern: float
     evidence: dict[str, list[Span]] = field(default_factory=dict)
+    # Marked for review: concern passed the model's review threshold although no label passed its own. The
+    # labels the comment most likely breaks are then ``suggested`` (a suggestion to the moderator, not a flag).
+    review: bool = False
+    suggested: list[str] = field(default_factory=list)
+
+    @property
+    def needs_review(self) -> bool:
+        """Flagged by a label, or marked for review by its concern: what "flagged left", ``f`` and
+        ``--only-flagged`` follow."""
+        return bool(self.flags) or self.review
 
     def to_dict(self, thread_id: str | None) -> dict[str, object]:
         return {
@@ -38,6 +48,8 @@ class CommentScore:
             "flags": self.flags,
             "concern": self.concern,
             "evidence": {label: [s.to_dict() for s in spans] for label, spans in self.evidence.items()},
+            "review": self.review,
+            "suggested": self.suggested,
         }
 
 
@@ -73,8 +85,8 @@ def comment_inputs(thread: Thread) -> list[CommentInput]:
     return list(thread_inputs(thread))
 
 
-# One comment's scores, flags, concern and evidence, as score_comments gives them.
-_Result = tuple[dict[str, float], list[str], float, dict[str, list[Span]]]
+# One comment's scores, flags, concern, evidence, review mark and suggested labels, as score_comments gives them.
+_Result = tuple[dict[str, float], list[str], float, dict[str, list[Span]], bool, list[str]]
 
 
 def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evidence: bool = True) -> list[_Result]:
@@ -84,6 +96,7 @@ def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evide
     proba, concern = model.score_all(inputs)
     flagged: np.ndarray = np.asarray(proba >= model.thresholds_)
     any_flag: np.ndarray = np.asarray(flagged.any(axis=1))
+    marked = model.predict_review(proba, concern).tolist()
     labels = [str(label) for label in model.classes_]
     # One conversion of the whole matrix to Python floats; per-comment numpy calls would cost more than the model.
     rounded = np.round(proba, 4).tolist()
@@ -91,12 +104,17 @@ def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evide
     results = []
     for i, item in enumerate(inputs):
         scores = dict(zip(labels, rounded[i]))
+        suggested: list[str] = []
         if any_flag[i]:
             flags = [labels[j] for j in np.flatnonzero(flagged[i])]
             evidence_spans = {label: evidence(model, item, label) for label in flags} if with_evidence else {}
         else:
             flags, evidence_spans = [], {}
-        results.append((scores, flags, concern_values[i], evidence_spans))
+            if marked[i]:
+                # The evidence of a suggestion shows the moderator why the comment was marked.
+                suggested = model.suggest(proba[i])
+                evidence_spans = {label: evidence(model, item, label) for label in suggested} if with_evidence else {}
+        results.append((scores, flags, concern_values[i], evidence_spans, bool(marked[i]), suggested))
     return results
 
 
@@ -158,8 +176,8 @@ def _finished_threads(
 
 def _comment_scores(thread: Thread, results: Sequence[_Result]) -> list[CommentScore]:
     return [
-        CommentScore(comment.number, comment.id, scores, flags, concern, evidence)
-        for comment, (scores, flags, concern, evidence) in zip(thread.comments, results)
+        CommentScore(comment.number, comment.id, scores, flags, concern, evidence, review, suggested)
+        for comment, (scores, flags, concern, evidence, review, suggested) in zip(thread.comments, results)
     ]
 
 

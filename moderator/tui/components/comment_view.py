@@ -14,6 +14,7 @@ from moderator.review import ReviewSession
 from moderator.tui.text import literal
 
 QUOTE_STYLE = "italic #8a8f98"
+REVIEW_STYLE = "#c4a7e7"  # the outline's colour of a comment marked for review
 NOT_PROSE_STYLE = "dim"
 
 
@@ -41,7 +42,9 @@ class CommentView(VerticalScroll):
             meta.append_text(literal(comment.created, "dim"))
         if comment.reply_to:
             meta.append("  ·  replies to " + ", ".join(f"#{n}" for n in comment.reply_to), style="dim")
-        if score is not None:
+        if score is not None and score.review and not score.flags:
+            meta.append(f"  ·  marked for review (concern {score.concern:.2f})", style=f"bold {REVIEW_STYLE}")
+        elif score is not None:
             meta.append(f"  ·  concern {score.concern:.2f}", style="bold" if score.flags else "dim")
 
         highlights: list[tuple[int, int, str]] = []

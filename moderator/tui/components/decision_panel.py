@@ -1,4 +1,6 @@
-"""The pending decision (toggled labels, action, note) and what is saved for the comment."""
+"""The pending decision (toggled labels, action, note) and what is saved for the comment. Labels the model
+suggests for a comment marked for review are shown as its suggestion (in italics, and in words) until the moderator
+toggles a label."""
 
 from __future__ import annotations
 
@@ -15,10 +17,13 @@ class DecisionPanel(Static):
         pending = session.pending
         text = Text("Pending  ", style="bold")
         if pending.labels:
+            weight = "italic" if pending.suggested else "bold"
             for label_id in pending.labels:
                 label = keys[label_id]
-                text.append(f"[{label.key}] {label.id} ", style=f"bold {label.color}")
+                text.append(f"[{label.key}] {label.id} ", style=f"{weight} {label.color}")
             text.append(f" action {pending.action}")
+            if pending.suggested:
+                text.append("\n         suggested by the model (marked for review)", style="italic dim")
         else:
             text.append("no labels (enter saves as fine)", style="dim")
         if pending.note:

@@ -1,4 +1,5 @@
-"""Each label's score against its threshold, with the evidence sentence of flagged labels."""
+"""Each label's score against its threshold, with the evidence sentence of flagged labels; on a comment marked for
+review, the labels the model suggests say "suggested" (in words: a colour alone would not tell a flag apart)."""
 
 from __future__ import annotations
 
@@ -18,19 +19,23 @@ class ScorePanel(Static):
             self.update(Text("scoring…" if not session.scored else "no score", style="italic dim"))
             return
         lines = []
+        suggested = set(score.suggested) if score.review and not score.flags else set()
         for label in session.taxonomy.labels:
             p = score.scores.get(label.id, 0.0)
             threshold = session.thresholds.get(label.id, 1.0)
-            flagged = label.id in score.flags
+            flagged, is_suggested = label.id in score.flags, label.id in suggested
             filled = int(round(p * BAR))
             mark = min(int(round(threshold * BAR)), BAR - 1)
             bar = "".join("█" if i < filled else ("│" if i == mark else "░") for i in range(BAR))
             line = Text(f"{label.key} ", style="bold")
-            line.append(f"{label.id:16}", style=f"bold {label.color}" if flagged else "")
+            name_style = f"bold {label.color}" if flagged else (f"italic {label.color}" if is_suggested else "")
+            line.append(f"{label.id:16}", style=name_style)
             line.append(bar, style=label.color if flagged else "dim")
             line.append(f" {p:4.2f}/{threshold:4.2f}", style="bold" if flagged else "dim")
             if flagged:
                 line.append(" ⚑", style=f"bold {label.color}")
+            elif is_suggested:
+                line.append(" ? suggested", style=f"italic {label.color}")
             lines.append(line)
             sentences = [s for s in score.evidence.get(label.id, []) if s.kind == "sentence"]
             if sentences:

@@ -23,6 +23,8 @@ class ThreadHeader(Static):
         progress = Text(f"decided {session.decided_count()}/{total}")
         if session.scored:
             progress.append(f"  ·  flagged left {session.flagged_left()}")
+            if session.review_left():
+                progress.append(f" ({session.review_left()} marked for review)")
         elif session.scoring_error:
             progress.append("  ·  no model scores: ", style="bold red")
             progress.append_text(literal(session.scoring_error, "red"))
