@@ -9,10 +9,13 @@ from moderation_core.textsafe import dumps
 from moderator.cli.options import Formatter, add_model_argument, add_source_arguments
 from moderator.cli.output import write
 from moderator.cli.render import score_table
-from moderator.sources import load_threads
 
 if TYPE_CHECKING:
     from moderator.cli.options import Subcommands
+
+# Output is written in pieces of about this many characters (and whenever a batch of comments has been scored):
+# a write and a flush per thread cost more than encoding a one-comment thread's result.
+_WRITE_AT = 1 << 16
 
 
 def register(commands: Subcommands) -> None:
@@ -33,22 +36,46 @@ def register(commands: Subcommands) -> None:
     parser.set_defaults(handler=run)
 
 
+class _Pieces:
+    """Output pieces separated by one newline, as if written whole ("\\n".join(pieces)), written in batches."""
+
+    def __init__(self) -> None:
+        self._pending: list[str] = []
+        self._size = 0
+        self._separator = ""  # "\n" once something has been written
+
+    def add(self, pieces: list[str]) -> None:
+        self._pending.extend(pieces)
+        self._size += sum(map(len, pieces))
+        if self._size >= _WRITE_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            write(self._separator + "\n".join(self._pending))
+            self._separator = "\n"
+            self._pending, self._size = [], 0
+
+
 def run(args: argparse.Namespace) -> int:
     from moderator.scoring import load_scorer, score_threads  # numpy and scikit-learn: only for scoring commands
+    from moderator.sources.stream import iter_threads
 
-    threads = load_threads(args.source, args.format)
+    # A JSONL file is read and checked whole here, then its threads are read again one at a time as they are
+    # scored: memory holds one batch of threads, never the file (any size). Every error of the file is raised by
+    # this call, before the model is loaded and before anything is written.
+    threads = iter_threads(args.source, args.format)
     scorer = load_scorer(args.model)
-    # Threads are scored together in batches (one model pass for thousands of comments) and each is written as
-    # soon as its batch is scored. Pieces are separated by one newline and the output ends with one, as when it
-    # was written whole ("\n".join(pieces) + "\n"): a table ends with a blank line, nothing scored is one newline.
-    separator = ""
-    for thread, results in score_threads(scorer, threads):
+    # Threads are scored together in batches (one model pass for thousands of comments); what is scored is written
+    # when a batch is done (``pause``) or enough is waiting. Pieces are separated by one newline and the output ends
+    # with one, as when it was written whole ("\n".join(pieces) + "\n"): a table ends with a blank line, nothing
+    # scored is one newline.
+    output = _Pieces()
+    for thread, results in score_threads(scorer, threads, pause=output.flush):
         if args.json:
-            pieces = [dumps(r.to_dict(thread.id)) for r in results]
+            output.add([dumps(r.to_dict(thread.id)) for r in results])
         else:
-            pieces = [score_table(thread, results, scorer.model_id) + "\n"]
-        if pieces:
-            write(separator + "\n".join(pieces))
-            separator = "\n"
+            output.add([score_table(thread, results, scorer.model_id) + "\n"])
+    output.flush()
     write("\n")
     return 0
