@@ -94,7 +94,13 @@ class Comment:
 
     def __post_init__(self) -> None:
         if not self.segments:
-            self.segments = (Segment("own", self.text),) if self.text else ()
+            # One own segment, or none: no quote to look for (importers build every comment so, then segment it).
+            if self.text:
+                self.segments = (Segment("own", self.text),)
+                self.own_text = join_own(self.segments)
+            else:
+                self.segments = ()
+            return
         self._derive()
 
     def resegment(self, segments: tuple[Segment, ...], reply_to: tuple[int, ...] | None = None) -> None:
@@ -105,8 +111,12 @@ class Comment:
         self._derive()
 
     def _derive(self) -> None:
-        self.own_text = join_own(self.segments)
-        self.quotes = tuple(Quote(s.quoted_comment, s.text) for s in self.segments if s.kind == "quote")
+        segments = self.segments
+        self.own_text = join_own(segments)
+        if len(segments) == 1 and segments[0].kind == "own":  # most comments
+            self.quotes = ()
+        else:
+            self.quotes = tuple(Quote(s.quoted_comment, s.text) for s in segments if s.kind == "quote")
 
     def own_spans(self) -> tuple[tuple[int, int], ...]:
         """For each own segment in order, its (start, end) offsets in ``own_text``: ``own_text[start:end]`` is

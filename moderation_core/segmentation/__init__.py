@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from moderation_core.segmentation.inline_quotes import InlineQuote, InlineResult, find_inline_quotes
-from moderation_core.segmentation.mailparts import classify_parts
+from moderation_core.segmentation.mailparts import classify_parts, may_have_parts
 from moderation_core.segmentation.quoteindex import (
     MIN_HINTED_CHARS,
     MIN_STANDALONE_CHARS,
@@ -82,11 +82,14 @@ _QUOTING = re.compile(r"^Quoting (?:[^,.;!?()]{1,80}\([^()]{1,80}\)|[^\s,.;!?()]
 _MESSAGE_ID = re.compile(r"^<[^<>\s@]{1,500}@[^<>\s]{1,500}>$")
 # First words of an attribution that gives a date ("On Tue, 3 Mar 2026 at 10:12, Jane Doe wrote:").
 DATED_START = ("On ", "Am ", "Le ", "El ", "Il ")
+# How a quote line (QUOTE_PREFIX) after the first starts in a whole text: found by substring search, in C.
+_QUOTE_LINE_STARTS = ("\n>", "\n >", "\n  >", "\n   >")
 
 Kind = tuple[str, int | None]
 # A piece of a line: its kind, its text, and whether it starts the line (False: it continues the line of the
 # piece before it, cut there by an inline quote).
 Piece = tuple[Kind, str, bool]
+_OWN: Kind = ("own", None)
 
 
 def _quote_content(line: str) -> str:
@@ -220,10 +223,14 @@ def _segment_text(
     the index."""
     lines = text.split("\n")
     reply_to: list[int] = []
-    kinds = _line_kinds(lines, index, parent, grandparent, verbatim, mail, reply_to)
-    own = [kind[0] == "own" for kind in kinds]
-    all_own = all(own)
-    searched = any(own) and (learned or not index.empty)
+    kinds = _line_kinds(lines, index, parent, grandparent, verbatim, mail, reply_to, text)
+    if kinds is None:  # every line own text (most comments)
+        own: list[bool] = [True] * len(lines)
+        all_own = any_own = True
+    else:
+        own = [kind[0] == "own" for kind in kinds]
+        all_own, any_own = all(own), any(own)
+    searched = any_own and (learned or not index.empty)
     inline = find_inline_quotes(lines, own, index, number, text if all_own else None, author) if searched else None
     quotes = inline.quotes if inline is not None else []
     if quotes and inline is not None:
@@ -231,7 +238,7 @@ def _segment_text(
     if not quotes and all_own:
         segments = _all_own(text)  # most comments: one own segment, without the per-line merging
     else:
-        segments = _merge(_pieces(lines, kinds, quotes))
+        segments = _merge(_pieces(lines, [_OWN] * len(lines) if kinds is None else kinds, quotes))
     for segment in segments:
         if segment.kind == "quote" and segment.quoted_comment is not None:
             reply_to.append(segment.quoted_comment)
@@ -248,10 +255,17 @@ def _line_kinds(
     verbatim: bool,
     mail: bool,
     reply_to: list[int],
-) -> list[Kind]:
-    """Per line: its kind and, for quotes and attributions, the comment quoted. The comments that Bugzilla
-    reply headers name are added to ``reply_to``."""
-    parts = classify_parts(lines, mail=mail)
+    text: str,
+) -> list[Kind] | None:
+    """Per line of ``text``: its kind and, for quotes and attributions, the comment quoted; None when every line
+    is own text. The comments that Bugzilla reply headers name are added to ``reply_to``."""
+    parts = classify_parts(lines, mail=mail) if may_have_parts(text) else None
+    if not _needs_reading(text, verbatim):  # most comments: each line is own text or a part
+        if parts is None or not any(parts):
+            return None
+        return [_OWN if part is None else (part, None) for part in parts]
+    if parts is None:
+        parts = [None] * len(lines)
     kinds: list[Kind] = []
     hint: int | None = parent
     expect_quote = False
@@ -311,6 +325,19 @@ def _line_kinds(
         kinds.append(("own", None))
         i += 1
     return kinds
+
+
+def _needs_reading(text: str, verbatim: bool) -> bool:
+    """Whether a line of ``text`` may be a reply header, a quote or an attribution, so that the lines must be
+    read one by one. An attribution counts only above a quote line outside page copies (see _next_is_quote),
+    and in a page copy any line may reproduce an earlier comment. Most comments hold no ``>`` at all: substring
+    tests settle them in C."""
+    return verbatim or "(In reply to" in text or (">" in text and _has_quote_line(text))
+
+
+def _has_quote_line(text: str) -> bool:
+    """Whether a line of ``text`` matches QUOTE_PREFIX."""
+    return QUOTE_PREFIX.match(text) is not None or any(start in text for start in _QUOTE_LINE_STARTS)
 
 
 def _all_own(text: str) -> tuple[Segment, ...]:
@@ -404,9 +431,11 @@ def _merge(pieces: Iterable[Piece]) -> tuple[Segment, ...]:
             flush()
             run, run_kind, run_inline = [text], kind, not starts_line
         else:
-            run.extend("\n" + blank for blank in pending_blank)
+            if pending_blank:
+                run.extend("\n" + blank for blank in pending_blank)
             run.append(("\n" if starts_line else " ") + text)
-        pending_blank = []
+        if pending_blank:
+            pending_blank = []
     flush()
     return tuple(segments)
 

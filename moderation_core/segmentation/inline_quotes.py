@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate, groupby, repeat
@@ -62,6 +62,7 @@ from moderation_core.segmentation.quoteindex import (
     key_text,
     keyed_words,
     shingles,
+    word_by_word_keys,
     word_keys,
 )
 
@@ -149,7 +150,7 @@ class InlineResult:
 
     quotes: list[InlineQuote]
     keys: list[str] | None = None
-    fresh: set[int] | None = None
+    fresh: Collection[int] | None = None  # a list of all the hashes, when no earlier comment held any
     written: str | None = None  # the own lines as written, where quotes were cut out of them
 
 
@@ -175,6 +176,8 @@ def find_inline_quotes(
         text = "\n".join(line if is_own else brk for line, is_own in zip(lines, own))
     keys = word_keys(text)
     hashes = list(map(hash, shingles(keys)))
+    if index.knows_none(hashes):
+        return InlineResult([], keys, hashes)  # nothing here was written before (most comments): all are new
     distinct = set(hashes)
     fresh = index.unknown(distinct)
     if len(fresh) == len(distinct) or not _worth_reading(lines, own, text, keys, hashes, distinct - fresh):
@@ -200,7 +203,7 @@ def _worth_reading(
     plain = len(words) == len(keys)  # no word of punctuation alone: a line's words are its split, in C
     if not plain:
         words = keyed_words(text)
-    counts = list(map(len, map(str.split, lines))) if plain else [len(word_keys(line)) for line in lines]
+    counts = _word_counts(lines, plain)
     if not all(own):
         counts = [count if is_own else 1 for count, is_own in zip(counts, own)]
     line_ends = set(accumulate(counts))  # the word after each line's last one
@@ -273,7 +276,7 @@ def _quotes(
         words, places = all_words, None
     else:
         words = keyed_words(text)
-        places = [n for n, word in enumerate(all_words) if key_text(word)]
+        places = [n for n, key in enumerate(word_by_word_keys(all_words)) if key]
     stream = _Stream(words, keys, owners, lines, own, all_words, places, author)
     hits = bytes(map(is_not, owners, repeat(None)))
     found: list[tuple[int, int, int]] = []
@@ -298,7 +301,7 @@ def _layout(lines: Sequence[str], own: Sequence[bool], plain: bool) -> tuple[lis
     """Where each line's words start in the stream (a line that is not own text is one word), and the words
     that end a paragraph. ``plain``: the text has no word of punctuation alone, so a line's words are its
     whitespace-separated words (counted in C)."""
-    counts = list(map(len, map(str.split, lines))) if plain else [len(word_keys(line)) for line in lines]
+    counts = _word_counts(lines, plain)
     if all(own):
         breaks = [number for number, count in enumerate(counts) if not count]
         others: list[int] = []
@@ -313,6 +316,15 @@ def _layout(lines: Sequence[str], own: Sequence[bool], plain: bool) -> tuple[lis
     if starts[-1]:
         ends.add(starts[-1] - 1)
     return starts[:-1], ends
+
+
+def _word_counts(lines: Sequence[str], plain: bool) -> list[int]:
+    """How many words each line has: its whitespace-separated words when ``plain`` (no word of punctuation
+    alone in the text), else its words that have a key (``len(word_keys(line))``), from the keys of all the
+    lines at once: key_text takes character by character and keeps the line ends."""
+    if plain:
+        return list(map(len, map(str.split, lines)))
+    return list(map(len, map(str.split, key_text("\n".join(lines)).split("\n"))))
 
 
 def _short_sentence_at(stream: _Stream, start: int, limit: int) -> int | None:

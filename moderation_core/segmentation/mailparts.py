@@ -68,6 +68,11 @@ _HINT = re.compile(
     r"|(?P<patch>diff |Index: |@@ -|--- | \d{1,9} files? changed)"
     r"|(?P<trailer>(?:[A-Za-z0-9]{1,30}-){1,6}by:|(?:Cc|CC|cc|Fixes|Link|Closes|Bug|BugLink|Change-Id|Message-ID):)"
 )
+# The same, at the start of any line of a whole text with a line end put before it: one search in C, which jumps
+# from line end to line end, instead of a match call per line. It finds a match wherever _HINT matches a line
+# (``$`` holds before every line end), so a text where it finds none has no part. The signature's ``\s*`` may
+# run past a line end, but only along one line before it gives up, so the search stays linear.
+_HINT_AFTER_LINE_END = re.compile(f"\n(?:{_HINT.pattern})", re.MULTILINE)
 _TRAILER_LINE = re.compile(
     r"^(?P<key>[A-Za-z][A-Za-z0-9]{0,30}(?:-[A-Za-z0-9]{1,30}){0,6}):[ \t]+(?P<value>\S.{0,500})$"
 )
@@ -86,6 +91,12 @@ _PATCH_STARTS = ("diff ", "Index: ", "--- ", "---", " ")
 MAX_MAIL_SIGNATURE_LINES = 20
 MAX_SHORT_SIGNATURE_LINES = 6
 MAX_SHORT_SIGNATURE_CHARS = 100
+
+
+def may_have_parts(text: str) -> bool:
+    """Whether :func:`classify_parts` may find a part in the lines of ``text``: False when no line starts as a
+    fence, patch, diffstat, trailer or signature can (most comments), so that nothing needs classifying."""
+    return _HINT_AFTER_LINE_END.search("\n" + text) is not None
 
 
 def classify_parts(lines: Sequence[str], *, mail: bool = False) -> list[str | None]:
@@ -128,10 +139,9 @@ def _mark_fences(lines: Sequence[str], parts: list[str | None]) -> list[bool]:
             continue
         fence = match.group("fence")
         is_diff = match.group("info").casefold() in ("diff", "patch", "udiff")
-        end = i + 1
-        # An unclosed fence runs to the end of the text, as Markdown renders it.
-        while end < count and not _closes(lines[end], fence):
-            end += 1
+        # An unclosed fence runs to the end of the text, as Markdown renders it. A line without the fence in it
+        # cannot close it: that test, in C, spares a call for each line of the block.
+        end = next((j for j in range(i + 1, count) if fence in lines[j] and _closes(lines[j], fence)), count)
         last = min(end, count - 1)
         for j in range(i, last + 1):
             open_text[j] = False

@@ -25,9 +25,9 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, islice
+from itertools import accumulate, islice, repeat
 
 _TYPOGRAPHIC_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
 _TYPOGRAPHIC = str.maketrans(
@@ -50,7 +50,12 @@ _TYPOGRAPHIC = str.maketrans(
     }
 )
 
+# (character, replacement) of _TYPOGRAPHIC, for fold.
+_FOLDED = tuple((chr(code), plain) for code, plain in _TYPOGRAPHIC.items())
+
 SHINGLE_WORDS = 5
+# The words from each place of a shingle on, zipped into shingles (see shingles).
+_SHINGLE_OFFSETS = tuple(slice(offset, None) for offset in range(SHINGLE_WORDS))
 # A line this long that reproduces earlier text is a quote even without a reply header introducing it; shorter
 # lines ("Thanks!", "+1") repeat by chance.
 MIN_STANDALONE_CHARS = 24
@@ -94,8 +99,16 @@ READS_AFTER_INDEX = 8
 
 
 def fold(text: str) -> str:
-    """Typographic quotes and spaces made plain; one character for one, so offsets into ``text`` still hold."""
-    return text if text.isascii() else text.translate(_TYPOGRAPHIC)
+    """Typographic quotes and spaces made plain; one character for one, so offsets into ``text`` still hold.
+
+    str.translate looks every character of a text that is not ASCII up in a dict; replacing only the characters
+    the text holds (no replacement is itself replaced) gives the same text, in C, at a fraction of the cost."""
+    if text.isascii():
+        return text
+    for character, plain in _FOLDED:
+        if character in text:
+            text = text.replace(character, plain)
+    return text
 
 
 def normalize(text: str) -> str:
@@ -126,9 +139,15 @@ def word_keys(text: str) -> list[str]:
     return key_text(text).split()
 
 
+def word_by_word_keys(words: list[str]) -> list[str]:
+    """``[key_text(word) for word in words]`` (an empty key for a word of punctuation alone), worked out in one
+    call: key_text takes character by character, and no character's key is or holds a space."""
+    return key_text(" ".join(words)).split(" ") if words else []
+
+
 def shingles(words: list[str]) -> Iterable[tuple[str, ...]]:
     """Every run of SHINGLE_WORDS consecutive words."""
-    return zip(*(words[offset:] for offset in range(SHINGLE_WORDS)))
+    return zip(*map(words.__getitem__, _SHINGLE_OFFSETS))
 
 
 def ends_sentence(word: str) -> bool:
@@ -144,8 +163,8 @@ def sentences(text: str) -> Iterator[tuple[str, ...]]:
     blank lines (a paragraph that ends without a full stop still ends its sentence)."""
     for paragraph in _PARAGRAPH_BREAK.split(fold(text)):
         current: list[str] = []
-        for word in paragraph.split():
-            key = key_text(word)
+        words = paragraph.split()
+        for word, key in zip(words, word_by_word_keys(words)):
             if key:
                 current.append(key)
             if ends_sentence(word) and current:
@@ -299,13 +318,24 @@ def _remember(cache: dict[int, object], number: int, value: object) -> None:
 
 @dataclass(slots=True)
 class QuoteIndex:
-    """Where earlier own text of a thread can be found again, filled in thread order."""
+    """Where earlier own text of a thread can be found again, filled in thread order.
+
+    Every comment's shingles are indexed as it is added: each later comment looks its own up. What only a
+    quote found that way, or a quoted line, needs (the comment's text and word keys to search, its lines) is
+    made when first asked for, from the own text kept anyway: most threads never ask (nothing in them is
+    quoted), and what is made is what adding would have made, so every answer is the same.
+    """
 
     _shingles: dict[int, int] = field(default_factory=dict)
     _lines: dict[str, int] = field(default_factory=dict)
+    # Comments added since their lines went into _lines, in order (the first comment holding a line keeps it).
+    _unlined: list[tuple[int, str]] = field(default_factory=list)
     _texts: dict[int, SearchableText] = field(default_factory=dict)
     _own: dict[int, str] = field(default_factory=dict)
-    _keys: dict[int, tuple[SearchableText, int]] = field(default_factory=dict)
+    # Per comment: its word keys joined and padded (see add), and how many there are; searched through
+    # _key_texts, made on the first search.
+    _keys: dict[int, tuple[str, int]] = field(default_factory=dict)
+    _key_texts: dict[int, SearchableText] = field(default_factory=dict)
     _sentences: dict[int, frozenset[tuple[str, ...]]] = field(default_factory=dict)
     _authors: dict[str, int] = field(default_factory=dict)
     _writers: dict[int, str] = field(default_factory=dict)
@@ -318,25 +348,24 @@ class QuoteIndex:
         author: str | None = None,
         *,
         keys: list[str] | None = None,
-        fresh: set[int] | None = None,
+        fresh: Collection[int] | None = None,
     ) -> None:
         """Index the own text of comment ``number``. ``keys`` and ``fresh``, when given, are its word keys and
-        the hashes of its shingles not indexed yet, already worked out by inline quote detection (every
-        comment's shingles are hashed and looked up once, for both jobs)."""
+        the hashes of its shingles not indexed yet (or all of them, when none was), already worked out by
+        inline quote detection (every comment's shingles are hashed and looked up once, for both jobs)."""
         if number is None:
             return
-        lines = [line for line in map(normalize, own_text.split("\n")) if line]
-        for line in lines:
-            self._lines.setdefault(line, number)
-        self._texts[number] = SearchableText(" ".join(lines), self.work)
+        self._unlined.append((number, own_text))
+        self._texts.pop(number, None)  # made again from this text when searched (a number added twice)
         self._own[number] = own_text  # the comment holds this string anyway; its sentences are cut lazily
         if keys is None or fresh is None:
             keys = word_keys(own_text)
             fresh = self.unknown(set(map(hash, shingles(keys))))
-        self._shingles.update(dict.fromkeys(fresh, number))
+        self._shingles.update(zip(fresh, repeat(number)))  # pairs straight into the dict, in C
         # Padded with spaces so that a phrase is only found on word boundaries (" rest of " not in " interest
         # of "); kept for every comment, as any may be quoted and the keys are at hand now.
-        self._keys[number] = (SearchableText(" " + " ".join(keys) + " ", self.work), len(keys))
+        self._keys[number] = (" " + " ".join(keys) + " ", len(keys))
+        self._key_texts.pop(number, None)
         if author:
             self._authors[author.casefold()] = number
             self._writers[number] = author.casefold()
@@ -348,6 +377,11 @@ class QuoteIndex:
     def owners(self, shingle_hashes: Iterable[int]) -> list[int | None]:
         """Per shingle hash, the first comment that held it, or None."""
         return list(map(self._shingles.get, shingle_hashes))
+
+    def knows_none(self, shingle_hashes: Iterable[int]) -> bool:
+        """Whether no earlier comment held any of these shingle hashes (a probe of the dict each, in C; no set
+        is made, which is what most comments need)."""
+        return not self._shingles or self._shingles.keys().isdisjoint(shingle_hashes)
 
     def unknown(self, shingle_hashes: set[int]) -> set[int]:
         """The shingle hashes no earlier comment held.
@@ -366,15 +400,35 @@ class QuoteIndex:
         """The latest indexed comment written by ``name``."""
         return self._authors.get(name.strip().casefold())
 
+    def _text(self, number: int) -> SearchableText | None:
+        """The own text of comment ``number`` normalized (its lines' words, one space apart), to search."""
+        searchable = self._texts.get(number)
+        if searchable is None:
+            own = self._own.get(number)
+            if own is None:
+                return None
+            searchable = self._texts[number] = SearchableText(normalize(own), self.work)
+        return searchable
+
+    def _fill_lines(self) -> None:
+        """Put the lines of the comments added since the last look-up into ``_lines``, in thread order."""
+        lines = self._lines
+        for number, own_text in self._unlined:
+            for line in fold(own_text).split("\n"):
+                normalized = " ".join(line.split())  # normalize(line): the text is folded already
+                if normalized:
+                    lines.setdefault(normalized, number)
+        self._unlined.clear()
+
     def contains(self, number: int, normalized_line: str) -> bool:
-        text = self._texts.get(number)
+        text = self._text(number)
         return text is not None and text.holds(normalized_line)
 
     def contains_verbatim(self, number: int, text: str) -> bool:
         """Whether comment ``number`` holds ``text`` (normalized) verbatim on word boundaries; the first letter
         may differ in case (a quote set into a sentence loses or gains its capital)."""
-        searchable = self._texts.get(number)
-        if searchable is None or not text:
+        searchable = self._text(number) if text else None
+        if searchable is None:
             return False
         flat = searchable.text
         for variant in dict.fromkeys((text, text[0].swapcase() + text[1:])):
@@ -395,8 +449,11 @@ class QuoteIndex:
         entry = self._keys.get(number)
         if entry is None or not 0 < len(keys) <= entry[1]:
             return False
+        searchable = self._key_texts.get(number)
+        if searchable is None:
+            searchable = self._key_texts[number] = SearchableText(entry[0], self.work)
         # Padded with spaces, as the comment's keys are, so that a phrase is only found on word boundaries.
-        return entry[0].holds(" " + " ".join(keys) + " ")
+        return searchable.holds(" " + " ".join(keys) + " ")
 
     def has_sentence(self, number: int, keys: tuple[str, ...]) -> bool:
         """Whether comment ``number`` has these word keys as a whole sentence (5 to 7 words)."""
@@ -413,6 +470,8 @@ class QuoteIndex:
         """The earlier comment that contains ``normalized_line`` verbatim, preferring ``hint``."""
         if not normalized_line:
             return None
+        if self._unlined:
+            self._fill_lines()
         whole_line_of = self._lines.get(normalized_line)  # mostly a quoted line is a whole line of its comment
         self.work.looked_up += len(normalized_line)
         if (

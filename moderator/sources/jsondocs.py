@@ -165,6 +165,8 @@ def check_value_count(source: SourceText, text: str, *, line: int | None = None)
 
 def _too_many_values(text: str) -> bool:
     """Whether ``text`` holds more than ``MAX_JSON_VALUES`` values (see check_value_count)."""
+    if len(text) <= MAX_JSON_VALUES:  # every counted value takes at least one character: no need to count
+        return False
     if _structure_count(text) <= MAX_JSON_VALUES:
         return False
     return _structure_count(_STRINGS.sub("", text)) > MAX_JSON_VALUES

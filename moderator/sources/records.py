@@ -74,6 +74,8 @@ def whole_number_text(value: int | float) -> str | None:
 
 def _text_value(source: SourceText, record: Record, name: str) -> str | None:
     value = record.fields.get(name)
+    if type(value) is str:  # nearly every value: no check to make
+        return value or None
     if value is None or value == "":
         return None
     if isinstance(value, (datetime.date, datetime.datetime)):  # YAML reads unquoted timestamps as dates
@@ -100,6 +102,8 @@ def _optional_texts(source: SourceText, record: Record) -> list[str | None]:
 
 def _number(source: SourceText, record: Record) -> int | None:
     value = record.fields.get("number")
+    if type(value) is int and 0 <= value <= MAX_COMMENT_NUMBER:  # nearly every record (not a bool: exact type)
+        return value
     if value is None or value == "":
         return None
     if isinstance(value, str) and value.strip().isdecimal():  # not isdigit: int() refuses "²"
@@ -211,7 +215,9 @@ class ThreadCollector:
         threads = []
         for thread_key, group in self._groups.items():
             group.seen = {}  # no longer needed: free it before segmentation allocates
-            comments = sorted(group.comments, key=lambda c: c.number or 0)
+            comments = group.comments
+            if len(comments) > 1:  # a thread of one comment (many files hold only such) is in order
+                comments = sorted(comments, key=lambda c: c.number or 0)
             group.comments = []
             segment_thread(comments)
             thread_id = thread_key if thread_key is not None else defaults.get("id")
