@@ -44,7 +44,7 @@ FORMATS: tuple[str, ...] = tuple(_PARSERS)
 # The first line of a JSON file is decoded on its own, to tell a JSONL file by its first record, when it ends within
 # this prefix of the file (the size SourceText.head reads). A file that is one longer line (a minified export) is
 # decoded once, whole, for its importer: never the line first and the file again.
-_FIRST_LINE_PROBE = 1024 * 1024
+FIRST_LINE_PROBE = 1024 * 1024
 
 
 def detect_format(source: SourceText) -> str:
@@ -79,14 +79,14 @@ def _probe(source: SourceText) -> str:
 
 
 def _detect_json(source: SourceText) -> str:
-    first_line = source.first_line(_FIRST_LINE_PROBE)
+    first_line = source.first_line(FIRST_LINE_PROBE)
     if first_line is None and source.more_after_first_line():
         # A first line past the prefix with more after it: a long JSONL record, or the first of several JSON values.
         # That line alone is decoded: the whole file is still decoded once at most. (A file that is one long line,
         # a minified export, is decoded once, below, for its importer.)
         first_line = source.first_line(MAX_SOURCE_BYTES)
-    first = _line_object(source, first_line)
-    if first is not None and _is_plain_record(first):
+    first = first_line_record(source, first_line)
+    if first is not None and is_plain_record(first):
         return jsonl.FORMAT  # decided by the first record alone: the JSONL importer reads the rest line by line
     try:
         located = decoded_documents(source)  # kept on source: the JSON importers take them as they are
@@ -99,7 +99,7 @@ def _detect_json(source: SourceText) -> str:
     documents = [value for _, value in located]
     if first_line is None and len(documents) == 1 and isinstance(documents[0], dict):
         first = documents[0]  # the one value of a one-line file: what its first line holds
-    if first is not None and _is_plain_record(first):
+    if first is not None and is_plain_record(first):
         format = jsonl.FORMAT
     else:
         format = _detect_documents(source, documents)
@@ -108,13 +108,13 @@ def _detect_json(source: SourceText) -> str:
     return format
 
 
-def _is_plain_record(value: dict[str, Any]) -> bool:
+def is_plain_record(value: dict[str, Any]) -> bool:
     """A generic comment record (JSONL): it has a text, and no file whose first value is such a record is a Bugzilla
     response (those hold ``bugs``) or a GitHub export (whose first value is then an issue object)."""
     return "text" in value and "bugs" not in value and not github_json.is_issue(value)
 
 
-def _line_object(source: SourceText, first_line: tuple[int, str] | None) -> dict[str, Any] | None:
+def first_line_record(source: SourceText, first_line: tuple[int, str] | None) -> dict[str, Any] | None:
     """The JSON object the first non-blank line holds whole, if it is one (a JSONL record); None otherwise."""
     if first_line is None or not first_line[1].startswith("{"):
         return None

@@ -84,7 +84,7 @@ class SourceText:
             return decode(self.path, data)[:limit]
         start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
         chunk = data[start:limit]
-        _check_no_nul(self.path, chunk, start)
+        check_no_nul(self.path, chunk, start)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             text = decoder.decode(chunk, final=False)
@@ -172,7 +172,7 @@ class SourceText:
             return
         data = self.data
         start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-        _check_no_nul(self.path, data, 0)
+        check_no_nul(self.path, data, 0)
         number = 0
         length = len(data)
         while start < length:
@@ -246,7 +246,7 @@ def read_source(path: str | Path) -> SourceText:
     return SourceText(path, data)
 
 
-def _check_no_nul(path: Path, data: bytes, base: int) -> None:
+def check_no_nul(path: Path, data: bytes, base: int) -> None:
     nul = data.find(b"\x00")
     if nul != -1:
         raise SourceError(path, "binary file (NUL byte), not a thread export", offset=base + nul)
@@ -272,7 +272,7 @@ def decode(path: Path, data: bytes) -> str:
         except UnicodeDecodeError as error:
             raise SourceError(path, f"invalid UTF-16 ({error.reason})", offset=error.start) from None
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    _check_no_nul(path, data, 0)
+    check_no_nul(path, data, 0)
     try:
         # A view skips the byte-order mark without copying the whole file.
         text = str(memoryview(data)[start:], "utf-8")

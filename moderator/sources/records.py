@@ -72,7 +72,7 @@ def whole_number_text(value: int | float) -> str | None:
     return None
 
 
-def _text_value(source: SourceText, record: Record, name: str) -> str | None:
+def text_value(source: SourceText, record: Record, name: str) -> str | None:
     value = record.fields.get(name)
     if type(value) is str:  # nearly every value: no check to make
         return value or None
@@ -96,11 +96,11 @@ def _optional_texts(source: SourceText, record: Record) -> list[str | None]:
     values: list[str | None] = []
     for name in _OPTIONAL_TEXT:
         value = fields.get(name)
-        values.append((value or None) if value is None or type(value) is str else _text_value(source, record, name))
+        values.append((value or None) if value is None or type(value) is str else text_value(source, record, name))
     return values
 
 
-def _number(source: SourceText, record: Record) -> int | None:
+def record_number(source: SourceText, record: Record) -> int | None:
     value = record.fields.get("number")
     if type(value) is int and 0 <= value <= MAX_COMMENT_NUMBER:  # nearly every record (not a bool: exact type)
         return value
@@ -173,10 +173,10 @@ class ThreadCollector:
             text = ""
         if not isinstance(text, str):
             raise record.error(source, "field 'text' must be text")
-        thread_key = _text_value(source, record, "thread")
+        thread_key = text_value(source, record, "thread")
         title, comment_id, author, author_role, created, url, origin = _optional_texts(source, record)
         comment = Comment(
-            number=_number(source, record),
+            number=record_number(source, record),
             id=comment_id,
             author=author,
             author_role=author_role,

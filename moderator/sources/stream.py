@@ -45,20 +45,20 @@ from moderation_core.files import irregular_kind, irregular_kind_of_mode
 from moderation_core.textsafe import one_line
 from moderation_core.thread import Thread
 
-# The importers' private helpers (underscored) are reused so that detection and every check of a record are theirs,
-# not copies that could drift.
+# The importers' own helpers are reused so that detection and every check of a record are theirs, not copies that
+# could drift.
 from moderator.sources import (
-    _FIRST_LINE_PROBE,
-    _is_plain_record,
-    _line_object,
+    FIRST_LINE_PROBE,
     detect_format,
+    first_line_record,
+    is_plain_record,
     jsonl,
     load_threads,
     reading,
 )
 from moderator.sources.jsondocs import loads_line
-from moderator.sources.reading import SourceText, _check_no_nul
-from moderator.sources.records import MAX_COMMENT_NUMBER, Record, ThreadCollector, _number, _text_value
+from moderator.sources.reading import SourceText, check_no_nul
+from moderator.sources.records import MAX_COMMENT_NUMBER, Record, ThreadCollector, record_number, text_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,7 +70,7 @@ __all__ = ["iter_threads", "thread_key_hash"]
 
 # Detection reads this much of the start of the file: the first MiB it decodes, and a first line starting in it
 # and ending within a MiB of its start (what ``detect_format`` looks at to tell JSONL by its first record).
-_HEAD_BYTES = 2 * _FIRST_LINE_PROBE + 1024
+_HEAD_BYTES = 2 * FIRST_LINE_PROBE + 1024
 _PASS_BUFFER = 1 << 20
 # The second reading takes the records of a thread that lie close together in one read (a thread written as a
 # block of lines, the usual export) instead of one read per record.
@@ -146,8 +146,8 @@ def _jsonl_start(path: Path, head: bytes, format: str | None) -> int | None:
         return start if head.strip() and detect_format(source) == jsonl.FORMAT else None
     if not source.head().strip():
         return None  # blanks past the first MiB: whatever it is, it is not one record per line
-    first = _line_object(source, source.first_line(_FIRST_LINE_PROBE))
-    if first is None or not _is_plain_record(first) or detect_format(source) != jsonl.FORMAT:
+    first = first_line_record(source, source.first_line(FIRST_LINE_PROBE))
+    if first is None or not is_plain_record(first) or detect_format(source) != jsonl.FORMAT:
         return None
     return start
 
@@ -216,7 +216,7 @@ def _scan(source: SourceText, file: BinaryIO, start: int, index: _Index) -> Sour
     limit = reading.MAX_SOURCE_BYTES + 2  # a record longer than a thread may be, and its "\r\n"
     while raw := readline(limit):
         if 0 in raw:
-            _check_no_nul(source.path, raw, position)
+            check_no_nul(source.path, raw, position)
         if not index.nonblank and raw.strip():
             index.nonblank = True
         if raw.endswith(b"\n"):
@@ -276,7 +276,7 @@ def _checked_record(source: SourceText, piece: bytes, offset: int, line: int) ->
     record = Record(line, value)
     # Every check of one record, by the importer's own collector; the comment it makes is dropped at once.
     ThreadCollector(source, source_name=jsonl.FORMAT).add(record)
-    return _text_value(source, record, "thread"), _number(source, record)
+    return text_value(source, record, "thread"), record_number(source, record)
 
 
 def _utf8_error(source: SourceText, byte: int, offset: int, line: int) -> SourceError:
@@ -292,7 +292,7 @@ def _check_rest_for_nul(source: SourceText, file: BinaryIO, position: int) -> No
     file.seek(position)
     while chunk := file.read(_PASS_BUFFER):
         if 0 in chunk:
-            _check_no_nul(source.path, chunk, position)
+            check_no_nul(source.path, chunk, position)
         position += len(chunk)
 
 
@@ -428,7 +428,7 @@ def _first(records: Int64s, none: int) -> int:
 
 
 def _thread_limit_error(source: SourceText, file: BinaryIO, plan: _Plan, record: int, what: str) -> SourceError:
-    key = _text_value(source, _read_record(source, file, plan, record), "thread")
+    key = text_value(source, _read_record(source, file, plan, record), "thread")
     where = f"thread {one_line(repr(key), 80)}: " if key else ""
     return source.error(
         f"{where}{what} in one thread (the limit per thread); split the thread", line=_line(plan, record)
