@@ -233,17 +233,22 @@ def read_source(path: str | Path) -> SourceText:
                 path, f"file is {size / 2**20:.0f} MiB; the limit is {MAX_SOURCE_BYTES // 2**20} MiB per source file"
             )
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(path, "no such file") from None
-    except PermissionError:
-        raise SourceError(path, "permission denied") from None
-    except IsADirectoryError:
-        raise SourceError(path, "is a directory, not a thread file") from None
     except OSError as error:
-        raise SourceError(path, f"cannot read: {error.strerror or error}") from None
+        raise unreadable(path, error) from None
     if not data.strip():
         raise SourceError(path, "empty file: no thread in it")
     return SourceText(path, data)
+
+
+def unreadable(path: Path, error: OSError) -> SourceError:
+    """The one-line error for a source that could not be opened or read."""
+    if isinstance(error, FileNotFoundError):
+        return SourceError(path, "no such file")
+    if isinstance(error, PermissionError):
+        return SourceError(path, "permission denied")
+    if isinstance(error, IsADirectoryError):
+        return SourceError(path, "is a directory, not a thread file")
+    return SourceError(path, f"cannot read: {error.strerror or error}")
 
 
 def check_no_nul(path: Path, data: bytes, base: int) -> None:

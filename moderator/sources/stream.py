@@ -57,7 +57,7 @@ from moderator.sources import (
     reading,
 )
 from moderator.sources.jsondocs import loads_line
-from moderator.sources.reading import SourceText, check_no_nul
+from moderator.sources.reading import SourceText, check_no_nul, unreadable
 from moderator.sources.records import MAX_COMMENT_NUMBER, Record, ThreadCollector, record_number, text_value
 
 if TYPE_CHECKING:
@@ -115,14 +115,8 @@ def _open(path: Path) -> BinaryIO:
         raise SourceError(path, f"is {kind}, not a thread file")
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise SourceError(path, "no such file") from None
-    except PermissionError:
-        raise SourceError(path, "permission denied") from None
-    except IsADirectoryError:
-        raise SourceError(path, "is a directory, not a thread file") from None
     except OSError as error:
-        raise SourceError(path, f"cannot read: {error.strerror or error}") from None
+        raise unreadable(path, error) from None
     kind = irregular_kind_of_mode(os.fstat(descriptor).st_mode)
     if kind is not None:
         os.close(descriptor)
