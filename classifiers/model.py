@@ -133,6 +133,16 @@ def _window_summary(scores: np.ndarray, window_scores: np.ndarray, owners: np.nd
     return highest, counts
 
 
+def _calibrated(
+    calibrator: PlattScaler | SentenceCalibrator, scores: np.ndarray, highest: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """Probabilities from a fitted calibrator (a Platt scaler, of a model without sentence_level, uses the
+    comment's own score alone)."""
+    if isinstance(calibrator, PlattScaler):
+        return calibrator.transform(scores)
+    return calibrator.transform(scores, highest, counts)
+
+
 class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     """Multi-label classifier of comments against a conduct-guideline taxonomy.
 
@@ -233,9 +243,10 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         concern_scores, concern_window_scores = self._out_of_fold(
             features, concern, group_ids, self.concern_C, np.ones(n, bool), windows
         )
-        self.concern_calibrator_ = self._calibrator(concern_scores, concern_window_scores, windows[1], concern)
+        concern_summary = _window_summary(concern_scores, concern_window_scores, windows[1])
+        self.concern_calibrator_ = self._calibrator(concern_scores, *concern_summary, concern)
         self.concern_estimator_ = self._logistic(self.concern_C).fit(features, concern)
-        concern_oof = self._calibrated(self.concern_calibrator_, concern_scores, concern_window_scores, windows[1])
+        concern_oof = _calibrated(self.concern_calibrator_, concern_scores, *concern_summary)
         self.estimators_: list[LogisticRegression] = []
         self.calibrators_: list[PlattScaler | SentenceCalibrator] = []
         oof = np.full((n, len(self.labels) + 1), np.nan)
@@ -245,19 +256,15 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
             target = Y[:, column]
             scores, window_scores = self._out_of_fold(features, target, group_ids, self.C, uncivil, windows)
             highest, counts = _window_summary(scores, window_scores, windows[1])
-            calibrator: PlattScaler | SentenceCalibrator
-            if self.sentence_level:
-                calibrator = SentenceCalibrator().fit(
-                    scores[uncivil], highest[uncivil], counts[uncivil], target[uncivil]
-                )
-            else:
-                calibrator = PlattScaler().fit(scores[uncivil], target[uncivil])
+            calibrator = self._calibrator(scores[uncivil], highest[uncivil], counts[uncivil], target[uncivil])
             estimator = self._logistic(self.C).fit(features[uncivil], target[uncivil])
-            comment_proba = concern_oof * self._calibrated(calibrator, scores, window_scores, windows[1])
+            comment_proba = concern_oof * _calibrated(calibrator, scores, highest, counts)
             oof[mask, column] = comment_proba[mask]
             self.estimators_.append(estimator)
             self.calibrators_.append(calibrator)
         real = np.ones(n, dtype=bool) if made is None else ~np.asarray(made, dtype=bool)
+        # None on a model saved before the review mark existed (see __setstate__).
+        self.review_threshold_: float | None
         self.thresholds_, self.review_threshold_ = self._thresholds(
             oof[real], Y[real], concern[real], mask[real], civil[real]
         )
@@ -311,21 +318,12 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         return LogisticRegression(C=strength, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
 
     def _calibrator(
-        self, scores: np.ndarray, window_scores: np.ndarray, owners: np.ndarray, target: np.ndarray
+        self, scores: np.ndarray, highest: np.ndarray, counts: np.ndarray, target: np.ndarray
     ) -> PlattScaler | SentenceCalibrator:
+        """Platt scaling of the comment's score alone, or with sentence_level its score and its sentences'."""
         if not self.sentence_level:
             return PlattScaler().fit(scores, target)
-        highest, counts = _window_summary(scores, window_scores, owners)
         return SentenceCalibrator().fit(scores, highest, counts, target)
-
-    @staticmethod
-    def _calibrated(
-        calibrator: PlattScaler | SentenceCalibrator, scores: np.ndarray, window_scores: np.ndarray, owners: np.ndarray
-    ) -> np.ndarray:
-        if isinstance(calibrator, PlattScaler):
-            return calibrator.transform(scores)
-        highest, counts = _window_summary(scores, window_scores, owners)
-        return calibrator.transform(scores, highest, counts)
 
     def _windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Features of the sentence windows of ``X`` and the row each comes from (none without sentence_level)."""
@@ -375,9 +373,14 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
             owners = windows[1]
         else:
             window_decision, owners = np.zeros((0, decision.shape[1])), np.zeros(0, dtype=np.int64)
-        concern = self._calibrated(self.concern_calibrator_, decision[:, -1], window_decision[:, -1], owners)
+        concern = _calibrated(
+            self.concern_calibrator_,
+            decision[:, -1],
+            *_window_summary(decision[:, -1], window_decision[:, -1], owners),
+        )
         columns = [
-            concern * self._calibrated(calibrator, decision[:, j], window_decision[:, j], owners)
+            concern
+            * _calibrated(calibrator, decision[:, j], *_window_summary(decision[:, j], window_decision[:, j], owners))
             for j, calibrator in enumerate(self.calibrators_)
         ]
         proba = np.column_stack(columns) if columns else np.zeros((features.shape[0], 0))
@@ -399,7 +402,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     def predict_review(self, proba: np.ndarray, concern: np.ndarray) -> np.ndarray:
         """Which rows are marked for review: concern at or over ``review_threshold_`` while no label passes its
         own threshold. A model trained before the mark existed marks none."""
-        threshold = getattr(self, "review_threshold_", None)
+        threshold = self.review_threshold_
         if threshold is None:
             return np.zeros(len(concern), dtype=bool)
         flagged = np.asarray((proba >= self.thresholds_).any(axis=1))

@@ -112,8 +112,8 @@ def with_hidden_breaches(examples: list[Example], count: int = HIDDEN_BREACHES) 
     Labeled data holds few long comments whose one bad sentence is the whole problem, so a model learns that a
     long comment is civil and lets an insult hidden in benchmark talk through. Each made example takes a civil
     comment of at least MIN_HOST_SENTENCES sentences and one labeled single-sentence breach, chosen and placed
-    (start, middle or end) by a hash of their ids, so the set is the same on every run; it keeps the breach's
-    labels and its group, so cross-validation never scores it with a model that saw that breach alone.
+    (start, middle or end) by a hash of the made example's number, so the set is the same on every run; it keeps
+    the breach's labels and its group, so cross-validation never scores it with a model that saw that breach alone.
     """
     hosts = [
         e for e in examples if not e.concern and e.known_labels and len(sentences(e.input.text)) >= MIN_HOST_SENTENCES

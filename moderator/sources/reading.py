@@ -261,10 +261,14 @@ def _utf8_error(path: Path, data: bytes, offset: int, *, line: int | None = None
     """The error for the byte at ``offset`` (of the whole file) that is not UTF-8."""
     if line is None:
         line = data.count(b"\n", 0, offset) + 1
+    return not_utf8(path, data[offset], offset, line)
+
+
+def not_utf8(path: Path, byte: int, offset: int, line: int) -> SourceError:
+    """The error for ``byte``, at ``offset`` of the file and on ``line``, that is not UTF-8."""
     return SourceError(
         path,
-        f"not UTF-8 text: byte 0x{data[offset]:02x} at offset {offset} "
-        "(binary file or another encoding; save it as UTF-8)",
+        f"not UTF-8 text: byte 0x{byte:02x} at offset {offset} (binary file or another encoding; save it as UTF-8)",
         line=line,
     )
 

@@ -57,7 +57,7 @@ from moderator.sources import (
     reading,
 )
 from moderator.sources.jsondocs import loads_line
-from moderator.sources.reading import SourceText, check_no_nul, unreadable
+from moderator.sources.reading import SourceText, check_no_nul, not_utf8, unreadable
 from moderator.sources.records import MAX_COMMENT_NUMBER, Record, ThreadCollector, record_number, text_value
 
 if TYPE_CHECKING:
@@ -261,7 +261,7 @@ def _checked_record(source: SourceText, piece: bytes, offset: int, line: int) ->
     try:
         text = piece.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise _utf8_error(source, piece[error.start], offset + error.start, line) from None
+        raise not_utf8(source.path, piece[error.start], offset + error.start, line) from None
     if not text.strip():
         return _BLANK, None
     value = loads_line(source, text, line)
@@ -271,14 +271,6 @@ def _checked_record(source: SourceText, piece: bytes, offset: int, line: int) ->
     # Every check of one record, by the importer's own collector; the comment it makes is dropped at once.
     ThreadCollector(source, source_name=jsonl.FORMAT).add(record)
     return text_value(source, record, "thread"), record_number(source, record)
-
-
-def _utf8_error(source: SourceText, byte: int, offset: int, line: int) -> SourceError:
-    """The error ``SourceText.lines`` raises for a byte that is not UTF-8 (it needs the whole file's bytes)."""
-    return source.error(
-        f"not UTF-8 text: byte 0x{byte:02x} at offset {offset} (binary file or another encoding; save it as UTF-8)",
-        line=line,
-    )
 
 
 def _check_rest_for_nul(source: SourceText, file: BinaryIO, position: int) -> None:
