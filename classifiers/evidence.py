@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from classifiers.features import LEXICON_KEYS, STOP_WORDS, TOKEN
+from classifiers.features import LEXICON_KEYS, STOP_WORDS
 from classifiers.model import GuidelineClassifier
 from classifiers.sentences import sentences
+from classifiers.tokens import TOKEN
 from moderation_core.model_inputs import CommentInput
 
 # A word is shown as evidence only when its weight (see evidence) reaches this much.

@@ -13,23 +13,20 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import compress, repeat
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from classifiers.lexicon import CATEGORIES, LEXICONS
+from classifiers.sentences import many_sentences
+from classifiers.tokens import TOKEN, TokenBatch, tokenize
 from moderation_core.model_inputs import CommentInput
 
 # A word feature: a token, or a pair of tokens (a bigram).
 FeatureKey = str | tuple[str, ...]
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_FENCE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
-_MENTION = re.compile(r"(?<!\w)@[\w-]+")
-# Words (with inner apostrophes and the asterisks of "f*ck") and emoji; punctuation is left to the style features.
-TOKEN = re.compile("[\\w'*]+|[\U0001f300-\U0001faff\u2600-\u27bf]")
 _SHOUT = re.compile(r"\b[A-Z]{3,}\b")
 _MARKS = re.compile(r"[!?]{2,}")
 STOP_WORDS = frozenset(
@@ -40,26 +37,6 @@ STOP_WORDS = frozenset(
     "any some more most other such only also very too into about over after before again out up down off 's "
     "n't 're 've 'll 'd".split()
 )
-
-
-def normalize(text: str) -> str:
-    """Lower-cased text with code blocks, links and mentions replaced by placeholders."""
-    if "```" in text:
-        text = _FENCE.sub(" codeblock ", text)
-    if "http" in text or "www." in text:
-        text = _URL.sub(" urltoken ", text)
-    if "@" in text:
-        text = _MENTION.sub(" @user ", text)
-    return text.lower()
-
-
-_ASCII_TOKEN = re.compile(r"[a-z0-9_'*]+")
-
-
-def tokenize(text: str) -> list[str]:
-    lowered = normalize(text)
-    # The same tokens as TOKEN; an ASCII-only pattern runs twice as fast on the (usual) ASCII comment.
-    return _ASCII_TOKEN.findall(lowered) if lowered.isascii() else TOKEN.findall(lowered)
 
 
 def _lexicon_keys() -> dict[FeatureKey, int]:
@@ -77,7 +54,6 @@ LEXICON_KEYS = _lexicon_keys()
 _LEXICON_KEYSET = frozenset(LEXICON_KEYS)
 _MISSING = repeat(-1)
 _LEXICON_TRIGRAMS = frozenset(k for k in LEXICON_KEYS if isinstance(k, tuple) and len(k) == 3)
-_TRIGRAM_FIRSTS = frozenset(k[0] for k in LEXICON_KEYS if isinstance(k, tuple) and len(k) == 3)
 _INSULT_WORDS = frozenset(LEXICONS["insult"]) | frozenset(LEXICONS["profanity"])
 _SECOND_PERSON = frozenset(LEXICONS["second_person"])
 _IDENTITY = CATEGORIES.index("identity")
@@ -95,15 +71,23 @@ N_STYLE = 2 * len(CATEGORIES) + 8
 
 @dataclass(frozen=True, slots=True)
 class TokenTables:
-    """The vocabulary as arrays: every token that occurs in a feature gets an id; ``unigram_feature[id]`` is the
-    token's own column (-1 if none, and the last entry is always -1); word pairs are ``id1 * size + id2`` codes,
-    sorted, with their columns in ``bigram_feature``."""
+    """The vocabulary as arrays: every token that occurs in a feature or in a word list the cues read gets an id;
+    ``unigram_feature[id]`` is the token's own column (-1 if none); word pairs are ``id1 * size + id2`` codes and
+    lexicon triples ``(id1 * size + id2) * size + id3``, sorted, with their columns in ``bigram_feature`` and
+    ``trigram_feature``; the ``*_word`` arrays say which ids are in each word list. The last entry of every
+    per-id array is -1 or False: unknown tokens (id -1) index it."""
 
     ids: dict[str, int]
     size: int
     unigram_feature: np.ndarray
     bigram_codes: np.ndarray
     bigram_feature: np.ndarray
+    trigram_codes: np.ndarray
+    trigram_feature: np.ndarray
+    insult_word: np.ndarray
+    second_person: np.ndarray
+    identity_word: np.ndarray
+    hostile_word: np.ndarray
 
     @classmethod
     def build(cls, lookup: dict[FeatureKey, int]) -> TokenTables:
@@ -111,23 +95,66 @@ class TokenTables:
         for key in lookup:
             for part in (key,) if isinstance(key, str) else key:
                 ids.setdefault(part, len(ids))
+        word_lists = (_INSULT_WORDS, _SECOND_PERSON, _IDENTITY_WORDS, _HOSTILE_WORDS)
+        for words in word_lists:
+            for word in sorted(words):
+                ids.setdefault(word, len(ids))
         size = len(ids)
         unigram_feature = np.full(size + 1, -1, dtype=np.int64)
-        codes, features = [], []
+        pairs: list[tuple[int, int]] = []
+        triples: list[tuple[int, int]] = []
         for key, index in lookup.items():
             if isinstance(key, str):
                 unigram_feature[ids[key]] = index
             elif len(key) == 2:
-                codes.append(ids[key[0]] * size + ids[key[1]])
-                features.append(index)
-        order = np.argsort(np.asarray(codes, dtype=np.int64), kind="stable")
-        return cls(
-            ids,
-            size,
-            unigram_feature,
-            np.asarray(codes, dtype=np.int64)[order],
-            np.asarray(features, dtype=np.int64)[order],
-        )
+                pairs.append((ids[key[0]] * size + ids[key[1]], index))
+            elif key in _LEXICON_TRIGRAMS:
+                triples.append(((ids[key[0]] * size + ids[key[1]]) * size + ids[key[2]], index))
+        masks = []
+        for words in word_lists:
+            mask = np.zeros(size + 1, dtype=bool)
+            mask[[ids[word] for word in words]] = True
+            masks.append(mask)
+        return cls(ids, size, unigram_feature, *_sorted_codes(pairs), *_sorted_codes(triples), *masks)
+
+
+def _sorted_codes(entries: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    codes = np.asarray([code for code, _ in entries], dtype=np.int64)
+    features = np.asarray([feature for _, feature in entries], dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    return codes[order], features[order]
+
+
+def _find_codes(
+    codes: np.ndarray, code_rows: np.ndarray, table_codes: np.ndarray, table_features: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and feature columns of the ``codes`` found in the sorted ``table_codes``."""
+    positions = np.minimum(np.searchsorted(table_codes, codes), len(table_codes) - 1)
+    found = table_codes[positions] == codes
+    return code_rows[found], table_features[positions[found]]
+
+
+def _near(
+    centres: np.ndarray,
+    neighbours: np.ndarray,
+    before: int,
+    after: int,
+    token_rows: np.ndarray,
+    row_starts: np.ndarray,
+    row_ends: np.ndarray,
+    n_rows: int,
+) -> np.ndarray:
+    """Per row, how many tokens marked in ``centres`` have a token marked in ``neighbours`` among the tokens from
+    ``before`` positions before them up to (not including) ``after`` positions after them, in the same row."""
+    positions = np.flatnonzero(centres)
+    if not len(positions):
+        return np.zeros(n_rows)
+    running = np.concatenate([[0], np.cumsum(neighbours, dtype=np.int64)])
+    rows = token_rows[positions]
+    low = np.maximum(positions - before, row_starts[rows])
+    high = np.minimum(positions + after, row_ends[rows])
+    hit = running[high] - running[low] > 0
+    return np.bincount(rows[hit], minlength=n_rows).astype(np.float64)
 
 
 class CommentVectorizer(BaseEstimator, TransformerMixin):
@@ -189,60 +216,89 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: Iterable[CommentInput]) -> sp.csr_matrix:
-        # Per comment only C-level work (regex, set operations, map over dict.get): one dictionary lookup per
-        # token gives its id; word pairs are then found for the whole batch at once in numpy, as integer codes
-        # searched in a sorted table. Python-level loops per token, or a tuple per word pair, would halve the speed.
+        items = X if isinstance(X, Sequence) else list(X)
+        texts = [item.text for item in items]
+        marks = _MarkCounts.of(texts)
+        return self._features(texts, ThreadWords.of(items), np.arange(len(items)), *marks.per_text())
+
+    def transform_windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Features of the sentence windows of ``X`` and the row of ``X`` each comes from: exactly
+        ``transform(sentence_windows(X)[0])`` with its owners, without an input object per sentence."""
+        return self.transform_with_windows(X)[1:]
+
+    def transform_with_windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """``transform(X)`` and ``transform_windows(X)`` together: the thread words of each comment are read once
+        for the comment and all its sentences."""
+        threads = ThreadWords.of(X)
+        texts = [item.text for item in X]
+        marks = _MarkCounts.of(texts)
+        sentence_texts, owners, starts = many_sentences(texts)
+        # Shouting and runs of marks lie inside one sentence: counted once in the comments, then shared out.
+        shouts, runs = marks.per_unit(marks.text_starts[owners] + starts)
+        # An item of one sentence has no window: the item itself is that sentence.
+        several = np.bincount(owners, minlength=len(X))[owners] >= 2
+        owners = owners[several]
+        window_texts = list(compress(sentence_texts, several.tolist()))
+        return (
+            self._features(texts, threads, np.arange(len(X)), *marks.per_text()),
+            self._features(window_texts, threads, owners, shouts[several], runs[several]),
+            owners,
+        )
+
+    def _features(
+        self,
+        texts: Sequence[str],
+        threads: ThreadWords,
+        thread_of_row: np.ndarray,
+        shouts: np.ndarray,
+        marks: np.ndarray,
+    ) -> sp.csr_matrix:
+        """The feature rows of ``texts``; row ``i`` is read in the thread of item ``thread_of_row[i]`` of
+        ``threads``, and holds ``shouts[i]`` shouted words and ``marks[i]`` runs of "!?" marks.
+
+        Nothing here loops over tokens in Python, and little over texts: the texts are tokenized together
+        (:class:`TokenBatch`), one dictionary lookup per distinct token gives its id, and word pairs, lexicon
+        triples, the cues read from a token's neighbours and the overlap with the thread are found for the whole
+        batch at once in numpy, as integer codes, sorted searches and cumulative counts."""
         tables = self._token_tables()
-        token_get = tables.ids.get
-        lookup_get = self.lookup_.get
         n_words = len(self.idf_)
         n_categories = len(CATEGORIES)
-        token_ids: list[int] = []
-        token_counts: list[int] = []
-        trigram_rows: list[int] = []
-        trigram_indices: list[int] = []
-        style_rows: list[list[float]] = []
-        identity_rows: list[tuple[int, float]] = []
-        token_cache: dict[str, set[str]] = {}
-        for row, item in enumerate(X):
-            text = item.text
-            tokens = tokenize(text)
-            token_ids.extend(map(token_get, tokens, _MISSING))
-            token_counts.append(len(tokens))
-            if not _TRIGRAM_FIRSTS.isdisjoint(tokens) and len(tokens) > 2:
-                trigrams = _LEXICON_TRIGRAMS.intersection(zip(tokens, tokens[1:], tokens[2:]))
-                trigram_indices.extend(map(lookup_get, trigrams, _MISSING))
-                trigram_rows.extend([row] * len(trigrams))
-            if not _IDENTITY_WORDS.isdisjoint(tokens):
-                identity_rows.append((row, _identity_hostility(tokens)))
-            title_overlap, context_overlap = _overlaps(tokens, item.title, item.context, token_cache)
-            style_rows.append(
-                [
-                    _aimed_insults(tokens) if not _INSULT_WORDS.isdisjoint(tokens) else 0.0,
-                    len(_SHOUT.findall(text)),
-                    len(_MARKS.findall(text)) if ("!!" in text or "??" in text or "?!" in text or "!?" in text) else 0,
-                    len(tokens),
-                    title_overlap,
-                    context_overlap,
-                    1.0 if (item.title or item.context) else 0.0,
-                ]
-            )
-        n_rows = len(token_counts)
-        ids = np.asarray(token_ids, dtype=np.int64)
-        token_rows = np.repeat(np.arange(n_rows), token_counts)
-        # Unknown tokens have id -1; they index the table's last entry, which is always -1 (no feature).
+        n_rows = len(texts)
+        batch = TokenBatch.of(texts)
+        ids = (
+            np.fromiter(map(tables.ids.get, batch.index, _MISSING), dtype=np.int64, count=len(batch.index))[batch.codes]
+            if len(batch.index)
+            else np.zeros(0, dtype=np.int64)
+        )
+        token_rows = batch.rows
+        counts_per_row = np.bincount(token_rows, minlength=n_rows)
+        row_ends = np.cumsum(counts_per_row)
+        row_starts = row_ends - counts_per_row
+        title_share, context_share = threads.overlaps(batch, thread_of_row)
+        known_thread = threads.known[thread_of_row]
+        # Unknown tokens have id -1; they index the tables' last entries, which are always -1 or False.
         row_parts = [token_rows]
         index_parts = [tables.unigram_feature[ids]]
         if self.bigrams and len(ids) > 1 and len(tables.bigram_codes):
             valid = (token_rows[1:] == token_rows[:-1]) & (ids[:-1] >= 0) & (ids[1:] >= 0)
             codes = ids[:-1][valid] * tables.size + ids[1:][valid]
-            positions = np.minimum(np.searchsorted(tables.bigram_codes, codes), len(tables.bigram_codes) - 1)
-            found = tables.bigram_codes[positions] == codes
-            row_parts.append(token_rows[:-1][valid][found])
-            index_parts.append(tables.bigram_feature[positions[found]])
-        if trigram_rows:
-            row_parts.append(np.asarray(trigram_rows, dtype=np.int64))
-            index_parts.append(np.asarray(trigram_indices, dtype=np.int64))
+            found_rows, found_features = _find_codes(
+                codes, token_rows[:-1][valid], tables.bigram_codes, tables.bigram_feature
+            )
+            row_parts.append(found_rows)
+            index_parts.append(found_features)
+        if len(ids) > 2 and len(tables.trigram_codes):
+            # Lexicon phrases of three words count once per text (as a set), as a cue, never as a word feature.
+            valid = (token_rows[2:] == token_rows[:-2]) & (ids[:-2] >= 0) & (ids[1:-1] >= 0) & (ids[2:] >= 0)
+            codes = (ids[:-2][valid] * tables.size + ids[1:-1][valid]) * tables.size + ids[2:][valid]
+            found_rows, found_features = _find_codes(
+                codes, token_rows[:-2][valid], tables.trigram_codes, tables.trigram_feature
+            )
+            if len(found_rows):
+                width = len(self.lookup_)
+                distinct = _distinct(found_rows * width + found_features)
+                row_parts.append(distinct // width)
+                index_parts.append(distinct % width)
         rows = np.concatenate(row_parts)
         indices = np.concatenate(index_parts)
         known = indices >= 0
@@ -261,11 +317,17 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         hit = cue_index >= 0
         cues = np.zeros((n_rows, n_categories))
         np.add.at(cues, (rows[hit], cue_index[hit]), 1.0)
-        cues[:, _IDENTITY] = 0.0
-        for row, value in identity_rows:
-            cues[row, _IDENTITY] = value
-        style = np.asarray(style_rows, dtype=np.float64).reshape(n_rows, 7)
-        lengths = style[:, 3]
+        # Identity terms count only with hostile or generalising words within five tokens: hostility aimed at a
+        # group, never the mention of who someone is.
+        cues[:, _IDENTITY] = _near(
+            tables.identity_word[ids], tables.hostile_word[ids], 5, 6, token_rows, row_starts, row_ends, n_rows
+        )
+        # Insults or profanity within four tokens after "you"/"your": aimed at the reader (at most 3 counted).
+        aimed = np.minimum(
+            _near(tables.insult_word[ids], tables.second_person[ids], 4, 0, token_rows, row_starts, row_ends, n_rows),
+            3.0,
+        )
+        lengths = counts_per_row.astype(np.float64)
         scale = 1.0 / np.sqrt(np.maximum(lengths, float(max(self.min_tokens, 1))))
         # Style and cue features scaled to stay within about 0..3, like the TF-IDF part.
         dense = np.column_stack(
@@ -274,15 +336,15 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
                 # presence too: one insult in a long comment is still an insult
                 (cues > 0).astype(np.float64),
                 (cues[:, :2].sum(axis=1) > 0).astype(np.float64),
-                np.minimum(style[:, 0], 3.0),
-                np.minimum(style[:, 1] * scale, 3.0),
-                np.minimum(style[:, 2] * scale * 2.0, 3.0),
+                aimed,
+                np.minimum(shouts * scale, 3.0),
+                np.minimum(marks * scale * 2.0, 3.0),
                 np.log1p(lengths) / 6.0,
                 # Misses, not overlaps: a comment scored without its thread (no title, no context) must look
                 # neutral, not like one that shares no word with its thread.
-                (1.0 - style[:, 4]) * style[:, 6],
-                (1.0 - style[:, 5]) * style[:, 6],
-                style[:, 6],
+                (1.0 - title_share) * known_thread,
+                (1.0 - context_share) * known_thread,
+                known_thread,
             ]
         )
         return sp.hstack([words, sp.csr_matrix(dense)], format="csr")
@@ -350,48 +412,108 @@ def _norm_floor(idf: np.ndarray, document_frequency: np.ndarray, min_tokens: int
     return float(np.sqrt(min_tokens) * median)
 
 
-def _aimed_insults(tokens: list[str]) -> float:
-    """Insults or profanity within four tokens after "you"/"your": aimed at the reader."""
-    hits = 0
-    for position, token in enumerate(tokens):
-        if token in _INSULT_WORDS:
-            window = tokens[max(0, position - 4) : position]
-            if not _SECOND_PERSON.isdisjoint(window):
-                hits += 1
-    return float(min(hits, 3))
+@dataclass(frozen=True, slots=True)
+class _MarkCounts:
+    """Where shouted words (``_SHOUT``) and runs of "!?" marks (``_MARKS``) begin in some texts joined by line
+    breaks (neither crosses one, and ``\\b`` sees a line break as it sees the end of a text)."""
+
+    text_starts: np.ndarray
+    shouts: np.ndarray
+    marks: np.ndarray
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> _MarkCounts:
+        text = "\n".join(texts)
+        text_starts = np.cumsum([0] + [len(piece) + 1 for piece in texts[:-1]]) if texts else np.zeros(0, np.int64)
+        # No upper-case letter at all: nothing to shout (the usual case for a short batch, and cheaper).
+        shouts = _starts(_SHOUT, text) if not text.islower() else np.zeros(0, np.int64)
+        any_marks = "!!" in text or "??" in text or "?!" in text or "!?" in text
+        return cls(text_starts, shouts, _starts(_MARKS, text) if any_marks else np.zeros(0, np.int64))
+
+    def per_text(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.per_unit(self.text_starts)
+
+    def per_unit(self, unit_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Counts per unit of the joined text (sentences, or the texts), given by their sorted start offsets:
+        each match belongs to the last unit that starts at or before it."""
+        return _per_unit(self.shouts, unit_starts), _per_unit(self.marks, unit_starts)
 
 
-def _identity_hostility(tokens: list[str]) -> float:
-    """Identity terms with hostile or generalising words within five tokens: hostility aimed at a group."""
-    hits = 0
-    for position, token in enumerate(tokens):
-        if token in _IDENTITY_WORDS:
-            window = tokens[max(0, position - 5) : position + 6]
-            if not _HOSTILE_WORDS.isdisjoint(window):
-                hits += 1
-    return float(hits)
+def _per_unit(positions: np.ndarray, unit_starts: np.ndarray) -> np.ndarray:
+    units = np.searchsorted(unit_starts, positions, side="right") - 1
+    return np.bincount(units, minlength=len(unit_starts)).astype(np.float64)
 
 
-def _content_words(text: str, cache: dict[str, set[str]]) -> set[str]:
-    words = cache.get(text)
-    if words is None:
-        words = set(tokenize(text)).difference(STOP_WORDS)
-        if len(cache) < 10_000:
-            cache[text] = words
-    return words
+def _starts(pattern: re.Pattern[str], text: str) -> np.ndarray:
+    return np.fromiter((match.start() for match in pattern.finditer(text)), dtype=np.int64)
 
 
-def _overlaps(tokens: list[str], title: str, context: str, cache: dict[str, set[str]]) -> tuple[float, float]:
-    """Share of the comment's content words that also occur in the title, and in the thread context."""
-    if not title and not context:
-        return 0.0, 0.0
-    own = set(tokens).difference(STOP_WORDS)
-    if not own:
-        return 0.0, 0.0
-    title_words = _content_words(title, cache) if title else set()
-    shared_title = len(own.intersection(title_words))
-    if not context:
-        return shared_title / len(own), shared_title / len(own)
-    context_words = _content_words(context, cache)
-    shared_context = len(own.intersection(context_words) | own.intersection(title_words))
-    return shared_title / len(own), shared_context / len(own)
+@dataclass(frozen=True, slots=True)
+class ThreadWords:
+    """The words of the threads of some comments: their titles and contexts, each distinct one tokenized once (in
+    a :class:`TokenBatch` of its own), and for every comment the row of its title and of its context there."""
+
+    titles: TokenBatch
+    contexts: TokenBatch
+    title_of_item: np.ndarray
+    context_of_item: np.ndarray
+    known: np.ndarray  # 1.0 where the comment has a title or a context
+
+    @classmethod
+    def of(cls, items: Sequence[CommentInput]) -> ThreadWords:
+        titles: dict[str, int] = {}
+        contexts: dict[str, int] = {}
+        n_items = len(items)
+        title_of_item = np.fromiter((titles.setdefault(item.title, len(titles)) for item in items), np.int64, n_items)
+        context_of_item = np.fromiter(
+            (contexts.setdefault(item.context, len(contexts)) for item in items), np.int64, n_items
+        )
+        known = np.fromiter((1.0 if (item.title or item.context) else 0.0 for item in items), np.float64, n_items)
+        return cls(TokenBatch.of(list(titles)), TokenBatch.of(list(contexts)), title_of_item, context_of_item, known)
+
+    def overlaps(self, batch: TokenBatch, item_of_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per text of ``batch`` (read in the thread of item ``item_of_row[i]``), the share of its content words
+        (distinct, stop words left out) that also occur in its thread's title, and in the title or the context
+        (0 for a text with no content word or no thread)."""
+        n_rows = len(item_of_row)
+        size = max(len(batch.index), 1)
+        content = np.ones(size, dtype=bool)
+        content[[batch.index[word] for word in STOP_WORDS if word in batch.index]] = False
+        keep = content[batch.codes] if len(batch.codes) else np.zeros(0, dtype=bool)
+        # (text, word) pairs, each once: the distinct content words of every text
+        pairs = _distinct(batch.rows[keep] * size + batch.codes[keep])
+        pair_rows, pair_words = pairs // size, pairs % size
+        pair_items = item_of_row[pair_rows]
+        in_title = _sorted_contains(
+            _words_by_row(self.titles, batch.index, size), self.title_of_item[pair_items] * size + pair_words
+        )
+        in_context = _sorted_contains(
+            _words_by_row(self.contexts, batch.index, size), self.context_of_item[pair_items] * size + pair_words
+        )
+        own = np.bincount(pair_rows, minlength=n_rows).astype(np.float64)
+        own[own == 0] = 1.0  # no content word: nothing shared either
+        title_share = np.bincount(pair_rows[in_title], minlength=n_rows) / own
+        return title_share, np.bincount(pair_rows[in_title | in_context], minlength=n_rows) / own
+
+
+def _words_by_row(words: TokenBatch, index: dict[str, int], size: int) -> np.ndarray:
+    """``row * size + number`` for every token of ``words`` that ``index`` numbers (its number there), sorted."""
+    if not len(words.codes):
+        return np.zeros(0, dtype=np.int64)
+    numbers = np.fromiter(map(index.get, words.index, _MISSING), dtype=np.int64, count=len(words.index))[words.codes]
+    known = numbers >= 0
+    return _distinct(words.rows[known] * size + numbers[known])
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: np.unique, whose hash-based path (numpy 2.3 on) is many times slower on
+    millions of integers than sorting."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
+def _sorted_contains(table: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    if not len(table):
+        return np.zeros(len(queries), dtype=bool)
+    positions = np.minimum(np.searchsorted(table, queries), len(table) - 1)
+    return np.asarray(table[positions] == queries)

@@ -20,7 +20,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from classifiers.features import CommentVectorizer
-from classifiers.sentences import sentence_windows
 from moderation_core.model_inputs import CommentInput
 
 PRECISION_TARGET = 0.7
@@ -125,12 +124,11 @@ class SentenceCalibrator:
 def _window_summary(scores: np.ndarray, window_scores: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per comment: the highest window score (its own score where it has no window) and its number of windows."""
     highest = np.array(scores, dtype=np.float64, copy=True)
-    counts = np.zeros(len(scores))
-    if len(owners):
-        highest[np.unique(owners)] = -np.inf
-        np.maximum.at(highest, owners, window_scores)
-        np.add.at(counts, owners, 1.0)
-    return highest, counts
+    if not len(owners):
+        return highest, np.zeros(len(scores))
+    highest[owners] = -np.inf
+    np.maximum.at(highest, owners, window_scores)
+    return highest, np.bincount(owners, minlength=len(scores)).astype(np.float64)
 
 
 def _calibrated(
@@ -235,8 +233,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         self.vectorizer_ = CommentVectorizer(
             min_df=self.min_df, max_features=self.max_features, bigrams=self.bigrams, min_tokens=self.min_tokens
         ).fit(X)
-        features = self.vectorizer_.transform(X)
-        windows = self._windows(X)
+        features, windows = self._features_and_windows(X)
         # The concern model sees every comment; each label model sees only comments that need a moderator and
         # learns which guideline they break. A label's probability is P(concern) * P(label | concern), so a civil
         # comment full of trigger words is held back by the concern model, which has seen thousands of those.
@@ -325,12 +322,16 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
             return PlattScaler().fit(scores, target)
         return SentenceCalibrator().fit(scores, highest, counts, target)
 
-    def _windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Features of the sentence windows of ``X`` and the row each comes from (none without sentence_level)."""
+    def _features_and_windows(
+        self, X: Sequence[CommentInput]
+    ) -> tuple[sp.csr_matrix, tuple[sp.csr_matrix, np.ndarray]]:
+        """Features of ``X``, and of its sentence windows with the row each comes from (none without
+        sentence_level)."""
         if not self.sentence_level:
-            return sp.csr_matrix((0, self.vectorizer_.n_features_out_)), np.zeros(0, dtype=np.int64)
-        parts, owners = sentence_windows(X)
-        return self.vectorizer_.transform(parts), owners
+            no_windows = sp.csr_matrix((0, self.vectorizer_.n_features_out_)), np.zeros(0, dtype=np.int64)
+            return self.vectorizer_.transform(X), no_windows
+        features, windows, owners = self.vectorizer_.transform_with_windows(X)
+        return features, (windows, owners)
 
     def _out_of_fold(
         self,
@@ -397,7 +398,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
     def score_all(self, X: Sequence[CommentInput]) -> tuple[np.ndarray, np.ndarray]:
         """Label probabilities and concern of each input (with ``sentence_level``, from the comment's own score
         and its sentences': see the class parameters)."""
-        return self.score_features(self.vectorizer_.transform(X), self._windows(X))
+        return self.score_features(*self._features_and_windows(X))
 
     def predict_review(self, proba: np.ndarray, concern: np.ndarray) -> np.ndarray:
         """Which rows are marked for review: concern at or over ``review_threshold_`` while no label passes its

@@ -9,9 +9,10 @@ import pytest
 from sklearn.base import clone
 
 from classifiers.evidence import evidence, sentences
-from classifiers.features import CommentVectorizer, tokenize
+from classifiers.features import CommentVectorizer
 from classifiers.model import GuidelineClassifier, limit_civil_flags
 from classifiers.persist import load_model
+from classifiers.tokens import tokenize
 from moderation_core.model_inputs import CommentInput
 from moderation_core.taxonomy import load_taxonomy
 
