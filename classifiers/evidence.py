@@ -3,6 +3,7 @@ weigh most, as character spans of the text the model judged (``own_text``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,14 +37,62 @@ def evidence(
 ) -> list[Span]:
     """The sentences of ``item.text`` that drive ``label`` most (each scored alone, with the comment's thread
     context), and the words in them that weigh most."""
-    column = list(model.classes_).index(label)
-    text = item.text
-    spans = sentences(text)
+    return evidence_of_many(model, [(item, [label])], max_sentences, max_terms)[0][label]
+
+
+def evidence_of_many(
+    model: GuidelineClassifier,
+    requests: Sequence[tuple[CommentInput, Sequence[str]]],
+    max_sentences: int = 2,
+    max_terms: int = 6,
+) -> list[dict[str, list[Span]]]:
+    """:func:`evidence` of each comment for each of its labels, with the sentences of all of them scored in one
+    batch (one feature transform and one product, however many comments were flagged)."""
+    spans_of = [sentences(item.text) for item, _ in requests]
+    parts = [
+        CommentInput(item.text[start:end], item.title, item.context)
+        for (item, _), spans in zip(requests, spans_of)
+        for start, end in spans
+    ]
+    matrix = model.vectorizer_.transform(parts)
+    proba_all = model.score_features(matrix)[0] if parts else np.zeros((0, len(model.classes_)))
+    classes = list(model.classes_)
+    results: list[dict[str, list[Span]]] = []
+    first = 0
+    for (item, labels), spans in zip(requests, spans_of):
+        rows = slice(first, first + len(spans))
+        first += len(spans)
+        results.append(
+            {
+                label: _spans(
+                    model,
+                    item.text,
+                    spans,
+                    matrix[rows],
+                    proba_all[rows, classes.index(label)],
+                    classes.index(label),
+                    max_sentences,
+                    max_terms,
+                )
+                for label in labels
+            }
+        )
+    return results
+
+
+def _spans(
+    model: GuidelineClassifier,
+    text: str,
+    spans: list[tuple[int, int]],
+    matrix: sp.csr_matrix,
+    proba: np.ndarray,
+    column: int,
+    max_sentences: int,
+    max_terms: int,
+) -> list[Span]:
+    """The evidence of one label in one comment from its sentences' features and probabilities."""
     if not spans:
         return []
-    parts = [CommentInput(text[s:e], item.title, item.context) for s, e in spans]
-    matrix = model.vectorizer_.transform(parts)
-    proba = model.score_features(matrix)[0][:, column]
     order = np.argsort(-proba)
     threshold = model.thresholds_[column]
     chosen = [i for i in order[:max_sentences] if proba[i] >= threshold * 0.6] or [int(order[0])]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.evidence import Span, evidence
+from classifiers.evidence import Span, evidence_of_many
 from classifiers.model import GuidelineClassifier
 from classifiers.persist import DEFAULT_MODEL_DIR, load_model
 from moderation_core.errors import UsageError
@@ -101,21 +101,21 @@ def score_comments(scorer: Scorer, inputs: Sequence[CommentInput], *, with_evide
     # One conversion of the whole matrix to Python floats; per-comment numpy calls would cost more than the model.
     rounded = np.round(proba, 4).tolist()
     concern_values = np.round(concern, 4).tolist()
-    results = []
-    for i, item in enumerate(inputs):
-        scores = dict(zip(labels, rounded[i]))
-        suggested: list[str] = []
-        if any_flag[i]:
-            flags = [labels[j] for j in np.flatnonzero(flagged[i])]
-            evidence_spans = {label: evidence(model, item, label) for label in flags} if with_evidence else {}
+    labels_of: list[tuple[list[str], list[str]]] = []  # per comment: its flags, and its suggestions if marked
+    for i, (is_flagged, is_marked) in enumerate(zip(any_flag.tolist(), marked)):
+        if is_flagged:
+            labels_of.append(([labels[j] for j in np.flatnonzero(flagged[i])], []))
         else:
-            flags, evidence_spans = [], {}
-            if marked[i]:
-                # The evidence of a suggestion shows the moderator why the comment was marked.
-                suggested = model.suggest(proba[i])
-                evidence_spans = {label: evidence(model, item, label) for label in suggested} if with_evidence else {}
-        results.append((scores, flags, concern_values[i], evidence_spans, bool(marked[i]), suggested))
-    return results
+            labels_of.append(([], model.suggest(proba[i]) if is_marked else []))
+    # The evidence of a flag, or of a suggestion (it shows the moderator why the comment was marked), for every
+    # comment that has one, in one batch.
+    wanted = [i for i, (flags, suggested) in enumerate(labels_of) if flags or suggested] if with_evidence else []
+    found = evidence_of_many(model, [(inputs[i], labels_of[i][0] or labels_of[i][1]) for i in wanted]) if wanted else []
+    evidence_of = dict(zip(wanted, found))
+    return [
+        (dict(zip(labels, rounded[i])), flags, concern_values[i], evidence_of.get(i, {}), bool(marked[i]), suggested)
+        for i, (flags, suggested) in enumerate(labels_of)
+    ]
 
 
 # Comments per score_comments call when many threads are scored together: one feature transform and one matrix
