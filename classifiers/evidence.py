@@ -50,7 +50,7 @@ def evidence_of_many(
     batch (one feature transform and one product, however many comments were flagged)."""
     spans_of = [sentences(item.text) for item, _ in requests]
     parts = [
-        CommentInput(item.text[start:end], item.title, item.context)
+        CommentInput(item.text[start:end], item.title, item.context, item.context_parts)
         for (item, _), spans in zip(requests, spans_of)
         for start, end in spans
     ]

@@ -9,7 +9,7 @@ after the thread has been segmented with :func:`moderation_core.segmentation.seg
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from moderation_core.thread import Thread
 
@@ -30,6 +30,10 @@ class CommentInput:
     text: str
     title: str = ""
     context: str = ""
+    # The pieces ``context`` is made of, joined by line breaks (the opening post, the previous comment), when known.
+    # Not part of what the model sees: they let a batch read a piece shared by many comments (a thread's opening
+    # post) once. A reader must check they join to ``context`` before relying on them.
+    context_parts: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 def thread_inputs(thread: Thread) -> Iterator[CommentInput]:
@@ -47,10 +51,10 @@ def thread_inputs(thread: Thread) -> Iterator[CommentInput]:
     previous = ""
     for position, comment in enumerate(comments):
         if position == 0:
-            context = ""
+            parts: tuple[str, ...] = ()
         elif position == 1:
-            context = opening  # the previous comment is the opening post: given once
+            parts = (opening,)  # the previous comment is the opening post: given once
         else:
-            context = f"{opening}\n{previous}"
-        yield CommentInput(comment.own_text, title, context)
+            parts = (opening, previous)
+        yield CommentInput(comment.own_text, title, "\n".join(parts), parts)
         previous = comment.own_text[:CONTEXT_CHARS]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 # C0 controls except tab and newline, DEL, C1 controls (0x9b is a one-byte CSI on some terminals),
@@ -63,3 +64,9 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     else:
         text = json.dumps(value, ensure_ascii=False, indent=indent)
     return UNSAFE_CHARACTERS.sub(_json_escape, text)
+
+
+def json_lines(values: Iterable[Any]) -> str:
+    """``"\\n".join(dumps(v) for v in values)``, escaped in one pass over the whole (encoded JSON never holds a raw
+    line break, and the characters escaped never include one)."""
+    return UNSAFE_CHARACTERS.sub(_json_escape, "\n".join(map(_ONE_LINE_ENCODER.encode, values)))

@@ -29,6 +29,7 @@ from classifiers.features import (
     N_STYLE,
     STOP_WORDS,
     CommentVectorizer,
+    _shout_starts,
 )
 from classifiers.sentences import many_sentences, sentence_windows, sentences
 from classifiers.tokens import TokenBatch, tokenize
@@ -210,6 +211,35 @@ def test_generated_comments_match_the_per_comment_definition(
     _assert_same(windows, reference_features(vectorizer, parts))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(_TEXTS, st.lists(st.one_of(_PIECES, _TEXTS), max_size=2), st.booleans()),
+        max_size=6,
+    )
+)
+@example([("you idiot", ["```fence. opened", "you idiot"], False), ("idiot", ["a ΣΑΣ", "Σ b"], False)])
+@example([("you idiot", ["the opening", "you idiot"], True)])
+def test_context_read_in_pieces_matches_the_whole_context(
+    vectorizer: CommentVectorizer, rows: list[tuple[str, list[str], bool]]
+) -> None:
+    """A comment's context given in pieces (its thread's opening post, the previous comment) is read piece by piece
+    only where that cannot change its words; pieces that do not join to the context are not trusted."""
+    items = [
+        CommentInput(text, "Crash", "\n".join(parts) + ("!" if wrong else ""), tuple(parts))
+        for text, parts, wrong in rows
+    ]
+    expected = reference_features(vectorizer, items)
+    _assert_same(vectorizer.transform(items), expected)
+    _assert_same(vectorizer.transform_with_windows(items)[0], expected)
+
+
+def test_thread_inputs_give_their_context_in_pieces() -> None:
+    items = _sample_inputs()
+    assert all(item.context == "\n".join(item.context_parts) for item in items)
+    assert {len(item.context_parts) for item in items} == {0, 1, 2}
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_TEXTS, max_size=8))
 def test_tokens_of_a_batch_are_the_tokens_of_each_text(texts: list[str]) -> None:
@@ -227,3 +257,10 @@ def test_sentences_of_many_texts_are_the_sentences_of_each(texts: list[str]) -> 
     pieces, owners, starts = many_sentences(texts)
     expected = [(row, start, text[start:end]) for row, text in enumerate(texts) for start, end in sentences(text)]
     assert list(zip(owners.tolist(), starts.tolist(), pieces)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ABCZaz_1é\u0301Σ \n.!?'"), max_size=40))
+@example("xABC ABCD_ ABC\u0301 ÉABC ABC")
+def test_shouted_words_are_found_where_the_plain_pattern_finds_them(text: str) -> None:
+    assert _shout_starts(text).tolist() == [match.start() for match in _SHOUT.finditer(text)]

@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import json
 
-from moderation_core.textsafe import dumps, one_line, visible
+from hypothesis import given
+from hypothesis import strategies as st
+
+from moderation_core.textsafe import dumps, json_lines, one_line, visible
 
 
 def test_visible_escapes_every_control_and_reordering_character() -> None:
@@ -36,3 +39,13 @@ def test_one_line_is_one_line_whatever_the_line_breaks() -> None:
     shown = one_line("a" + "b".join(breaks) + "c")
     assert len(shown.splitlines()) == 1 and len((shown + "\n").encode().split(b"\n")) == 2
     assert not any(character in shown for character in breaks)
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.text(max_size=5), st.one_of(st.text(), st.floats(allow_nan=False), st.none())), max_size=5
+    )
+)
+def test_json_lines_are_the_one_line_dumps_of_each_value(values: list[dict[str, object]]) -> None:
+    assert json_lines(values) == "\n".join(dumps(value) for value in values)
+    assert json_lines(values).count("\n") == max(len(values) - 1, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from moderation_core.textsafe import dumps
+from moderation_core.textsafe import json_lines
 from moderator.cli.options import Formatter, add_model_argument, add_source_arguments
 from moderator.cli.output import write
 from moderator.cli.render import score_table
@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     output = _Pieces()
     for thread, results in score_threads(scorer, threads, pause=output.flush):
         if args.json:
-            output.add([dumps(r.to_dict(thread.id)) for r in results])
+            if results:
+                output.add([json_lines(r.to_dict(thread.id) for r in results)])
         else:
             output.add([score_table(thread, results, scorer.model_id) + "\n"])
     output.flush()
