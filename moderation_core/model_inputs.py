@@ -35,6 +35,18 @@ class CommentInput:
     # post) once. A reader must check they join to ``context`` before relying on them.
     context_parts: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Inputs are pickled by the thousand for worker processes: a context that is its pieces joined is sent as
+        # the pieces alone. The opening post is then one object for the whole batch, and the previous comment the
+        # same object as that comment's own text: a third of the bytes.
+        if self.context_parts and "\n".join(self.context_parts) == self.context:
+            return (_joined_context, (self.text, self.title, self.context_parts))
+        return (CommentInput, (self.text, self.title, self.context, self.context_parts))
+
+
+def _joined_context(text: str, title: str, parts: tuple[str, ...]) -> CommentInput:
+    return CommentInput(text, title, "\n".join(parts), parts)
+
 
 def thread_inputs(thread: Thread) -> Iterator[CommentInput]:
     """Each comment's own words, in thread order, with the thread's title and, as context, the own words of the

@@ -29,6 +29,13 @@ NAME_ENV = "MODERATOR_NAME"
 MODEL_ENV = "MODERATOR_MODEL"
 """Environment variable naming the model folder used instead of the bundled one."""
 
+JOBS_ENV = "MODERATOR_JOBS"
+"""Environment variable with the number of worker processes that score a large file (``--jobs``)."""
+
+MOST_DEFAULT_JOBS = 4
+"""At most this many worker processes by default: beyond it, reading the file and writing the results in the main
+process is what limits the speed, and each worker holds its own batches in memory."""
+
 _LINE_BREAKS = re.compile("[\t\n]")
 
 
@@ -95,3 +102,26 @@ def _checked_name(name: str, origin: str) -> str:
     if not stripped:
         raise UsageError(f"{origin}: the name is empty; give the name recorded with each decision")
     return stripped
+
+
+def jobs(flag: int | None) -> int:
+    """``--jobs``, then ``$MODERATOR_JOBS``, then the CPUs this process may run on (at most MOST_DEFAULT_JOBS)."""
+    if flag is not None:
+        return _checked_jobs(str(flag), "--jobs")
+    from_environment = os.environ.get(JOBS_ENV)
+    if from_environment is not None:
+        return _checked_jobs(from_environment, f"${JOBS_ENV}")
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, MOST_DEFAULT_JOBS))
+
+
+def _checked_jobs(value: str, origin: str) -> int:
+    text = value.strip()
+    if not text.isdecimal() or not text.isascii() or int(text) < 1:
+        raise UsageError(
+            f"{origin}: {visible(value)!r} is not a number of worker processes (a whole number, 1 or more)"
+        )
+    return int(text)

@@ -13,6 +13,7 @@ import pytest
 from conftest import run_cli
 
 import moderator.scoring as scoring
+import moderator.scoring.parallel as parallel
 from moderation_core.errors import UsageError
 from moderation_core.taxonomy import load_taxonomy
 from moderation_core.textsafe import dumps, visible
@@ -169,9 +170,9 @@ def test_a_batch_size_under_one_is_refused(small_scorer: Scorer, tmp_path: Path)
         list(score_threads(small_scorer, many_threads(tmp_path, 2), batch_comments=0))
 
 
-@pytest.mark.parametrize("as_json", [True, False])
+@pytest.mark.parametrize(("as_json", "jobs"), [(True, "1"), (False, "1"), (True, "2"), (False, "3")])
 def test_score_command_output_is_byte_identical_to_thread_by_thread(
-    small_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_json: bool
+    small_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_json: bool, jobs: str
 ) -> None:
     # Batches of 7 as the command's default: they end inside threads and between them.
     monkeypatch.setattr(score_threads, "__kwdefaults__", {**(score_threads.__kwdefaults__ or {}), "batch_comments": 7})
@@ -187,6 +188,79 @@ def test_score_command_output_is_byte_identical_to_thread_by_thread(
         else:
             pieces.append(score_table(thread, results, scorer.model_id) + "\n")
     expected = visible("\n".join(pieces) + "\n")
-    result = run_cli("score", str(path), "--model", str(small_model_dir), *(["--json"] if as_json else []))
+    options = ["--model", str(small_model_dir), "--jobs", jobs, *(["--json"] if as_json else [])]
+    result = run_cli("score", str(path), *options)
     assert result.returncode == 0, result.stderr
     assert result.stdout == expected
+
+
+def test_worker_processes_score_exactly_as_one_process(tmp_path: Path) -> None:
+    scorer = load_scorer(None, load_taxonomy())
+    threads = many_threads(tmp_path, 60, seed=3)
+    expected = one_by_one(scorer, threads)
+    assert any(line["evidence"] for _, lines in expected for line in lines)
+    for jobs in (2, 3):
+        got = [(t.id, as_data(s)) for t, s in score_threads(scorer, threads, batch_comments=9, jobs=jobs)]
+        assert got == expected
+
+
+def test_no_worker_is_started_for_an_input_of_one_batch(
+    small_scorer: Scorer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+    real_pool = parallel._pool
+
+    def counting_pool(scorer: Scorer, jobs: int) -> object:
+        started.append(jobs)
+        return real_pool(scorer, jobs)
+
+    monkeypatch.setattr(parallel, "_pool", counting_pool)
+    threads = many_threads(tmp_path, 10)
+    total = sum(len(t.comments) for t in threads)
+    assert len(list(score_threads(small_scorer, threads, batch_comments=total, jobs=4))) == len(threads)
+    assert started == []
+    assert len(list(score_threads(small_scorer, threads, batch_comments=total // 3, jobs=4))) == len(threads)
+    assert started == [4]
+
+
+def test_the_reader_stays_a_few_batches_ahead_of_the_workers(small_scorer: Scorer, tmp_path: Path) -> None:
+    threads = many_threads(tmp_path, 200)
+    read: list[int] = []
+
+    def lazily() -> Iterator[Thread]:
+        for thread in threads:
+            read.append(len(thread.comments))
+            yield thread
+
+    jobs, batch = 2, 5
+    results = score_threads(small_scorer, lazily(), batch_comments=batch, jobs=jobs)
+    next(results)
+    in_flight = jobs * parallel.IN_FLIGHT_PER_WORKER
+    # Read when the first results come back, at most: the batches in flight, the one whose results are waited for,
+    # the one held for the next submission, and the batch being filled (a thread of up to 6 comments overfills it).
+    assert sum(read) <= (in_flight + 3) * batch + 6 < sum(len(t.comments) for t in threads)
+    assert len(list(results)) == len(threads) - 1
+
+
+def test_jobs_under_one_are_refused(small_scorer: Scorer, tmp_path: Path) -> None:
+    with pytest.raises(UsageError):
+        list(score_threads(small_scorer, many_threads(tmp_path, 2), jobs=0))
+
+
+@pytest.mark.parametrize(
+    ("option", "environment", "message"),
+    [
+        (["--jobs", "0"], None, "--jobs: '0' is not a number of worker processes"),
+        ([], "two", "$MODERATOR_JOBS: 'two' is not a number of worker processes"),
+        ([], "-1", "$MODERATOR_JOBS: '-1' is not a number of worker processes"),
+    ],
+)
+def test_a_bad_number_of_jobs_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, option: list[str], environment: str | None, message: str
+) -> None:
+    if environment is not None:
+        monkeypatch.setenv("MODERATOR_JOBS", environment)
+    result = run_cli("score", "moderator/samples/bug-4127.txt", *option, cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert message in result.stderr and result.stderr.count("\n") == 1

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     Subcommands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
+# The size of one scoring batch (moderator.scoring.BATCH_COMMENTS), in the help without importing numpy for it.
+BATCH_TEXT = "4,000"
+
+
 class Formatter(argparse.RawDescriptionHelpFormatter):
     """Descriptions and examples keep their line breaks."""
 
@@ -46,6 +50,17 @@ def add_model_argument(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         default=os.environ.get(config.MODEL_ENV),
         help="model folder (default: $MODERATOR_MODEL, else the bundled model)",
+    )
+
+
+def add_jobs_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help=f"worker processes scoring a large file (default: ${config.JOBS_ENV}, else the number of CPUs, at most "
+        f"{config.MOST_DEFAULT_JOBS}); a file of fewer than {BATCH_TEXT} comments is scored in one process",
     )
 
 

@@ -6,7 +6,8 @@ import argparse
 from typing import TYPE_CHECKING
 
 from moderation_core.textsafe import json_lines
-from moderator.cli.options import Formatter, add_model_argument, add_source_arguments
+from moderator import config
+from moderator.cli.options import Formatter, add_jobs_argument, add_model_argument, add_source_arguments
 from moderator.cli.output import write
 from moderator.cli.render import score_table
 
@@ -28,10 +29,12 @@ def register(commands: Subcommands) -> None:
         epilog="examples:\n"
         "  moderator score moderator/samples/bug-4127.txt\n"
         "  moderator score threads.jsonl --json | jq 'select(.flags != [])'\n"
-        "  moderator score bug.json --model /tmp/model --json\n",
+        "  moderator score bug.json --model /tmp/model --json\n"
+        "  moderator score export.jsonl --json --jobs 8 > scores.jsonl\n",
     )
     add_source_arguments(parser)
     add_model_argument(parser)
+    add_jobs_argument(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per comment per line")
     parser.set_defaults(handler=run)
 
@@ -65,13 +68,14 @@ def run(args: argparse.Namespace) -> int:
     # scored: memory holds one batch of threads, never the file (any size). Every error of the file is raised by
     # this call, before the model is loaded and before anything is written.
     threads = iter_threads(args.source, args.format)
+    jobs = config.jobs(args.jobs)
     scorer = load_scorer(args.model)
     # Threads are scored together in batches (one model pass for thousands of comments); what is scored is written
     # when a batch is done (``pause``) or enough is waiting. Pieces are separated by one newline and the output ends
     # with one, as when it was written whole ("\n".join(pieces) + "\n"): a table ends with a blank line, nothing
     # scored is one newline.
     output = _Pieces()
-    for thread, results in score_threads(scorer, threads, pause=output.flush):
+    for thread, results in score_threads(scorer, threads, pause=output.flush, jobs=jobs):
         if args.json:
             if results:
                 output.add([json_lines(r.to_dict(thread.id) for r in results)])

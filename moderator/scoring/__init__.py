@@ -16,6 +16,7 @@ from moderation_core.errors import UsageError
 from moderation_core.model_inputs import CommentInput, thread_inputs
 from moderation_core.taxonomy import Taxonomy, load_taxonomy
 from moderation_core.thread import Thread
+from moderator.scoring.parallel import BatchScoring
 
 
 @dataclass(slots=True)
@@ -131,33 +132,44 @@ def score_threads(
     with_evidence: bool = True,
     batch_comments: int = BATCH_COMMENTS,
     pause: Callable[[], None] | None = None,
+    jobs: int = 1,
 ) -> Iterator[tuple[Thread, list[CommentScore]]]:
     """Each thread with the scores of its comments, in order, as soon as its last comment is scored.
 
     Every comment's input is built from its own thread (:func:`comment_inputs`), then the inputs of consecutive
     threads are scored together, ``batch_comments`` at a time (a batch may end inside a thread): the model scores
     each row on its own, so the results are those of scoring each thread alone. ``pause()`` runs after each batch.
+    With ``jobs`` over 1, batches are scored in that many worker processes once the input holds more than one
+    batch (:mod:`moderator.scoring.parallel`): the same results, in the same order.
     """
     if batch_comments < 1:
         raise UsageError(f"batch_comments must be at least 1, not {batch_comments}")
+    if jobs < 1:
+        raise UsageError(f"jobs must be at least 1, not {jobs}")
     waiting: deque[tuple[Thread, int]] = deque()  # threads queued, with their number of inputs
     queued: list[CommentInput] = []  # inputs not scored yet, in thread order
     scored: list[_Result] = []  # results of the first inputs of the waiting threads
-    for thread in threads:
-        inputs = comment_inputs(thread)
-        waiting.append((thread, len(inputs)))
-        queued.extend(inputs)
-        while len(queued) >= batch_comments:
-            scored.extend(score_comments(scorer, queued[:batch_comments], with_evidence=with_evidence))
-            del queued[:batch_comments]
+    with BatchScoring(scorer, jobs, with_evidence=with_evidence) as batches:
+        for thread in threads:
+            inputs = comment_inputs(thread)
+            waiting.append((thread, len(inputs)))
+            queued.extend(inputs)
+            while len(queued) >= batch_comments:
+                batches.submit(queued[:batch_comments])
+                del queued[:batch_comments]
+                for results in batches.finished():
+                    scored.extend(results)
+                    if pause is not None:
+                        pause()
+                    yield from _finished_threads(waiting, scored)
+            yield from _finished_threads(waiting, scored)  # an empty thread after finished ones
+        if queued:
+            batches.submit(queued, last=True)
+        for results in batches.remaining():
+            scored.extend(results)
             if pause is not None:
                 pause()
             yield from _finished_threads(waiting, scored)
-        yield from _finished_threads(waiting, scored)  # an empty thread after finished ones
-    if queued:
-        scored.extend(score_comments(scorer, queued, with_evidence=with_evidence))
-        if pause is not None:
-            pause()
     yield from _finished_threads(waiting, scored)
 
 
