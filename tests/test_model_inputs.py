@@ -189,3 +189,23 @@ def test_evaluation_builds_one_thread_at_a_time(tmp_path: Path, monkeypatch: pyt
     first = next(batches)
     assert len(first) == 6 and segmented == [4, 4]  # two threads of four, not fifty
     assert sum(len(batch) for batch in batches) == 200 - 6 and len(segmented) == 50
+
+
+def test_inputs_survive_pickling_for_worker_processes() -> None:
+    import pickle
+
+    joined = CommentInput("text", "title", "opening\nprevious", ("opening", "previous"))
+    stale = CommentInput("text", "title", "something else", ("opening", "previous"))
+    plain = CommentInput("text")
+    for item in (joined, stale, plain):
+        copy = pickle.loads(pickle.dumps(item))
+        assert (copy.text, copy.title, copy.context, copy.context_parts) == (
+            item.text,
+            item.title,
+            item.context,
+            item.context_parts,
+        )
+    # the opening post shared by a batch is sent once, not once per comment
+    opening = "opening post " * 100
+    batch = [CommentInput(f"c{n}", "t", f"{opening}\nc{n - 1}", (opening, f"c{n - 1}")) for n in range(1, 50)]
+    assert len(pickle.dumps(batch)) < 20 * len(opening)
