@@ -39,6 +39,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,9 +62,54 @@ print("\\n".join(f"{p:.4f}" for p in predict_prob(texts)))
 @dataclass(frozen=True)
 class Run:
     wall: float  # seconds
-    cpu: float  # user + system seconds of the process
-    peak_rss: int  # bytes
+    cpu: float  # user + system seconds of the process and the worker processes it waited for
+    peak_rss: int  # bytes: the largest sum of the resident memory of the process and its workers, sampled
     digest: str  # sha256 of the standard output ("" when not kept)
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(child) for child in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants (Linux /proc; 0 elsewhere)."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _rss(current)
+        todo.extend(_children(current))
+    return total
+
+
+class PeakSampler(threading.Thread):
+    """Samples the resident memory of a process tree every 20 ms: worker processes each have their own peak, and
+    rusage gives only the largest one, not their sum."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.02):
+            self.peak = max(self.peak, tree_rss(self.pid))
 
 
 def read_records(path: Path) -> list[dict[str, object]]:
@@ -115,7 +161,11 @@ def run_process(command: list[str], *, keep_output: bool = True) -> Run:
             command, cwd=ROOT, env=env, stdout=output if keep_output else subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         assert process.stderr is not None
+        sampler = PeakSampler(process.pid)
+        sampler.start()
         errors = process.stderr.read()  # until the process closes it (it exits)
+        sampler.stopped.set()
+        sampler.join()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - began
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -125,13 +175,22 @@ def run_process(command: list[str], *, keep_output: bool = True) -> Run:
         if keep_output:
             output.seek(0)
             digest = hashlib.file_digest(output, "sha256").hexdigest()
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS): the peak of the largest single process, a floor for the
+    # sampled sum (which can miss a short peak between two samples).
+    peak = max(sampler.peak, usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024))
     return Run(wall, usage.ru_utime + usage.ru_stime, peak, digest)
 
 
-def moderator_command(path: Path) -> list[str]:
-    return [sys.executable, "-m", "moderator", "score", str(path), "--json"]
+def moderator_command(path: Path, jobs: int | None = None) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "moderator",
+        "score",
+        str(path),
+        "--json",
+        *([] if jobs is None else ["-j", str(jobs)]),
+    ]
 
 
 def reference_command(python: str, script: Path, path: Path) -> list[str]:
@@ -183,6 +242,7 @@ def compare(files: dict[str, tuple[Path, int]], reference_python: str | None, sc
     for _ in range(repeat):
         for shape, (path, _comments) in files.items():
             runs.setdefault((shape, "moderator score --json"), []).append(run_process(moderator_command(path)))
+            runs.setdefault((shape, "moderator ... --jobs 1"), []).append(run_process(moderator_command(path, 1)))
             if reference_python:
                 command = reference_command(reference_python, script, path)
                 runs.setdefault((shape, "alt-profanity-check"), []).append(run_process(command))
