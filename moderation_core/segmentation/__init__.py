@@ -205,7 +205,6 @@ def segment_text(
 
 def _segment_text(
     text: str,
-    *,
     index: QuoteIndex,
     parent: int | None = None,
     grandparent: int | None = None,
@@ -221,11 +220,11 @@ def _segment_text(
     ``learned=False`` says the index will not learn this text (the last comment of a thread): then, with an
     empty index, inline quote detection is skipped, as it could find nothing and would only hash the words for
     the index."""
-    lines = text.split("\n")
     reply_to: list[int] = []
-    kinds = _line_kinds(lines, index, parent, grandparent, verbatim, mail, reply_to, text)
-    if kinds is None:  # every line own text (most comments)
-        own: list[bool] = [True] * len(lines)
+    lines, kinds = _line_kinds(text, index, parent, grandparent, verbatim, mail, reply_to)
+    own: list[bool] | None
+    if kinds is None:  # every line own text (most comments): the lines are split only where they are needed
+        own = None
         all_own = any_own = True
     else:
         own = [kind[0] == "own" for kind in kinds]
@@ -233,12 +232,15 @@ def _segment_text(
     searched = any_own and (learned or not index.empty)
     inline = find_inline_quotes(lines, own, index, number, text if all_own else None, author) if searched else None
     quotes = inline.quotes if inline is not None else []
-    if quotes and inline is not None:
-        inline.written = "\n".join(line for line, is_own in zip(lines, own) if is_own)
     if not quotes and all_own:
-        segments = _all_own(text)  # most comments: one own segment, without the per-line merging
-    else:
-        segments = _merge(_pieces(lines, [_OWN] * len(lines) if kinds is None else kinds, quotes))
+        # One own segment (most comments), without the per-line merging; no quote, and no reply header (a header
+        # is an attribution line): only the parent is replied to.
+        return _all_own(text), (() if parent is None else (parent,)), inline
+    if lines is None:
+        lines = text.split("\n")
+    if quotes and inline is not None:
+        inline.written = text if own is None else "\n".join(line for line, is_own in zip(lines, own) if is_own)
+    segments = _merge(_pieces(lines, [_OWN] * len(lines) if kinds is None else kinds, quotes))
     for segment in segments:
         if segment.kind == "quote" and segment.quoted_comment is not None:
             reply_to.append(segment.quoted_comment)
@@ -248,22 +250,28 @@ def _segment_text(
 
 
 def _line_kinds(
-    lines: Sequence[str],
+    text: str,
     index: QuoteIndex,
     parent: int | None,
     grandparent: int | None,
     verbatim: bool,
     mail: bool,
     reply_to: list[int],
-    text: str,
-) -> list[Kind] | None:
-    """Per line of ``text``: its kind and, for quotes and attributions, the comment quoted; None when every line
-    is own text. The comments that Bugzilla reply headers name are added to ``reply_to``."""
-    parts = classify_parts(lines, mail=mail) if may_have_parts(text) else None
+) -> tuple[list[str] | None, list[Kind] | None]:
+    """The lines of ``text`` (None where they were not needed: every line is own text, found without reading
+    them), and per line its kind and, for quotes and attributions, the comment quoted (None when every line is
+    own text). The comments that Bugzilla reply headers name are added to ``reply_to``."""
+    lines: list[str] | None = None
+    parts: list[str | None] | None = None
+    if may_have_parts(text):
+        lines = text.split("\n")
+        parts = classify_parts(lines, mail=mail)
     if not _needs_reading(text, verbatim):  # most comments: each line is own text or a part
         if parts is None or not any(parts):
-            return None
-        return [_OWN if part is None else (part, None) for part in parts]
+            return lines, None
+        return lines, [_OWN if part is None else (part, None) for part in parts]
+    if lines is None:
+        lines = text.split("\n")
     if parts is None:
         parts = [None] * len(lines)
     kinds: list[Kind] = []
@@ -324,7 +332,7 @@ def _line_kinds(
             expect_quote = False
         kinds.append(("own", None))
         i += 1
-    return kinds
+    return lines, kinds
 
 
 def _needs_reading(text: str, verbatim: bool) -> bool:
@@ -343,13 +351,16 @@ def _has_quote_line(text: str) -> bool:
 def _all_own(text: str) -> tuple[Segment, ...]:
     """The segments :func:`_merge` makes of a text that is all own: one, without the blank lines at either end
     (found in C: this is most comments)."""
-    body = text.strip()
-    if not body:
+    if not text or text.isspace():
         return ()
-    start = text.rfind("\n", 0, text.index(body[0])) + 1
-    last = text.rindex(body[-1])
-    newline = text.find("\n", last)
-    return (Segment("own", text[start : newline if newline >= 0 else len(text)]),)
+    start = 0
+    if text[0].isspace():  # from the start of the line of the first character that is not a blank
+        start = text.rfind("\n", 0, len(text) - len(text.lstrip())) + 1
+    end = len(text)
+    if text[-1].isspace():  # to the end of the line of the last one
+        newline = text.find("\n", len(text.rstrip()) - 1)
+        end = newline if newline >= 0 else end
+    return (Segment("own", text[start:end]),)
 
 
 def _next_is_quote(lines: Sequence[str], start: int, verbatim: bool, index: QuoteIndex | None = None) -> bool:
@@ -455,22 +466,18 @@ def segment_thread(
     """
     comments = list(comments)
     index = QuoteIndex()
-    is_mail = all(_MESSAGE_ID.match(c.id or "") for c in comments) if mail is None else mail
-    parents = parents or {}
+    is_mail = mail
+    if is_mail is None:  # the first comment settles it for nearly every thread (no Message-ID), at once
+        is_mail = not comments or (
+            _MESSAGE_ID.match(comments[0].id or "") is not None and all(_MESSAGE_ID.match(c.id or "") for c in comments)
+        )
     last = len(comments) - 1
     for position, comment in enumerate(comments):
-        parent = parents.get(comment.number) if comment.number is not None else None
-        grandparent = parents.get(parent) if parent is not None else None
+        number = comment.number
+        parent = parents.get(number) if parents and number is not None else None
+        grandparent = parents.get(parent) if parents and parent is not None else None
         segments, reply_to, inline = _segment_text(
-            comment.text,
-            index=index,
-            parent=parent,
-            grandparent=grandparent,
-            verbatim=verbatim,
-            mail=is_mail,
-            number=comment.number,
-            author=comment.author,
-            learned=position < last,
+            comment.text, index, parent, grandparent, verbatim, is_mail, number, comment.author, position < last
         )
         comment.resegment(segments, reply_to)
         if position == last:
@@ -478,8 +485,8 @@ def segment_thread(
         # The index learns the own lines as written, inline quotes included: its shingles are those of the lines
         # (hashed once, before the quotes were known), and a later comment that copies such a line copies it
         # from this comment (the parts this comment had quoted still go to their origin, the earliest holder).
-        written = inline.written if inline is not None and inline.written is not None else comment.own_text
-        if inline is not None:
-            index.add(comment.number, written, comment.author, keys=inline.keys, fresh=inline.fresh)
+        if inline is None:
+            index.add(number, comment.own_text, comment.author)
         else:
-            index.add(comment.number, written, comment.author)
+            written = comment.own_text if inline.written is None else inline.written
+            index.add(number, written, comment.author, keys=inline.keys, fresh=inline.fresh, keyed=inline.keyed)

@@ -152,11 +152,12 @@ class InlineResult:
     keys: list[str] | None = None
     fresh: Collection[int] | None = None  # a list of all the hashes, when no earlier comment held any
     written: str | None = None  # the own lines as written, where quotes were cut out of them
+    keyed: str | None = None  # the text whose word keys ``keys`` are (for the index)
 
 
 def find_inline_quotes(
-    lines: Sequence[str],
-    own: Sequence[bool],
+    lines: Sequence[str] | None,
+    own: Sequence[bool] | None,
     index: QuoteIndex,
     number: int | None,
     text: str | None = None,
@@ -165,25 +166,33 @@ def find_inline_quotes(
     """Quotes of earlier comments inside the own lines of a comment (``own[i]`` says whether line ``i`` is
     own text; ``text`` is the lines joined, when all are own), in text order, never overlapping, never of
     comment ``number`` itself nor of an earlier comment by the same ``author``: words an author repeats from
-    their own comment are still their own (an updated report reuses its timeline).
+    their own comment are still their own (an updated report reuses its timeline). With ``text`` given, ``own``
+    may be None (every line is own) and ``lines`` too: they are split from ``text`` only if needed.
 
     All the own text is hashed and looked up at once, in C: most comments share no shingle with an earlier
     one, and that settles them. In the others only the runs of known shingles are read word by word.
     """
     if text is None:
+        assert lines is not None and own is not None
         # A line that is not own text stands as one word no other comment has, so no shingle spans it.
         brk = f"{_BREAK}{number}"
         text = "\n".join(line if is_own else brk for line, is_own in zip(lines, own))
     keys = word_keys(text)
     hashes = list(map(hash, shingles(keys)))
     if index.knows_none(hashes):
-        return InlineResult([], keys, hashes)  # nothing here was written before (most comments): all are new
+        return InlineResult([], keys, hashes, None, text)  # nothing here was written before (most comments)
     distinct = set(hashes)
     fresh = index.unknown(distinct)
-    if len(fresh) == len(distinct) or not _worth_reading(lines, own, text, keys, hashes, distinct - fresh):
-        return InlineResult([], keys, fresh)  # nothing here was written before, or nothing that can be a quote
+    if len(fresh) == len(distinct):
+        return InlineResult([], keys, fresh, None, text)  # nothing here was written before
+    if own is None:  # all own, and some of it written before: the lines are needed now
+        lines = text.split("\n") if lines is None else lines
+        own = [True] * len(lines)
+    assert lines is not None
+    if not _worth_reading(lines, own, text, keys, hashes, distinct - fresh):
+        return InlineResult([], keys, fresh, None, text)  # nothing that can be a quote
     quotes = _quotes(lines, own, text, keys, index.owners(hashes), index, number, author)
-    return InlineResult(quotes, keys, fresh)
+    return InlineResult(quotes, keys, fresh, None, text)
 
 
 def _worth_reading(
@@ -210,7 +219,8 @@ def _worth_reading(
     count = len(words)
 
     def ends(position: int) -> bool:
-        return position + 1 in line_ends or ends_sentence(words[position])
+        word = words[position]
+        return position + 1 in line_ends or (word[-1] in KEY_STRIP and ends_sentence(word))
 
     for match in _RUN.finditer(hits):
         covered = match.end() + SHINGLE_WORDS - 1
@@ -254,7 +264,8 @@ class _Stream:
         return self._layout
 
     def ends_sentence(self, position: int) -> bool:
-        return ends_sentence(self.words[position]) or position in self.layout()[1]
+        word = self.words[position]  # mostly ends in a letter, and then ends no sentence: no call
+        return (word[-1] in KEY_STRIP and ends_sentence(word)) or position in self.layout()[1]
 
 
 def _quotes(

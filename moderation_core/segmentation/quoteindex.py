@@ -27,7 +27,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, islice, repeat
+from itertools import accumulate, compress, islice, repeat
 
 _TYPOGRAPHIC_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
 _TYPOGRAPHIC = str.maketrans(
@@ -68,6 +68,9 @@ MIN_HINTED_CHARS = 8
 KEY_STRIP = "\"'`()[]{}<>*_~.,;:!?-#|=+/\\&%\u2026\u2013\u2014"
 _KEY_DELETE_ASCII = KEY_STRIP[: KEY_STRIP.index("\u2026")].encode("ascii")
 _KEY_DELETE = re.compile("[" + re.escape(KEY_STRIP + "".join(_TYPOGRAPHIC_QUOTES)) + "]+")
+# The characters _KEY_DELETE deletes that are not ASCII (see key_text), and bytes.lower() as a translation table.
+_KEY_DELETE_WIDE = tuple(character for character in KEY_STRIP + _TYPOGRAPHIC_QUOTES if not character.isascii())
+_ASCII_LOWER = bytes(range(256)).lower()
 # A word of KEY_STRIP characters alone (folded text); linear: after a failed try the lookbehind fails at once.
 PUNCTUATION_WORD = re.compile("(?<!\\S)[" + re.escape(KEY_STRIP) + "]+(?!\\S)")
 # A word whose stripped tail holds one of these ends a sentence.
@@ -124,14 +127,23 @@ def key_text(text: str) -> str:
     is many times faster than str.translate or a regex.
     """
     if text.isascii():
-        return text.encode("ascii").translate(None, _KEY_DELETE_ASCII).lower().decode("ascii")
-    return _KEY_DELETE.sub("", text).casefold()
+        return text.encode("ascii").translate(_ASCII_LOWER, _KEY_DELETE_ASCII).decode("ascii")
+    # The ASCII characters deleted from the UTF-8 bytes (no byte of a longer character is ASCII; lone surrogates
+    # pass through), the few others by str.replace where the text holds them: in C, many times faster than
+    # the regular expression _KEY_DELETE (which deletes the same characters).
+    narrow = text.encode("utf-8", "surrogatepass").translate(None, _KEY_DELETE_ASCII).decode("utf-8", "surrogatepass")
+    for character in _KEY_DELETE_WIDE:
+        if character in narrow:
+            narrow = narrow.replace(character, "")
+    return narrow.casefold()
 
 
 def keyed_words(text: str) -> list[str]:
     """The whitespace-separated words of ``text`` (typographic quotes folded) that have a key, one for each
-    key of :func:`word_keys`: words of punctuation alone are dropped, in C."""
-    return PUNCTUATION_WORD.sub(" ", fold(text)).split()
+    key of :func:`word_keys`: words of punctuation alone (the words PUNCTUATION_WORD matches) are dropped, in
+    C. A folded word holds no typographic quote, so its key is empty exactly when it is all KEY_STRIP."""
+    words = fold(text).split()
+    return list(compress(words, word_by_word_keys(words)))
 
 
 def word_keys(text: str) -> list[str]:
@@ -167,7 +179,7 @@ def sentences(text: str) -> Iterator[tuple[str, ...]]:
         for word, key in zip(words, word_by_word_keys(words)):
             if key:
                 current.append(key)
-            if ends_sentence(word) and current:
+            if word[-1] in KEY_STRIP and ends_sentence(word) and current:  # mostly a letter: no call
                 yield tuple(current)
                 current = []
         if current:
@@ -332,9 +344,10 @@ class QuoteIndex:
     _unlined: list[tuple[int, str]] = field(default_factory=list)
     _texts: dict[int, SearchableText] = field(default_factory=dict)
     _own: dict[int, str] = field(default_factory=dict)
-    # Per comment: its word keys joined and padded (see add), and how many there are; searched through
+    # Per comment: how many word keys it has, and either its keys joined and padded (see add) or, until they are
+    # first searched, the text they are the keys of (which the comment holds anyway); searched through
     # _key_texts, made on the first search.
-    _keys: dict[int, tuple[str, int]] = field(default_factory=dict)
+    _keys: dict[int, tuple[int, str, bool]] = field(default_factory=dict)
     _key_texts: dict[int, SearchableText] = field(default_factory=dict)
     _sentences: dict[int, frozenset[tuple[str, ...]]] = field(default_factory=dict)
     _authors: dict[str, int] = field(default_factory=dict)
@@ -349,26 +362,33 @@ class QuoteIndex:
         *,
         keys: list[str] | None = None,
         fresh: Collection[int] | None = None,
+        keyed: str | None = None,
     ) -> None:
         """Index the own text of comment ``number``. ``keys`` and ``fresh``, when given, are its word keys and
         the hashes of its shingles not indexed yet (or all of them, when none was), already worked out by
-        inline quote detection (every comment's shingles are hashed and looked up once, for both jobs)."""
+        inline quote detection (every comment's shingles are hashed and looked up once, for both jobs);
+        ``keyed``, the text whose word keys ``keys`` are (``word_keys(keyed) == keys``)."""
         if number is None:
             return
         self._unlined.append((number, own_text))
         self._texts.pop(number, None)  # made again from this text when searched (a number added twice)
         self._own[number] = own_text  # the comment holds this string anyway; its sentences are cut lazily
         if keys is None or fresh is None:
+            keyed = own_text
             keys = word_keys(own_text)
             fresh = self.unknown(set(map(hash, shingles(keys))))
         self._shingles.update(zip(fresh, repeat(number)))  # pairs straight into the dict, in C
-        # Padded with spaces so that a phrase is only found on word boundaries (" rest of " not in " interest
-        # of "); kept for every comment, as any may be quoted and the keys are at hand now.
-        self._keys[number] = (" " + " ".join(keys) + " ", len(keys))
+        # Any comment may be quoted, but few are searched for words: the keys are joined for it when first
+        # searched, from their text (keys given without it are joined now, as they are at hand).
+        if keyed is None:
+            self._keys[number] = (len(keys), _padded(keys), True)
+        else:
+            self._keys[number] = (len(keys), keyed, False)
         self._key_texts.pop(number, None)
         if author:
-            self._authors[author.casefold()] = number
-            self._writers[number] = author.casefold()
+            writer = author.casefold()
+            self._authors[writer] = number
+            self._writers[number] = writer
 
     @property
     def empty(self) -> bool:
@@ -442,18 +462,20 @@ class QuoteIndex:
     def size(self, number: int) -> int:
         """How many words comment ``number`` has (no longer stretch can be found in it)."""
         entry = self._keys.get(number)
-        return entry[1] if entry is not None else 0
+        return entry[0] if entry is not None else 0
 
     def contains_words(self, number: int, keys: list[str]) -> bool:
         """Whether comment ``number`` has these word keys consecutively."""
         entry = self._keys.get(number)
-        if entry is None or not 0 < len(keys) <= entry[1]:
+        if entry is None or not 0 < len(keys) <= entry[0]:
             return False
         searchable = self._key_texts.get(number)
         if searchable is None:
-            searchable = self._key_texts[number] = SearchableText(entry[0], self.work)
+            _, text, joined = entry
+            padded = text if joined else _padded(word_keys(text))
+            searchable = self._key_texts[number] = SearchableText(padded, self.work)
         # Padded with spaces, as the comment's keys are, so that a phrase is only found on word boundaries.
-        return searchable.holds(" " + " ".join(keys) + " ")
+        return searchable.holds(_padded(keys))
 
     def has_sentence(self, number: int, keys: tuple[str, ...]) -> bool:
         """Whether comment ``number`` has these word keys as a whole sentence (5 to 7 words)."""
@@ -507,6 +529,12 @@ class QuoteIndex:
             if self.contains(candidate, normalized_line):
                 return candidate
         return None
+
+
+def _padded(keys: list[str]) -> str:
+    """Word keys joined with spaces, and a space at either end: a phrase is then found on word boundaries only
+    (" rest of " is not in " interest of ")."""
+    return " " + " ".join(keys) + " "
 
 
 def word_count(text: str) -> int:

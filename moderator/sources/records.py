@@ -129,6 +129,27 @@ def _tags(source: SourceText, record: Record) -> tuple[str, ...]:
     raise record.error(source, "field 'tags' must be a list of strings (or ';'-separated text)")
 
 
+# (text, thread key, the values of _OPTIONAL_TEXT in order, comment number or None, tags) of one record.
+RecordValues = tuple[str, str | None, list[str | None], int | None, tuple[str, ...]]
+
+
+def record_values(source: SourceText, record: Record) -> RecordValues:
+    """The values a comment takes from ``record``, each checked, in the order the checks have always been made
+    (the first problem of a record is the one reported)."""
+    fields = record.fields
+    if "text" not in fields:
+        raise record.error(source, "missing required field 'text'")
+    # An empty comment is still a comment (its number and author count); only a missing field is an error.
+    text = fields["text"]
+    if text is None:
+        text = ""
+    if not isinstance(text, str):
+        raise record.error(source, "field 'text' must be text")
+    thread_key = text_value(source, record, "thread")
+    optional = _optional_texts(source, record)
+    return text, thread_key, optional, record_number(source, record), _tags(source, record)
+
+
 @dataclass(slots=True)
 class _Group:
     """The comments of one thread so far, and what the thread takes from its records."""
@@ -162,28 +183,20 @@ class ThreadCollector:
 
     def add(self, record: Record) -> None:
         """Check ``record`` and keep it as a comment of its thread (its fields are not kept)."""
-        source = self.source
-        if self.count >= self.max_comments:
-            raise record.error(source, too_many_comments(self.max_comments))
-        if "text" not in record.fields:
-            raise record.error(source, "missing required field 'text'")
-        # An empty comment is still a comment (its number and author count); only a missing field is an error.
-        text = record.fields["text"]
-        if text is None:
-            text = ""
-        if not isinstance(text, str):
-            raise record.error(source, "field 'text' must be text")
-        thread_key = text_value(source, record, "thread")
-        title, comment_id, author, author_role, created, url, origin = _optional_texts(source, record)
+        text, thread_key, optional, number, tags = self.check(record)
+        title, comment_id, author, author_role, created, url, origin = optional
+        # Built without its text, then given it: a comment built with a text makes a segmentation of one own
+        # segment at once, which threads() replaces anyway when it segments the thread.
         comment = Comment(
-            number=record_number(source, record),
+            number=number,
             id=comment_id,
             author=author,
             author_role=author_role,
             created=created,
-            text=text,
-            tags=_tags(source, record),
+            text="",
+            tags=tags,
         )
+        comment.text = text
         group = self._groups.get(thread_key)
         if group is None:
             group = self._groups[thread_key] = _Group(url=url, origin=origin)
@@ -192,6 +205,14 @@ class ThreadCollector:
         self._number_in_thread(record, comment, group, thread_key)
         group.comments.append(comment)
         self.count += 1
+
+    def check(self, record: Record) -> RecordValues:
+        """Every check ``add`` makes of ``record`` alone (not those against the records before it in its thread:
+        numbering), in the same order, and the values it takes from it. The streaming reader's index pass checks
+        every record with this, without keeping a comment."""
+        if self.count >= self.max_comments:
+            raise record.error(self.source, too_many_comments(self.max_comments))
+        return record_values(self.source, record)
 
     def _number_in_thread(self, record: Record, comment: Comment, group: _Group, thread_key: str | None) -> None:
         """Number a record without one after the previous record of its thread; duplicates are an error."""
@@ -212,6 +233,12 @@ class ThreadCollector:
         if not self._groups:
             raise self.source.error("no comments in the file")
         defaults = self.defaults
+        # What every thread takes from the defaults, looked up once.
+        default_source, default_id = defaults.get("source"), defaults.get("id")
+        default_title, default_url = defaults.get("title"), defaults.get("url")
+        product, component = defaults.get("product"), defaults.get("component")
+        reporter, assignee = defaults.get("reporter"), defaults.get("assignee")
+        path = self.source.name
         threads = []
         for thread_key, group in self._groups.items():
             group.seen = {}  # no longer needed: free it before segmentation allocates
@@ -220,20 +247,20 @@ class ThreadCollector:
                 comments = sorted(comments, key=lambda c: c.number or 0)
             group.comments = []
             segment_thread(comments)
-            thread_id = thread_key if thread_key is not None else defaults.get("id")
+            thread_id = thread_key if thread_key is not None else default_id
             threads.append(
                 Thread(
-                    source=defaults.get("source") or group.origin or self.source_name,
+                    source=default_source or group.origin or self.source_name,
                     id=thread_id,
                     notes=() if thread_id is not None else (NO_THREAD_NOTE,),
-                    title=group.title or defaults.get("title"),
-                    url=group.url or defaults.get("url"),
-                    product=defaults.get("product"),
-                    component=defaults.get("component"),
-                    reporter=defaults.get("reporter"),
-                    assignee=defaults.get("assignee"),
+                    title=group.title or default_title,
+                    url=group.url or default_url,
+                    product=product,
+                    component=component,
+                    reporter=reporter,
+                    assignee=assignee,
                     comments=comments,
-                    path=self.source.name,
+                    path=path,
                 )
             )
         return threads

@@ -35,7 +35,7 @@ from __future__ import annotations
 import codecs
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, cast
@@ -58,7 +58,7 @@ from moderator.sources import (
 )
 from moderator.sources.jsondocs import loads_line
 from moderator.sources.reading import SourceText, check_no_nul, not_utf8, unreadable
-from moderator.sources.records import MAX_COMMENT_NUMBER, Record, ThreadCollector, record_number, text_value
+from moderator.sources.records import MAX_COMMENT_NUMBER, Record, RecordValues, ThreadCollector, text_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,6 +78,8 @@ _READ_GAP = 64 * 1024
 _READ_SPAN = 1 << 20
 # Runs of records sharing a hash are compared with the first run of that hash this many at a time (bounded lists).
 _COMPARE_CHUNK = 1 << 12
+# The second reading takes the places of the records of this many (or of one bigger thread) at a time.
+_CHUNK_RECORDS = 1 << 10
 _NO_KEY_YET = object()
 _BLANK = object()  # what _checked_record gives for a blank line
 
@@ -204,6 +206,10 @@ def _scan(source: SourceText, file: BinaryIO, start: int, index: _Index) -> Sour
     file.seek(start)
     readline = file.readline
     key_hash = thread_key_hash  # looked up at each pass: a test replaces it
+    # One collector checks every record (``check`` keeps nothing, so each is checked as if alone, as the importer's
+    # checks of a record are made; what depends on the records before it in its thread is checked by _plan).
+    check = ThreadCollector(source, source_name=jsonl.FORMAT).check
+    add = index.add
     previous_key: object = _NO_KEY_YET
     position = start
     number = 0
@@ -230,13 +236,13 @@ def _scan(source: SourceText, file: BinaryIO, start: int, index: _Index) -> Sour
         for offset, piece in _pieces(content, position) if 0x0D in content else ((position, content),):
             number += 1
             try:
-                key, comment_number = _checked_record(source, piece, offset, number)
+                key, comment_number = _checked_record(source, check, piece, offset, number)
             except SourceError as error:
                 _check_rest_for_nul(source, file, position + len(raw))
                 return error
             if key is _BLANK:
                 continue
-            index.add(offset, len(piece), number, comment_number)
+            add(offset, len(piece), number, comment_number)
             if key != previous_key:
                 thread_key = cast("str | None", key)
                 index.start_run(thread_key, key_hash(thread_key))
@@ -255,9 +261,11 @@ def _pieces(content: bytes, position: int) -> Iterator[tuple[int, bytes]]:
     yield position + start, content[start:]
 
 
-def _checked_record(source: SourceText, piece: bytes, offset: int, line: int) -> tuple[object, int | None]:
-    """(thread key, comment number or None) of the record on a line, checked as the importer checks it alone;
-    ``_BLANK`` for a blank line."""
+def _checked_record(
+    source: SourceText, check: Callable[[Record], RecordValues], piece: bytes, offset: int, line: int
+) -> tuple[object, int | None]:
+    """(thread key, comment number or None) of the record on a line, checked by ``check`` (the importer's
+    collector's) as the importer checks it alone; ``_BLANK`` for a blank line."""
     try:
         text = piece.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -267,10 +275,8 @@ def _checked_record(source: SourceText, piece: bytes, offset: int, line: int) ->
     value = loads_line(source, text, line)
     if not isinstance(value, dict):
         raise source.error(f"expected one JSON object per line, found {type(value).__name__}", line=line)
-    record = Record(line, value)
-    # Every check of one record, by the importer's own collector; the comment it makes is dropped at once.
-    ThreadCollector(source, source_name=jsonl.FORMAT).add(record)
-    return text_value(source, record, "thread"), record_number(source, record)
+    _, key, _, comment_number, _ = check(Record(line, value))
+    return key, comment_number
 
 
 def _check_rest_for_nul(source: SourceText, file: BinaryIO, position: int) -> None:
@@ -458,23 +464,49 @@ def _read_record(source: SourceText, file: BinaryIO, plan: _Plan, record: int) -
 def _assembled(source: SourceText, status: os.stat_result, plan: _Plan) -> Iterator[Thread]:
     """The threads of ``plan``, each read when it is asked for; the file is opened on the first."""
     with _open(source.path) as file:
-        for thread in range(plan.thread_count):
-            _check_unchanged(source, status, os.fstat(file.fileno()))
-            try:
-                yield _thread(source, file, plan, thread)
-            except RecursionError:  # as load_threads: the last resort for nesting nothing else refused
-                raise source.error("nested too deeply to import") from None
+        for places, offsets, lengths, lines in _thread_chunks(plan):
+            for thread in range(len(places) - 1):
+                _check_unchanged(source, status, os.fstat(file.fileno()))
+                start, end = places[thread], places[thread + 1]
+                try:
+                    yield _thread(source, file, offsets[start:end], lengths[start:end], lines[start:end])
+                except RecursionError:  # as load_threads: the last resort for nesting nothing else refused
+                    raise source.error("nested too deeply to import") from None
 
 
-def _thread(source: SourceText, file: BinaryIO, plan: _Plan, thread: int) -> Thread:
+def _thread_chunks(plan: _Plan) -> Iterator[tuple[list[int], list[int], list[int], list[int]]]:
+    """The threads of ``plan`` a few at a time, as plain lists (a numpy call or two for many threads instead of
+    a few for each: a file of one-comment threads has as many threads as records): where the records of each
+    thread start in the lists (and where the last one's end), and each record's offset, length and line.
+    A chunk holds at most _CHUNK_RECORDS records, or one thread."""
+    import numpy as np
+
+    bounds = plan.bounds
+    count = plan.thread_count
+    first = 0
+    while first < count:
+        last = int(np.searchsorted(bounds, bounds[first] + _CHUNK_RECORDS, side="right")) - 1
+        last = min(max(last, first + 1), count)
+        records = plan.order[bounds[first] : bounds[last]]
+        places = (bounds[first : last + 1] - bounds[first]).tolist()
+        yield (
+            places,
+            plan.offsets[records].tolist(),
+            plan.lengths[records].tolist(),
+            plan.lines[records].tolist(),
+        )
+        first = last
+
+
+def _thread(source: SourceText, file: BinaryIO, offsets: list[int], lengths: list[int], lines: list[int]) -> Thread:
+    """The thread whose records are at ``offsets``, through the importer's own collector."""
     collector = ThreadCollector(source, source_name=jsonl.FORMAT)
-    records = plan.records_of(thread)
-    offsets, lengths, lines = plan.offsets[records].tolist(), plan.lengths[records].tolist(), plan.lines[records]
-    for text, line in zip(_record_texts(source, file, offsets, lengths), lines.tolist()):
+    add = collector.add
+    for text, line in zip(_record_texts(source, file, offsets, lengths), lines):
         value = loads_line(source, text, line)
         if not isinstance(value, dict):
             raise _changed(source)
-        collector.add(Record(line, value))
+        add(Record(line, value))
     threads = collector.threads()
     if len(threads) != 1:  # keys were compared by the index pass: the file has changed since
         raise _changed(source)
