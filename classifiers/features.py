@@ -222,7 +222,8 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         items = X if isinstance(X, Sequence) else list(X)
         texts = [item.text for item in items]
         marks = _MarkCounts.of(texts)
-        return self._features(texts, ThreadWords.of(items), np.arange(len(items)), *marks.per_text())
+        threads = ThreadWords.of(items)
+        return self._features(texts, threads, np.arange(len(items)), *marks.per_text(), batch=threads.own_words())
 
     def transform_windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Features of the sentence windows of ``X`` and the row of ``X`` each comes from: exactly
@@ -243,7 +244,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         owners = owners[several]
         window_texts = list(compress(sentence_texts, several.tolist()))
         return (
-            self._features(texts, threads, np.arange(len(X)), *marks.per_text()),
+            self._features(texts, threads, np.arange(len(X)), *marks.per_text(), batch=threads.own_words()),
             self._features(window_texts, threads, owners, shouts[several], runs[several]),
             owners,
         )
@@ -255,9 +256,11 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         thread_of_row: np.ndarray,
         shouts: np.ndarray,
         marks: np.ndarray,
+        batch: TokenBatch | None = None,
     ) -> sp.csr_matrix:
         """The feature rows of ``texts``; row ``i`` is read in the thread of item ``thread_of_row[i]`` of
-        ``threads``, and holds ``shouts[i]`` shouted words and ``marks[i]`` runs of "!?" marks.
+        ``threads``, and holds ``shouts[i]`` shouted words and ``marks[i]`` runs of "!?" marks; ``batch``, when
+        given, holds the tokens of ``texts``.
 
         Nothing here loops over tokens in Python, and little over texts: the texts are tokenized together
         (:class:`TokenBatch`), one dictionary lookup per distinct token gives its id, and word pairs, lexicon
@@ -267,7 +270,7 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         n_words = len(self.idf_)
         n_categories = len(CATEGORIES)
         n_rows = len(texts)
-        batch = TokenBatch.of(texts)
+        batch = batch if batch is not None else TokenBatch.of(texts)
         ids = (
             np.fromiter(map(tables.ids.get, batch.index, _MISSING), dtype=np.int64, count=len(batch.index))[batch.codes]
             if len(batch.index)
@@ -471,28 +474,33 @@ def _starts(pattern: re.Pattern[str], text: str) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class ThreadWords:
-    """The words of the threads of some comments: their titles and the pieces of their contexts, each distinct one
-    tokenized once (a thread's opening post is a piece of the context of all its comments), and for every comment
-    the row of its title and of each piece of its context (-1 past its last piece)."""
+    """The words of some comments and of their threads: each distinct text among their own texts, titles and the
+    pieces of their contexts tokenized once (a comment's own text is most often a piece of the next comment's
+    context, and a thread's opening post a piece of all of them), with for every comment the row of its own text,
+    of its title and of each piece of its context (-1 past its last piece)."""
 
-    titles: TokenBatch
-    pieces: TokenBatch
+    words: TokenBatch
+    own_of_item: np.ndarray
     title_of_item: np.ndarray
     pieces_of_item: np.ndarray  # (items, most pieces of any item)
     known: np.ndarray  # 1.0 where the comment has a title or a context
 
     @classmethod
     def of(cls, items: Sequence[CommentInput]) -> ThreadWords:
-        titles: dict[str, int] = {}
-        pieces: dict[str, int] = {}
+        rows: dict[str, int] = {}
         n_items = len(items)
-        title_of_item = np.fromiter((titles.setdefault(item.title, len(titles)) for item in items), np.int64, n_items)
-        rows = [[pieces.setdefault(piece, len(pieces)) for piece in _context_pieces(item)] for item in items]
-        pieces_of_item = np.full((n_items, max(map(len, rows), default=0)), -1, dtype=np.int64)
-        for item_row, piece_rows in enumerate(rows):
-            pieces_of_item[item_row, : len(piece_rows)] = piece_rows
+        own_of_item = np.fromiter((rows.setdefault(item.text, len(rows)) for item in items), np.int64, n_items)
+        title_of_item = np.fromiter((rows.setdefault(item.title, len(rows)) for item in items), np.int64, n_items)
+        piece_rows = [[rows.setdefault(piece, len(rows)) for piece in _context_pieces(item)] for item in items]
+        pieces_of_item = np.full((n_items, max(map(len, piece_rows), default=0)), -1, dtype=np.int64)
+        for item_row, pieces in enumerate(piece_rows):
+            pieces_of_item[item_row, : len(pieces)] = pieces
         known = np.fromiter((1.0 if (item.title or item.context) else 0.0 for item in items), np.float64, n_items)
-        return cls(TokenBatch.of(list(titles)), TokenBatch.of(list(pieces)), title_of_item, pieces_of_item, known)
+        return cls(TokenBatch.of(list(rows)), own_of_item, title_of_item, pieces_of_item, known)
+
+    def own_words(self) -> TokenBatch:
+        """The tokens of the comments' own texts, one row per comment."""
+        return self.words.select(self.own_of_item)
 
     def overlaps(self, batch: TokenBatch, item_of_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per text of ``batch`` (read in the thread of item ``item_of_row[i]``), the share of its content words
@@ -507,14 +515,12 @@ class ThreadWords:
         pairs = _distinct(batch.rows[keep] * size + batch.codes[keep])
         pair_rows, pair_words = pairs // size, pairs % size
         pair_items = item_of_row[pair_rows]
-        in_title = _sorted_contains(
-            _words_by_row(self.titles, batch.index, size), self.title_of_item[pair_items] * size + pair_words
-        )
-        piece_words = _words_by_row(self.pieces, batch.index, size)
+        thread_words = _words_by_row(self.words, batch.index, size)
+        in_title = _sorted_contains(thread_words, self.title_of_item[pair_items] * size + pair_words)
         in_context = np.zeros(len(pairs), dtype=bool)
         for column in self.pieces_of_item.T:
             piece_rows = column[pair_items]  # -1 (no such piece) makes a negative code, never found
-            in_context |= _sorted_contains(piece_words, piece_rows * size + pair_words)
+            in_context |= _sorted_contains(thread_words, piece_rows * size + pair_words)
         own = np.bincount(pair_rows, minlength=n_rows).astype(np.float64)
         own[own == 0] = 1.0  # no content word: nothing shared either
         title_share = np.bincount(pair_rows[in_title], minlength=n_rows) / own

@@ -244,11 +244,18 @@ def test_thread_inputs_give_their_context_in_pieces() -> None:
 @given(st.lists(_TEXTS, max_size=8))
 def test_tokens_of_a_batch_are_the_tokens_of_each_text(texts: list[str]) -> None:
     batch = TokenBatch.of(texts)
+    assert _tokens_by_row(batch) == [tokenize(text) for text in texts]
+    # a selection of its texts, in another order and with repeats, is the batch of those texts
+    chosen = [row for row in [2, 0, 0, 5, 1] if row < len(texts)]
+    assert _tokens_by_row(batch.select(np.array(chosen, dtype=np.int64))) == [tokenize(texts[r]) for r in chosen]
+
+
+def _tokens_by_row(batch: TokenBatch) -> list[list[str]]:
     words = list(batch.index)
-    got: list[list[str]] = [[] for _ in texts]
+    got: list[list[str]] = [[] for _ in range(batch.n_texts)]
     for row, code in zip(batch.rows.tolist(), batch.codes.tolist()):
         got[row].append(words[code])
-    assert got == [tokenize(text) for text in texts]
+    return got
 
 
 @settings(max_examples=200, deadline=None)
