@@ -9,6 +9,7 @@ they are spawned and load the model once each.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 from collections import deque
@@ -63,8 +64,16 @@ class BatchScoring:
             return
         if self._held is not None:  # a second batch: worth starting the workers
             if self._pool is None:
-                self._pool = _pool(self._scorer, self._jobs)
-            self._send(self._held)
+                # Every object so far (the model above all) is moved out of the collector's reach while the workers
+                # are forked: their collections would otherwise touch, and so copy, every page they share.
+                gc.freeze()
+                try:
+                    self._pool = _pool(self._scorer, self._jobs)
+                    self._send(self._held)  # the first submission forks the workers
+                finally:
+                    gc.unfreeze()
+            else:
+                self._send(self._held)
             self._held = None
         if last:
             self._send(inputs)
