@@ -10,12 +10,14 @@ Two JSONL files are built from ``../shared/data/heldout/github_ordinary_threads.
 * ``single``: the same comments, each in a thread of its own (the case where per-thread costs show).
 
 Each is scored by this checkout (``python -m moderator score FILE --json``, start-up, model load and JSON output
-included, as for a user) and, when ``--reference-python`` names an interpreter with alt-profanity-check installed
+included, as for a user: with its default ``--jobs``, worker processes on a file of more than one batch, and with
+``--jobs 1``) and, when ``--reference-python`` names an interpreter with alt-profanity-check installed
 (a venv outside the repository: ``python3.11 -m venv /tmp/apc && /tmp/apc/bin/pip install alt-profanity-check``),
 by a script of a few lines that reads the texts from the same JSONL and prints one probability per comment. Runs
-alternate between the two so a busy machine slows both alike; the best wall time of ``--repeat`` is reported with
-comments/s, the CPU time (user + system) and the peak resident memory of that process (``wait4``'s rusage, per
-child). The digest of moderator's output lets two runs be compared byte for byte. The two tools do not do the
+alternate between them so a busy machine slows all alike; the best wall time of ``--repeat`` is reported with
+comments/s, the CPU time (user + system, worker processes included: ``wait4``'s rusage) and the peak resident
+memory of the process and its workers together (sampled from /proc every 20 ms; forked workers share pages with
+the parent, which this sum counts in each, so it overstates what the machine gives up). The digest of moderator's output lets two runs be compared byte for byte. The two tools do not do the
 same work: alt-profanity-check gives one profanity probability per text; moderator segments threads (quotes,
 signatures), scores seven labels and finds evidence spans.
 
