@@ -33,12 +33,15 @@ would be the memory this module saves). Standard input is not a source for these
 from __future__ import annotations
 
 import codecs
+import multiprocessing
 import os
+import sys
 from array import array
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, TypeVar, cast
 
 from moderation_core.errors import SourceError
 from moderation_core.files import irregular_kind, irregular_kind_of_mode
@@ -95,18 +98,85 @@ def iter_threads(path: str | Path, format: str | None = None) -> Iterator[Thread
 
     The whole file is read and checked before this returns: a :class:`SourceError` comes from this call, never
     from the iteration (unless the file changes between the two readings, which is then said)."""
+    prepared = prepare(path, format)
+    return iter(load_threads(Path(path), format)) if prepared is None else prepared.threads()
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A JSONL file read and checked (the first of iter_threads' two readings): where each thread's records are."""
+
+    source: SourceText
+    status: os.stat_result
+    plan: _Plan
+
+    def threads(self) -> Iterator[Thread]:
+        """The threads, each read when it is asked for (the second reading)."""
+        return _assembled(self.source, self.status, self.plan)
+
+
+def prepare(path: str | Path, format: str | None = None) -> Prepared | None:
+    """The first reading of a JSONL file, or None for a file that is imported whole (another format, or JSONL in
+    UTF-16). Raises the file's :class:`SourceError`, as iter_threads does."""
     path = Path(path)
     if format is not None and format != jsonl.FORMAT:
-        return iter(load_threads(path, format))
+        return None
     with _open(path) as file:
         status = os.fstat(file.fileno())
         # Detection reads the start of the file; a named format only its byte-order mark. Not kept through the pass.
         start = _jsonl_start(path, file.read(_HEAD_BYTES if format is None else len(codecs.BOM_UTF8)), format)
         if start is None:
-            return iter(load_threads(path, format))
+            return None
         source = SourceText(path, b"")  # for its errors and name: the bytes are read here, never held
         index = _checked_index(source, file, start, nonblank=start > 0)
-    return _assembled(source, status, index)
+    return Prepared(source, status, index)
+
+
+T = TypeVar("T")
+
+# A JSONL file at least this big has its first reading done in a process of its own while the caller does other
+# work (iter_threads_beside): below it, starting the process would cost more than it saves.
+BESIDE_BYTES = 8 << 20
+
+
+def iter_threads_beside(path: str | Path, format: str | None, work: Callable[[], T]) -> tuple[Iterator[Thread], T]:
+    """``iter_threads(path, format)`` and ``work()``, with the file's first reading (every record decoded and
+    checked) run in a forked process while ``work`` runs here, where that can pay (a large file, on Linux).
+
+    ``moderator score`` loads its model meanwhile: both take seconds on a large export, and neither needs the
+    other. Errors come as if the file were read first: the file's own error before any error of ``work``."""
+    path = Path(path)
+    if not _worth_a_process(path, format):
+        threads = iter_threads(path, format)
+        return threads, work()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as helper:
+        reading = helper.submit(_prepared_or_none, path, format)
+        try:
+            result = work()
+        except BaseException:
+            if reading.result() is None:
+                iter_threads(path, format)  # the file's own error, if it has one, comes first
+            raise
+        prepared = reading.result()
+    # None: a file imported whole, or one with an error, which reading it here raises exactly as ever (the other
+    # process hands back no exception object: a plan or nothing)
+    return (iter_threads(path, format) if prepared is None else prepared.threads()), result
+
+
+def _worth_a_process(path: Path, format: str | None) -> bool:
+    if sys.platform != "linux" or format not in (None, jsonl.FORMAT):
+        return False
+    try:
+        return path.is_file() and path.stat().st_size >= BESIDE_BYTES
+    except OSError:
+        return False  # iter_threads says what is wrong with it
+
+
+def _prepared_or_none(path: Path, format: str | None) -> Prepared | None:
+    try:
+        return prepare(path, format)
+    except Exception:  # reading the file again in the caller raises it, with its own message
+        return None
 
 
 def _open(path: Path) -> BinaryIO:
