@@ -17,9 +17,10 @@ by a script of a few lines that reads the texts from the same JSONL and prints o
 alternate between them so a busy machine slows all alike; the best wall time of ``--repeat`` is reported with
 comments/s, the CPU time (user + system, worker processes included: ``wait4``'s rusage) and the peak resident
 memory of the process and its workers together (sampled from /proc every 20 ms; forked workers share pages with
-the parent, which this sum counts in each, so it overstates what the machine gives up). The digest of moderator's output lets two runs be compared byte for byte. The two tools do not do the
-same work: alt-profanity-check gives one profanity probability per text; moderator segments threads (quotes,
-signatures), scores seven labels and finds evidence spans.
+the parent, which this sum counts in each, so it overstates what the machine gives up). The digest of moderator's
+output lets two runs be compared byte for byte. The two tools do not do the same work: alt-profanity-check gives
+one profanity probability per text; moderator segments threads (quotes, signatures), scores seven labels for
+each comment and each of its sentences, and finds evidence spans.
 
 The import alone is measured in this process: ``load_threads`` (whole file) and ``iter_threads`` (the streaming
 reader ``moderator score`` uses) on each file, best of ``--repeat``.
