@@ -225,14 +225,10 @@ class CommentVectorizer(BaseEstimator, TransformerMixin):
         threads = ThreadWords.of(items)
         return self._features(texts, threads, np.arange(len(items)), *marks.per_text(), batch=threads.own_words())
 
-    def transform_windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Features of the sentence windows of ``X`` and the row of ``X`` each comes from: exactly
-        ``transform(sentence_windows(X)[0])`` with its owners, without an input object per sentence."""
-        return self.transform_with_windows(X)[1:]
-
     def transform_with_windows(self, X: Sequence[CommentInput]) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-        """``transform(X)`` and ``transform_windows(X)`` together: the thread words of each comment are read once
-        for the comment and all its sentences."""
+        """``transform(X)``, the features of the sentence windows of ``X`` (exactly
+        ``transform(sentence_windows(X)[0])``, without an input object per sentence) and the row of ``X`` each
+        window comes from. The thread words of each comment are read once for the comment and all its sentences."""
         threads = ThreadWords.of(X)
         texts = [item.text for item in X]
         marks = _MarkCounts.of(texts)

@@ -50,7 +50,10 @@ def many_sentences(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndar
 def sentence_windows(items: Sequence[CommentInput]) -> tuple[list[CommentInput], np.ndarray]:
     """Each sentence of each item with more than one, as an input of its own (with its comment's title and
     context), and for every such window the row of the item it comes from. An item of one sentence has no
-    window: the item itself is that sentence."""
+    window: the item itself is that sentence.
+
+    The definition of the windows the model scores, one input at a time: ``CommentVectorizer.transform_with_windows``
+    builds the same rows for a whole batch without an input per sentence, and the tests hold the two equal."""
     windows: list[CommentInput] = []
     owners: list[int] = []
     for row, item in enumerate(items):
