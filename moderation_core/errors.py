@@ -69,6 +69,13 @@ class ModelError(ModeratorError):
     title = "Model error"
 
 
+class WorkerError(ModeratorError):
+    """A worker process that scored part of a large file stopped before giving its results (killed, or out of
+    memory): nothing of that part can be trusted, so nothing more is written."""
+
+    title = "Scoring worker stopped"
+
+
 class DataError(ModeratorError):
     """Training or evaluation data that cannot be read. The message is always one visible line: it names the
     file, the line and the field, and never carries raw text from the data."""

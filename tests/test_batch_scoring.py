@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from conftest import run_cli
 
 import moderator.scoring as scoring
 import moderator.scoring.parallel as parallel
-from moderation_core.errors import UsageError
+from moderation_core.errors import UsageError, WorkerError
 from moderation_core.taxonomy import load_taxonomy
 from moderation_core.textsafe import dumps, visible
 from moderation_core.thread import Thread
@@ -264,3 +265,28 @@ def test_a_bad_number_of_jobs_is_one_line_and_exit_2(
     assert result.returncode == 2
     assert result.stdout == ""
     assert message in result.stderr and result.stderr.count("\n") == 1
+
+
+def _die(*_: object) -> None:
+    os._exit(3)  # as the kernel's out-of-memory killer would end it: no exception, no cleanup
+
+
+def test_a_worker_that_dies_is_one_error_not_a_traceback(
+    small_scorer: Scorer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers are forked: they run the patched function.
+    monkeypatch.setattr(parallel, "_score_in_worker", _die)
+    with pytest.raises(WorkerError, match="worker process scoring this file stopped"):
+        list(score_threads(small_scorer, many_threads(tmp_path, 40), batch_comments=5, jobs=2))
+
+
+def test_the_score_command_says_so_in_one_line(
+    small_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "_score_in_worker", _die)
+    monkeypatch.setattr(score_threads, "__kwdefaults__", {**(score_threads.__kwdefaults__ or {}), "batch_comments": 7})
+    path = tmp_path / "many.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in thread_rows(25)) + "\n", encoding="utf-8")
+    result = run_cli("score", str(path), "--model", str(small_model_dir), "--json", "--jobs", "2")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "--jobs 1" in result.stderr

@@ -15,8 +15,10 @@ import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
+from moderation_core.errors import WorkerError
 from moderation_core.model_inputs import CommentInput
 
 if TYPE_CHECKING:
@@ -107,7 +109,15 @@ def _done(pending: Future[Results] | Results) -> bool:
 
 
 def _result(pending: Future[Results] | Results) -> Results:
-    return pending.result() if isinstance(pending, Future) else pending
+    if not isinstance(pending, Future):
+        return pending
+    try:
+        return pending.result()
+    except BrokenProcessPool:
+        raise WorkerError(
+            "a worker process scoring this file stopped before it finished (killed, or out of memory); "
+            "nothing after the threads already written was scored: run again, with --jobs 1 to use one process"
+        ) from None
 
 
 def _pool(scorer: Scorer, jobs: int) -> ProcessPoolExecutor:
