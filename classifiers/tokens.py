@@ -41,7 +41,10 @@ def normalize(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    lowered = normalize(text)
+    return _tokens_of_normalized(normalize(text))
+
+
+def _tokens_of_normalized(lowered: str) -> list[str]:
     return _ASCII_TOKEN.findall(lowered) if lowered.isascii() else TOKEN.findall(lowered)
 
 
@@ -71,7 +74,7 @@ class TokenBatch:
             for position, text in enumerate(normalized):
                 if position:
                     tokens.append(SEPARATOR)
-                tokens.extend(_ASCII_TOKEN.findall(text) if text.isascii() else TOKEN.findall(text))
+                tokens.extend(_tokens_of_normalized(text))
         index = dict(zip(dict.fromkeys(tokens), count()))
         codes = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         separators = codes == index.get(SEPARATOR, -1)

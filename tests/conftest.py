@@ -4,7 +4,8 @@ import contextlib
 import io
 import subprocess
 import sys
-from collections.abc import Iterator
+import tracemalloc
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,16 @@ def own_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
+
+
+def traced_peak(action: Callable[[], object]) -> int:
+    """The most memory Python allocated while ``action()`` ran (tracemalloc), in bytes."""
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def run_moderator(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:

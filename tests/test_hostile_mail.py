@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import expect_source_error, run_cli, run_moderator
+from conftest import expect_source_error, run_cli, run_moderator, traced_peak
 
 from moderation_core.thread import Comment, Thread
 from moderator.sources import load_threads
@@ -494,22 +493,13 @@ def test_long_reply_chain_is_one_thread_in_order(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------------ size
 
 
-def _peak_bytes(action: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def test_subject_of_100000_encoded_words_takes_memory_in_proportion(tmp_path: Path) -> None:
     words = b" ".join(b"=?utf-8?q?w=C3=B6rd%d?=" % i for i in range(100_000))
     path = archive(tmp_path, message({**NOT_A_REPLY, "Subject": words}))
     size = path.stat().st_size
     threads: list[Thread] = []
     # Python's own header parser took 7.8 GB here (5,000 times the file).
-    peak = _peak_bytes(lambda: threads.extend(load_threads(path)))
+    peak = traced_peak(lambda: threads.extend(load_threads(path)))
     assert peak < 30 * size
     assert threads[0].title is not None and threads[0].title.startswith("w\u00f6rd0w\u00f6rd1")
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import codecs
 import json
 import os
-import tracemalloc
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy  # noqa: F401  (imported before memory is traced: the streaming reader uses it)
 import pytest
-from conftest import run_cli
+from conftest import run_cli, traced_peak
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -205,15 +204,6 @@ def test_threads_are_read_one_at_a_time(tmp_path: Path, monkeypatch: pytest.Monk
     assert len(list(threads)) == 4 and len(decoded) == 40
 
 
-def _traced_peak(action: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        action()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def _many_threads(path: Path, threads: int) -> Path:
     """``threads`` threads of 20 comments of about 1 KB, interleaved in pairs (so threads are read back by seeking)."""
     text = " ".join([SENTENCE] * 10)
@@ -235,9 +225,9 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
         # The format named: detection's own few MB (the start of the file, decoded) would hide what grows.
         return lambda: sum(len(thread.comments) for thread in iter_threads(path, "jsonl"))
 
-    small_peak, big_peak = _traced_peak(consume(small)), _traced_peak(consume(big))
+    small_peak, big_peak = traced_peak(consume(small)), traced_peak(consume(big))
     assert big_peak < 2 * small_peak, (small_peak, big_peak)
-    whole_small, whole_big = _traced_peak(lambda: load_threads(small)), _traced_peak(lambda: load_threads(big))
+    whole_small, whole_big = traced_peak(lambda: load_threads(small)), traced_peak(lambda: load_threads(big))
     assert whole_big > 3 * whole_small and whole_big > 4 * big_peak, (whole_small, whole_big, big_peak)
 
 

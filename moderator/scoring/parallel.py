@@ -62,7 +62,7 @@ class BatchScoring:
     def submit(self, inputs: Sequence[CommentInput], *, last: bool = False) -> None:
         """Score ``inputs`` (now, or in a worker); ``last``: no batch comes after it."""
         if self._jobs == 1:
-            self._pending.append(_score(self._scorer, inputs, self._with_evidence))
+            self._send(inputs)  # no pool: scored here
             return
         if self._held is not None:  # a second batch: worth starting the workers
             if self._pool is None:
