@@ -35,22 +35,23 @@ async def measure(comments: int, presses: int) -> None:
         scorer = load_scorer(None, taxonomy)
         app = make_app(thread, taxonomy, Path(folder) / "log.yaml", "bench", scorer=scorer)
         marks: dict[str, float] = {}
-        original_show = app._show
+        screen = app.get_default_screen()  # the review screen of the thread
+        original_show = screen._show
 
         def show(comment: bool = True) -> None:
             original_show(comment)
             if "first" not in marks:
                 app.call_after_refresh(lambda: marks.setdefault("first", time.perf_counter() - began))
 
-        app._show = show  # type: ignore[method-assign]
-        original_next = app.action_next
+        screen._show = show  # type: ignore[method-assign]
+        original_next = screen.action_next
         painted = asyncio.Event()
 
         def next_and_mark() -> None:
             original_next()
             app.call_after_refresh(painted.set)
 
-        app.action_next = next_and_mark  # type: ignore[method-assign]
+        screen.action_next = next_and_mark  # type: ignore[method-assign]
 
         async def press_timings(count: int) -> list[float]:
             # A real key event through the app's message queue; timed until the screen has been refreshed.
@@ -58,7 +59,7 @@ async def measure(comments: int, presses: int) -> None:
             for _ in range(count):
                 painted.clear()
                 start = time.perf_counter()
-                app.post_message(events.Key("n", "n"))
+                app.post_message(events.Key("j", "j"))
                 await painted.wait()
                 timings.append(time.perf_counter() - start)
                 await asyncio.sleep(0.01)  # a moderator does not press keys back to back

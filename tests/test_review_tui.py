@@ -230,11 +230,11 @@ async def test_label_keys_and_palette_use_toggle_label_not_textuals_toggle(tmp_p
     from textual.binding import Binding
     from textual.dom import DOMNode
 
-    from moderator.tui.app import ReviewApp
+    from moderator.tui.components.review_screen import ReviewScreen
 
     # Textual's own "toggle" action (flip a boolean attribute) stays Textual's.
-    assert ReviewApp.action_toggle is DOMNode.action_toggle
-    digit_actions = {b.action for b in ReviewApp.BINDINGS if isinstance(b, Binding) and b.key.isdigit()}
+    assert ReviewScreen.action_toggle is DOMNode.action_toggle
+    digit_actions = {b.action for b in ReviewScreen.BINDINGS if isinstance(b, Binding) and b.key.isdigit()}
     assert digit_actions == {f"toggle_label({digit})" for digit in range(1, 10)}
     app = make_review_app(tmp_path / "log.yaml")
     async with app.run_test(size=SIZE) as pilot:
