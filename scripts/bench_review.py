@@ -1,15 +1,23 @@
 """Review screen speed and size on a 10,000-comment thread, driven by Textual's Pilot.
 
     .venv/bin/python scripts/bench_review.py [--comments 10000] [--presses 100]
+    .venv/bin/python scripts/bench_review.py --picker [--threads 19] [--presses 100] [--one-comment-threads]
 
 Reports the time from start to the first comment on screen, the time from a key press to the next comment
 painted (median and worst, while scoring runs in its worker and after), and the peak memory of the process.
+
+With ``--picker``: a mailing-list archive of ``--threads`` threads (5 to 80 messages each) opened at the thread
+picker, as ``moderator review ARCHIVE`` opens it. Reports the time from start (archive import and model load
+included) to the picker on screen and to the quick scores shown, the time from a key to the cursor moved and
+painted, and from a key typed into the filter to the filtered rows painted. ``--one-comment-threads``: a JSONL
+file of that many one-comment threads instead (10,000 threads: the filter over a large file).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import resource
 import statistics
 import sys
@@ -18,13 +26,19 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the format writers: a test helper
 
+import exporters  # type: ignore[import-not-found]
 from bench_import import synthetic_thread
 from textual import events
+from textual.widgets import Input
 
 from moderation_core.taxonomy import load_taxonomy
 from moderator.scoring import load_scorer
-from moderator.tui.app import make_app
+from moderator.sources import load_threads
+from moderator.tui.app import make_app, make_picker_app
+from moderator.tui.components.review_screen import ReviewScreen
+from moderator.tui.components.thread_picker import ThreadPicker
 
 
 async def measure(comments: int, presses: int) -> None:
@@ -36,6 +50,7 @@ async def measure(comments: int, presses: int) -> None:
         app = make_app(thread, taxonomy, Path(folder) / "log.yaml", "bench", scorer=scorer)
         marks: dict[str, float] = {}
         screen = app.get_default_screen()  # the review screen of the thread
+        assert isinstance(screen, ReviewScreen)
         original_show = screen._show
 
         def show(comment: bool = True) -> None:
@@ -85,12 +100,114 @@ async def measure(comments: int, presses: int) -> None:
     print(f"  peak memory:                  {peak:.0f} MB")
 
 
+def write_archive(path: Path, threads: int) -> int:
+    """An mbox of ``threads`` threads of 5 to 80 messages (bodies in the encodings real archives use); returns the
+    number of messages."""
+    chunks = []
+    messages = 0
+    for i in range(threads):
+        thread = synthetic_thread(5 + (i * 37) % 76, seed=i)
+        thread.title = f"Topic {i}: {thread.comments[0].text.split('.')[0][:50]}"
+        chunks.append(exporters.to_mbox(thread, list_name=f"list{i}"))
+        messages += len(thread.comments)
+    path.write_text("".join(chunks), encoding="utf-8")
+    return messages
+
+
+def write_one_comment_threads(path: Path, threads: int) -> int:
+    """A JSONL export of ``threads`` threads of one comment each (a file too big to build as an mbox quickly)."""
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(threads):
+            text = f"Report {i}: the nightly build of module {i % 300} failed again after the mirror moved."
+            out.write(
+                json.dumps({"thread": f"t{i}", "title": f"Build failure {i}", "author": f"u{i % 97}", "text": text})
+            )
+            out.write("\n")
+    return threads
+
+
+async def measure_picker(threads: int, presses: int, *, one_comment_threads: bool = False) -> None:
+    taxonomy = load_taxonomy()
+    with tempfile.TemporaryDirectory() as folder:
+        archive = Path(folder) / ("threads.jsonl" if one_comment_threads else "archive.mbox")
+        write = write_one_comment_threads if one_comment_threads else write_archive
+        messages = write(archive, threads)
+        size = archive.stat().st_size
+        began = time.perf_counter()
+        loaded = load_threads(archive)
+        scorer = load_scorer(None, taxonomy)
+        app = make_picker_app(loaded, taxonomy, Path(folder) / "log.yaml", "bench", scorer=scorer)
+        picker = app.get_default_screen()
+        assert isinstance(picker, ThreadPicker)
+        marks: dict[str, float] = {}
+        painted = asyncio.Event()
+        original_show_rows = picker._show_rows
+
+        def show_rows() -> None:
+            original_show_rows()
+            mark = "first" if "first" not in marks else "scored" if picker.state == "done" else None
+            if mark is not None and mark not in marks:
+                app.call_after_refresh(lambda: marks.setdefault(mark, time.perf_counter() - began))
+            app.call_after_refresh(painted.set)
+
+        picker._show_rows = show_rows  # type: ignore[method-assign]
+        original_move = picker.action_move
+
+        def move_and_mark(step: int) -> None:
+            original_move(step)
+            app.call_after_refresh(painted.set)
+
+        picker.action_move = move_and_mark  # type: ignore[method-assign]
+
+        async def timings(keys: list[str]) -> list[float]:
+            # Real key events through the app's message queue, each timed until the screen has been refreshed.
+            result = []
+            for key in keys:
+                painted.clear()
+                start = time.perf_counter()
+                app.post_message(events.Key(key, key if len(key) == 1 else None))
+                await painted.wait()
+                result.append(time.perf_counter() - start)
+                await asyncio.sleep(0.01)  # a moderator does not press keys back to back
+            return result
+
+        async with app.run_test(size=(150, 45)) as pilot:
+            while "first" not in marks:
+                await asyncio.sleep(0.005)
+            await app.workers.wait_for_complete()
+            while "scored" not in marks:
+                await asyncio.sleep(0.005)
+            await pilot.pause()
+            moves = await timings(["j", "j", "k"] * (presses // 6) or ["j"])
+            picker.set_focus(picker.query_one(Input))
+            # Each letter narrows the rows ("1", "12", "123": fewer and fewer threads), backspaces widen them again.
+            typed = await timings(["1", "2", "3", "backspace", "backspace", "backspace"] * (presses // 12) or ["1"])
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{threads:,} threads, {messages:,} comments ({archive.suffix[1:]} of {size / 1e6:.1f} MB)")
+    print(f"  picker on screen:             {marks['first']:.2f} s after start (import and model load included)")
+    print(f"  quick scores shown:           {marks['scored']:.2f} s after start (in a worker)")
+    for name, values in (("cursor key", moves), ("filter key", typed)):
+        print(
+            f"  {name} to repaint:         median {statistics.median(values) * 1000:.1f} ms, "
+            f"worst {max(values) * 1000:.1f} ms over {len(values)} presses"
+        )
+    print(f"  peak memory:                  {peak:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--comments", type=int, default=10_000)
     parser.add_argument("--presses", type=int, default=100)
+    parser.add_argument("--picker", action="store_true", help="an archive of many threads at the thread picker")
+    parser.add_argument("--threads", type=int, default=19, help="threads of the archive (with --picker)")
+    parser.add_argument(
+        "--one-comment-threads", action="store_true", help="with --picker: a JSONL file of one-comment threads"
+    )
     args = parser.parse_args()
-    asyncio.run(measure(args.comments, args.presses))
+    if args.picker:
+        asyncio.run(measure_picker(args.threads, args.presses, one_comment_threads=args.one_comment_threads))
+    else:
+        asyncio.run(measure(args.comments, args.presses))
 
 
 if __name__ == "__main__":

@@ -37,10 +37,10 @@ async def test_accept_toggle_enter_and_navigation_keys(tmp_path: Path) -> None:
         await ready(pilot)
         await pilot.press("a")  # comment 0 fine
         await pilot.press("5", "1", "1", "enter")  # comment 1: demand
-        await pilot.press("n", "j", "down")  # 2 -> 5
-        await pilot.press("p", "k", "up")  # back to 2
+        await pilot.press("j", "j", "down")  # 2 -> 5
+        await pilot.press("k", "k", "up")  # back to 2
         assert app.session.current.number == 2
-        await pilot.press("n", "n", "n")
+        await pilot.press("j", "j", "j")
         assert app.session.current.number == 5 and app.session.pending.action == "flag"  # the model flags it
         for reached in ("remind", "hide"):  # each x takes the next of flag -> remind -> hide -> escalate -> flag
             await pilot.press("x")
@@ -242,7 +242,7 @@ async def test_label_keys_and_palette_use_toggle_label_not_textuals_toggle(tmp_p
         app.session.pending.labels = []
         commands = {command.title: command.callback for command in app.get_system_commands(app.screen)}
         commands["Toggle label 5: demand"]()
-        commands["Action: escalate"]()
+        commands["Set pending action: escalate"]()
         assert app.session.pending.labels == ["demand"] and app.session.pending.action == "escalate"
         await pilot.press("enter")
     [entry] = entries(tmp_path / "log.yaml")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from moderation_core.errors import SourceError
 from moderation_core.textsafe import one_line
+from moderation_core.thread import Thread
 from moderator import config
 from moderator.cli.options import (
     Formatter,
@@ -16,7 +18,7 @@ from moderator.cli.options import (
     log_help,
 )
 from moderator.cli.output import write
-from moderator.sources import load_thread
+from moderator.sources import load_threads
 
 if TYPE_CHECKING:
     from moderator.cli.options import Subcommands
@@ -30,13 +32,27 @@ def register(commands: Subcommands) -> None:
         description="Open the review screen on a thread: the classifier's flags and evidence beside each comment,\n"
         "one or two keys per decision (a: fine, 1-7: toggle a label, enter: save, f: next flagged,\n"
         "u: undo, ?: help). Every decision is saved to the log at its keystroke; reopening the same\n"
-        "thread with the same log starts at the first undecided comment.",
+        "thread with the same log starts at the first undecided comment.\n"
+        "\n"
+        "A file of many threads (a mailing-list archive, a JSONL or CSV export) opens on the list of its\n"
+        "threads: title, comments, flagged, marked for review, decided by you. / filters the list (words\n"
+        "of a title, a thread id or an author), enter reviews the thread under the cursor, q in the\n"
+        "review comes back to the list, q in the list quits. --thread ID opens one thread directly.",
         epilog="examples:\n"
         "  moderator review moderator/samples/bug-4127.txt\n"
+        "  moderator review list.mbox                               # many threads: choose one in the list\n"
+        "  moderator review list.mbox --thread '<a1@lists.example.org>'\n"
+        "  moderator review export.jsonl --thread t42 --only-flagged\n"
         "  moderator review bug.json --queue concern --only-flagged --moderator dana\n"
         "  moderator review list.mbox --log ~/moderation/decisions.yaml\n",
     )
     add_source_arguments(parser)
+    parser.add_argument(
+        "--thread",
+        metavar="ID",
+        help="review the thread with this id (a Message-ID, a bug or issue number, a JSONL/CSV 'thread' value) "
+        "without the list of threads; 'moderator thread SOURCE --json' shows the ids",
+    )
     parser.add_argument("--log", metavar="FILE", help=log_help())
     add_moderator_argument(parser)
     add_model_argument(parser)
@@ -53,22 +69,54 @@ def register(commands: Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     moderator = config.moderator_name(args.moderator)  # an unusable name stops here, before any work
     from moderator.scoring import load_scorer  # numpy, scikit-learn and textual: only for this command
-    from moderator.tui.app import make_app
+    from moderator.tui.app import make_app, make_picker_app
 
     taxonomy = load_named_taxonomy()
-    thread = load_thread(args.source, args.format)  # an unreadable source stops here, before any screen
+    threads = load_threads(args.source, args.format)  # an unreadable source stops here, before any screen
+    if args.thread is not None:
+        threads = [thread_with_id(threads, args.thread, args.source)]
     scorer = load_scorer(args.model, taxonomy)
     log = config.log_path(args.log)
-    app = make_app(
-        thread,
-        taxonomy,
-        log,
-        moderator,
-        scorer=scorer,
-        queue=args.queue,
-        only_flagged=args.only_flagged,
-    )
+    if len(threads) == 1:
+        app = make_app(
+            threads[0], taxonomy, log, moderator, scorer=scorer, queue=args.queue, only_flagged=args.only_flagged
+        )
+    else:
+        app = make_picker_app(
+            threads,
+            taxonomy,
+            log,
+            moderator,
+            scorer=scorer,
+            queue=args.queue,
+            only_flagged=args.only_flagged,
+            source_name=str(args.source),
+        )
     app.run()
     # The screen is gone once the app exits: say where the work went, in the terminal the moderator returns to.
     write(f"decisions are saved in {one_line(str(log))}\n")
     return 0
+
+
+# Threads named in the error for an unknown --thread: enough to spot a typo, one line however long the file.
+IDS_SHOWN = 5
+TITLE_SHOWN = 40
+
+
+def thread_with_id(threads: list[Thread], thread_id: str, source: str) -> Thread:
+    """The thread whose id is ``thread_id``; a SourceError naming the file and a few of its ids otherwise."""
+    from moderator.review.catalog import title_of  # numpy comes with moderator.review: only for this command
+
+    for thread in threads:
+        if thread.id is not None and str(thread.id) == thread_id:
+            return thread
+    shown = ", ".join(f"{_id_text(t)} ({one_line(title_of(t), TITLE_SHOWN)})" for t in threads[:IDS_SHOWN])
+    more = f", and {len(threads) - IDS_SHOWN} more" if len(threads) > IDS_SHOWN else ""
+    count = f"{len(threads)} thread{'s' if len(threads) != 1 else ''}"
+    raise SourceError(
+        source, f"no thread with id '{one_line(thread_id, TITLE_SHOWN)}' among its {count}: {shown}{more}"
+    )
+
+
+def _id_text(thread: Thread) -> str:
+    return "(no id)" if thread.id is None else one_line(str(thread.id), TITLE_SHOWN)

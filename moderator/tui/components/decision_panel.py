@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from moderator.review import ReviewSession
-from moderator.tui.text import literal
+from moderator.tui.text import literal, literal_line
 
 
 class DecisionPanel(Static):
@@ -22,13 +22,16 @@ class DecisionPanel(Static):
                 label = keys[label_id]
                 text.append(f"[{label.key}] {label.id} ", style=f"{weight} {label.color}")
             text.append(f" action {pending.action}")
-            if pending.suggested:
-                text.append("\n         suggested by the model (marked for review)", style="italic dim")
         else:
             text.append("no labels (enter saves as fine)", style="dim")
+        has_draft = getattr(session, "has_draft", None)
+        if has_draft is not None and has_draft(session.index):
+            text.append("  · draft", style="italic")  # kept when moving on (the outline marks it); enter saves it
+        if pending.labels and pending.suggested:
+            text.append("\n         suggested by the model (marked for review)", style="italic dim")
         if pending.note:
             text.append("\nNote     ", style="bold")
-            text.append_text(literal(pending.note, "italic"))
+            text.append_text(literal_line(pending.note, "italic"))
         saved = session.decisions[session.index]
         text.append("\nSaved    ", style="bold")
         if error:
@@ -36,10 +39,12 @@ class DecisionPanel(Static):
             text.append_text(literal(error, "red"))
         elif saved is None:
             text.append("undecided", style="dim")
+        elif saved.action == "skip":
+            text.append("skipped: comes back later", style="italic")
         else:
             labels = ", ".join(saved.labels) or "-"
             text.append(f"✓ {saved.action} {labels}", style="bold green")
             if saved.note:
                 text.append("  ")
-                text.append_text(literal(saved.note, "italic"))
+                text.append_text(literal_line(saved.note, "italic"))
         self.update(text)

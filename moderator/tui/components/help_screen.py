@@ -1,13 +1,16 @@
-"""The help screen: every key of the review screen."""
+"""The help screen: every key of the review screen, in a box that fits 80 columns and scrolls."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -15,26 +18,77 @@ from moderation_core.taxonomy import Taxonomy
 from moderator.log import Action
 from moderator.tui.text import literal
 
-KEYS = (
-    ("a", "accept: the comment is fine; save and go to the next"),
-    ("1-9", "toggle the label with that key"),
+# The label row's keys are the taxonomy's (see key_rows).
+LABEL_KEYS = "1-9"
+KEYS: tuple[tuple[str, str], ...] = (
+    ("a", "fine: save 'ok' and go to the next comment"),
+    (LABEL_KEYS, "toggle the label with that key (listed below)"),
     ("enter", "save the toggled labels (none: fine) and go to the next"),
-    ("s", "skip: record that you passed on it"),
+    ("s", "skip: leave it for later (it comes back)"),
     ("x", "cycle the action: " + ", ".join(action.value for action in Action.cycle())),
-    ("n / j / ↓", "next comment"),
-    ("p / k / ↑", "previous comment"),
-    ("f", "next flagged comment not yet decided"),
-    ("u", "undo the last decision (appends a retraction)"),
-    ("e", "edit the note"),
+    ("j / ↓", "next comment"),
+    ("k / ↑", "previous comment"),
+    ("f", "next flagged or marked comment not yet decided"),
+    ("space / pgdn", "scroll the comment down"),
+    ("shift+space / pgup", "scroll the comment up"),
+    ("ctrl+d / ctrl+u", "half a page down / up"),
+    ("home / end", "top / bottom of the comment"),
     ("/", "search the thread"),
+    ("n / N", "next / previous match"),
+    ("g or :", "go to a comment by its number"),
+    ("r", "go to the comment this one quotes"),
+    ("b", "back to where r or g came from"),
+    ("@", "show only the comments of one author"),
+    ("c", "compact / full scores"),
+    ("e", "note (saved at once on a decided comment)"),
+    ("u", "undo the last decision: it comes back as pending"),
     ("ctrl+p", "command palette"),
     ("?", "this help"),
-    ("q", "quit (every decision is already saved)"),
+    ("q", "quit (or back to the thread list)"),
+)
+PENDING_WORK = (
+    "Moving away keeps a changed pending decision as a draft (marked in the outline): nothing is saved "
+    'until a, enter or s. "Flagged" includes the comments the model marks for review.'
 )
 
 
+def label_keys(taxonomy: Taxonomy) -> str:
+    """ "1-7": the keys of the taxonomy's labels, as the help names them."""
+    keys = [label.key for label in taxonomy.labels]
+    if not keys:
+        return "-"
+    return keys[0] if len(keys) == 1 else f"{keys[0]}-{keys[-1]}"
+
+
+def key_rows(taxonomy: Taxonomy) -> list[tuple[str, str]]:
+    return [(label_keys(taxonomy) if key == LABEL_KEYS else key, meaning) for key, meaning in KEYS]
+
+
+def _table(rows: list[tuple[Text, Text]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key, meaning in rows:
+        table.add_row(key, meaning)
+    return table
+
+
+class _HelpBox(VerticalScroll):
+    """Scrolled by the help screen's keys, without animation (a key press moves it at once)."""
+
+    can_focus = False
+
+
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("down,j", "scroll_lines(1)", "Down", show=False),
+        Binding("up,k", "scroll_lines(-1)", "Up", show=False),
+        Binding("pagedown,space", "scroll_pages(1)", "Page down", show=False),
+        Binding("pageup,shift+space", "scroll_pages(-1)", "Page up", show=False),
+        Binding("home", "scroll_lines(-1_000_000)", "Top", show=False),
+        Binding("end", "scroll_lines(1_000_000)", "End", show=False),
+    ]
 
     def __init__(self, taxonomy: Taxonomy, log_path: Path | None = None) -> None:
         super().__init__()
@@ -42,20 +96,42 @@ class HelpScreen(ModalScreen[None]):
         self.log_path = log_path
 
     def compose(self) -> ComposeResult:
-        text = Text("Review keys\n\n", style="bold")
-        for key, meaning in KEYS:
-            text.append(f"{key:>10}  ", style="bold")
-            text.append(meaning + "\n")
-        text.append("\nLabels\n\n", style="bold")
-        for label in self.taxonomy.labels:
-            text.append(f"{label.key:>10}  ", style=f"bold {label.color}")
-            text.append(f"{label.id}: ", style="bold")
-            text.append(label.description + "\n")
+        with _HelpBox(id="help-box"):
+            yield Static(self.contents(), id="help-text")
+
+    def contents(self) -> RenderableType:
+        keys = _table([(Text(key, style="bold"), Text(meaning)) for key, meaning in key_rows(self.taxonomy)])
+        labels = _table(
+            [
+                (
+                    Text(label.key, style=f"bold {label.color}"),
+                    Text.assemble((f"{label.id}: ", "bold"), literal(label.description)),
+                )
+                for label in self.taxonomy.labels
+            ]
+        )
+        parts: list[RenderableType] = [
+            Text("Review keys (esc closes; ↑ ↓ pgup pgdn scroll)", style="bold"),
+            Text(""),
+            keys,
+            Text(""),
+            Text(PENDING_WORK, style="italic"),
+            Text(""),
+            Text("Labels", style="bold"),
+            Text(""),
+            labels,
+        ]
         if self.log_path is not None:
-            text.append("\nDecisions are saved in\n", style="bold")
-            text.append_text(literal(str(self.log_path)))
-        with Vertical(id="help-box"):
-            yield Static(text)
+            parts += [Text(""), Text("Decisions are saved in", style="bold"), literal(str(self.log_path))]
+        return Group(*parts)
+
+    def action_scroll_lines(self, lines: int) -> None:
+        box = self.query_one("#help-box", VerticalScroll)
+        box.scroll_to(y=box.scroll_y + lines, animate=False, immediate=True)
+
+    def action_scroll_pages(self, pages: int) -> None:
+        box = self.query_one("#help-box", VerticalScroll)
+        self.action_scroll_lines(pages * max(box.scrollable_content_region.height - 1, 1))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.dismiss(None)

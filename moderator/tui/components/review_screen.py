@@ -24,6 +24,7 @@ from moderator.tui.components.outline import HEADER as OUTLINE_HEADER
 from moderator.tui.components.outline import Outline
 from moderator.tui.components.prompt_screen import PromptScreen
 from moderator.tui.components.score_panel import ScorePanel
+from moderator.tui.components.summary_screen import SummaryScreen
 from moderator.tui.components.thread_header import ThreadHeader
 from moderator.tui.messages import ScoresReady, ScoringFailed
 
@@ -32,19 +33,36 @@ class ReviewScreen(Screen[None]):
     """Walks a moderator through one thread; every decision is saved to the log at its keystroke. The screen is
     dismissed by ``q``: the app then quits, or goes back to the thread picker it came from."""
 
+    # In the order the footer shows them: at 80 columns only the first few fit, and help and quit must be among
+    # them. The digit keys are bound for every digit but enabled only where the taxonomy has a label (check_action).
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", key_display="?"),
+        # One key, named for where it goes: quit, or back to the thread list (check_action enables one of the two).
+        Binding("q", "leave", "Quit"),
+        Binding("q", "leave_to_list", "Back to list"),
         Binding("a", "accept", "Fine"),
         Binding("enter", "save", "Save"),
-        Binding("n,j,down", "next", "Next", key_display="n/j/↓"),
-        Binding("p,k,up", "previous", "Prev", key_display="p/k/↑"),
+        Binding("j,down", "next", "Next", key_display="j/↓"),
+        Binding("k,up", "previous", "Prev", key_display="k/↑"),
         Binding("f", "next_flagged", "Next flagged"),
         Binding("u", "undo", "Undo"),
         Binding("e", "edit_note", "Note"),
         Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Previous match", show=False),
         Binding("x", "cycle_action", "Action", show=False),
-        Binding("s", "skip", "Skip", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "leave", "Quit"),
+        Binding("s", "skip", "Skip (later)", show=False),
+        Binding("space,pagedown", "page_down", "Page down", show=False),
+        Binding("shift+space,pageup", "page_up", "Page up", show=False),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False),
+        Binding("ctrl+u", "half_page_up", "Half page up", show=False),
+        Binding("home", "comment_top", "Top of the comment", show=False),
+        Binding("end", "comment_bottom", "End of the comment", show=False),
+        Binding("g,colon", "go_to_number", "Go to comment", show=False),
+        Binding("r", "quoted", "Quoted comment", show=False),
+        Binding("b", "back", "Back", show=False),
+        Binding("at", "author_filter", "Filter by author", show=False),
+        Binding("c", "compact_scores", "Compact scores", show=False),
         *(Binding(str(digit), f"toggle_label({digit})", show=False) for digit in range(1, 10)),
     ]
 
@@ -54,6 +72,9 @@ class ReviewScreen(Screen[None]):
         self.scoring = scoring
         self._error: str | None = None
         self._search = ""
+        # The search text while the moderator walks its matches (/, n, N): the comment opens at a match and shows
+        # them all. Any other move ends it, so comments open at their evidence again.
+        self._highlight: str | None = None
 
     def compose(self) -> ComposeResult:
         yield ThreadHeader(id="header")
@@ -91,10 +112,12 @@ class ReviewScreen(Screen[None]):
         self.session.set_scores(message.scores, message.thresholds, message.model_id)
         self.query_one(Outline).fill(self.session)
         self._show()
+        self._say_notice()
 
     def on_scoring_failed(self, message: ScoringFailed) -> None:
         self.session.scoring_error = message.problem
         self.query_one(ThreadHeader).show(self.session)
+        self.query_one(ScorePanel).show(self.session)
         self.notify(
             f"Scoring failed: {one_line(message.problem)}",
             title="No model scores",
@@ -103,17 +126,22 @@ class ReviewScreen(Screen[None]):
             timeout=15,
         )
 
+    def _say_notice(self) -> None:
+        if self.session.notice:
+            self.notify(self.session.notice, markup=False, timeout=10)
+
     # -- painting -------------------------------------------------------------------------------------------
     def _show(self, comment: bool = True) -> None:
         self.query_one(ThreadHeader).show(self.session)
         if comment:
-            self.query_one(CommentView).show(self.session)
+            self.query_one(CommentView).show(self.session, self._highlight)
             self.query_one(ScorePanel).show(self.session)
         self.query_one(DecisionPanel).show(self.session, self._error)
         self.query_one(Outline).follow(self.session)
 
-    def _moved(self) -> None:
+    def _moved(self, searching: bool = False) -> None:
         self._error = None
+        self._highlight = self._search if searching else None
         self._show()
 
     def on_outline_comment_chosen(self, message: Outline.CommentChosen) -> None:
@@ -121,8 +149,11 @@ class ReviewScreen(Screen[None]):
             self.session.go_to_position(message.position)
             self._moved()
 
-    # -- actions --------------------------------------------------------------------------------------------
+    # -- moving ---------------------------------------------------------------------------------------------
     def action_next(self) -> None:
+        if self.session.position >= len(self.session.order) - 1:
+            self._offer_summary()  # nothing follows the last comment: say so, with what was done
+            return
         self.session.next()
         self._moved()
 
@@ -131,16 +162,137 @@ class ReviewScreen(Screen[None]):
         self._moved()
 
     def action_next_flagged(self) -> None:
+        if not self.session.scored:
+            if self.session.scoring_error or self.scoring is None:
+                self.notify("There are no model scores, so nothing is flagged.", markup=False)
+            else:
+                self.notify("Still scoring: flags are not known yet. Try f again in a moment.", markup=False)
+            return
         if not self.session.next_flagged_undecided():
-            self.notify("No flagged comment is left undecided.", markup=False)
+            self.notify("No flagged or marked comment is left undecided.", markup=False)
             return
         self._moved()
+
+    def action_go_to_number(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            try:
+                number = int(text.strip().lstrip("#"))
+            except ValueError:
+                self.notify(f"Not a comment number: {one_line(text)}", markup=False)
+                return
+            if self.session.go_to_number(number):
+                self._moved()
+            else:
+                self.notify(f"No comment #{number} in this queue.", markup=False)
+
+        self.app.push_screen(PromptScreen("Go to comment number", "", "e.g. 26"), done)
+
+    def action_quoted(self) -> None:
+        if self.session.jump_to_quoted():
+            self._moved()
+        else:
+            self.notify("This comment quotes or answers no other comment in this queue.", markup=False)
+
+    def action_back(self) -> None:
+        if self.session.jump_back():
+            self._moved()
+        else:
+            self.notify("Nothing to go back to (r goes to a quoted comment first).", markup=False)
+
+    def action_author_filter(self) -> None:
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            count = self.session.set_author_filter(text.strip() or None)
+            self.query_one(Outline).fill(self.session)
+            self._moved()
+            if text.strip() and not count:
+                self.notify(f"No comment by an author matching {one_line(text)}: showing all.", markup=False)
+            elif text.strip():
+                self.notify(f"{count} comments by authors matching {one_line(text)}.", markup=False)
+
+        current = self.session.author_filter or ""
+        self.app.push_screen(PromptScreen("Show only comments by (empty: everyone)", current, "author"), done)
+
+    # -- reading the comment ----------------------------------------------------------------------------------
+    def action_page_down(self) -> None:
+        self.query_one(CommentView).page_down()
+
+    def action_page_up(self) -> None:
+        self.query_one(CommentView).page_up()
+
+    def action_half_page_down(self) -> None:
+        self.query_one(CommentView).half_page_down()
+
+    def action_half_page_up(self) -> None:
+        self.query_one(CommentView).half_page_up()
+
+    def action_comment_top(self) -> None:
+        self.query_one(CommentView).to_top()
+
+    def action_comment_bottom(self) -> None:
+        self.query_one(CommentView).to_bottom()
+
+    def action_compact_scores(self) -> None:
+        panel = self.query_one(ScorePanel)
+        panel.toggle_compact()
+        panel.show(self.session)
+
+    def action_search(self) -> None:
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            self._search = text
+            if self._comment_matches(text) or self.session.search(text):
+                self._moved(searching=True)
+            else:
+                self.notify(f"Not found: {one_line(text)}", markup=False)
+
+        self.app.push_screen(PromptScreen("Search the thread", self._search, "text or author"), done)
+
+    def _comment_matches(self, text: str) -> bool:
+        comment = self.session.current
+        needle = text.casefold()
+        return needle in comment.text.casefold() or needle in (comment.author or "").casefold()
+
+    def action_next_match(self) -> None:
+        self._to_match(forward=True)
+
+    def action_previous_match(self) -> None:
+        self._to_match(forward=False)
+
+    def _to_match(self, forward: bool) -> None:
+        if not self._search:
+            self.notify("No search yet: / searches the thread.", markup=False)
+            return
+        view = self.query_one(CommentView)
+        if self._highlight is None and self._comment_matches(self._search):
+            self._moved(searching=True)  # the matches of this comment first
+            return
+        if view.next_match() if forward else view.previous_match():
+            return
+        if self.session.search(self._search, forward=forward):
+            self._moved(searching=True)
+            if not forward:
+                view.to_last_match()
+        else:
+            self.notify(f"Not found: {one_line(self._search)}", markup=False)
+
+    # -- composing and deciding -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A digit with no label in the taxonomy is not a key of this screen (hidden, and no bell).
+        if action == "toggle_label" and parameters:
+            return self.session.label_for_digit(int(str(parameters[0]))) is not None
+        if action in ("leave", "leave_to_list"):
+            return (action == "leave") == self._leaves_app()
+        return True
 
     def action_toggle_label(self, digit: int) -> None:
         if self.session.toggle_label_number(digit):
             self._show(comment=False)
-        else:
-            self.app.bell()
+            self.query_one(Outline).refresh()  # the draft marker
 
     def action_cycle_action(self) -> None:
         self.session.cycle_action()
@@ -150,7 +302,8 @@ class ReviewScreen(Screen[None]):
         self.session.set_action(action)
         self._show(comment=False)
 
-    def _record(self, decide: Callable[[], object]) -> None:
+    def _record(self, decide: Callable[[], object]) -> bool:
+        was_at_end = self.session.at_end()
         try:
             decide()
         except LogError as error:
@@ -158,9 +311,13 @@ class ReviewScreen(Screen[None]):
             # markup=False keeps [brackets] literal; one_line escapes the controls a message can quote from the log.
             self.notify(one_line(error.message), title="Decision not saved", severity="error", markup=False, timeout=10)
             self._show(comment=False)
-            return
+            return False
         self._error = None
+        self._highlight = None  # the next comment opens at its evidence
         self._show()  # the outline's visible lines are drawn again there
+        if self.session.at_end() and not was_at_end:
+            self._offer_summary()  # the last undecided comment of the queue was just decided
+        return True
 
     def action_accept(self) -> None:
         self._record(self.session.accept)
@@ -181,48 +338,67 @@ class ReviewScreen(Screen[None]):
             self.notify("Nothing to undo in this session.", markup=False)
             return
         self._moved()
+        self.notify("Decision undone: it is the pending decision again (enter saves it).", markup=False)
 
     def action_edit_note(self) -> None:
         def done(note: str | None) -> None:
-            if note is not None:
+            if note is None:
+                return
+            if self.session.decisions[self.session.index] is None:
                 self.session.set_note(note)
                 self._show(comment=False)
-
-        self.app.push_screen(PromptScreen("Note for this decision", self.session.pending.note), done)
-
-    def action_search(self) -> None:
-        def done(text: str | None) -> None:
-            if not text:
                 return
-            self._search = text
-            if self.session.search(text):
-                self._moved()
-            else:
-                self.notify(f"Not found: {one_line(text)}", markup=False)
+            # A decided comment: the note is saved at once, with the decision's labels and action.
+            if self._record(lambda: self.session.save_note(note)):
+                self.notify("Note saved with the decision.", markup=False)
 
-        self.app.push_screen(PromptScreen("Search the thread", self._search, "text or author"), done)
+        title = "Note for this decision"
+        if self.session.decisions[self.session.index] is not None:
+            title += " (enter saves it with the saved decision)"
+        self.app.push_screen(PromptScreen(title, self.session.pending.note), done)
+
+    # -- leaving ----------------------------------------------------------------------------------------------
+    def _leaves_app(self) -> bool:
+        return self.app.screen_stack[0] is self  # the first screen: no thread list under it
+
+    def _offer_summary(self) -> None:
+        def done(leave: bool | None) -> None:
+            if leave:
+                self.action_leave()
+
+        where = "quit" if self._leaves_app() else "back to the thread list"
+        self.app.push_screen(SummaryScreen(self.session.summary(), where), done)
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.session.taxonomy, self.session.log.path))
 
     def action_leave(self) -> None:
         # The first screen of the app (one thread, no picker) is never dismissed: leaving it quits.
-        if len(self.app.screen_stack) == 1:
+        if self._leaves_app():
             self.app.exit()
         else:
             self.dismiss(None)
 
+    def action_leave_to_list(self) -> None:
+        self.action_leave()
+
     def system_commands(self) -> Iterable[SystemCommand]:
-        """The review's entries of the command palette."""
+        """The review's entries of the command palette; each does what its name says."""
         yield SystemCommand("Accept comment as fine", "Save 'ok' and go to the next comment", self.action_accept)
         yield SystemCommand("Save decision", "Save the toggled labels and go to the next comment", self.action_save)
         yield SystemCommand(
-            "Next flagged comment", "Jump to the next flagged comment not yet decided", self.action_next_flagged
+            "Next flagged comment",
+            "Jump to the next comment flagged or marked for review, not yet decided",
+            self.action_next_flagged,
         )
-        yield SystemCommand("Undo last decision", "Append a retraction of the last decision", self.action_undo)
-        yield SystemCommand("Edit note", "Write a note kept with the decision", self.action_edit_note)
+        yield SystemCommand("Undo last decision", "Retract it; it becomes the pending decision again", self.action_undo)
+        yield SystemCommand("Edit note", "Write a note (saved at once on a decided comment)", self.action_edit_note)
         yield SystemCommand("Search thread", "Find text or an author in the thread", self.action_search)
-        yield SystemCommand("Skip comment", "Record that you passed on this comment", self.action_skip)
+        yield SystemCommand("Skip comment for later", "It comes back with f and when reopened", self.action_skip)
+        yield SystemCommand("Go to comment number", "Jump to a comment by its number", self.action_go_to_number)
+        yield SystemCommand("Go to quoted comment", "Jump to the comment this one quotes (b: back)", self.action_quoted)
+        yield SystemCommand("Filter by author", "Show only the comments of one author", self.action_author_filter)
+        yield SystemCommand("Thread summary", "What was decided, skipped and left", self._offer_summary)
         for label in self.session.taxonomy.labels:
             yield SystemCommand(
                 f"Toggle label {label.key}: {label.id}",
@@ -231,7 +407,7 @@ class ReviewScreen(Screen[None]):
             )
         for action in CYCLED_ACTIONS:
             yield SystemCommand(
-                f"Action: {action}",
-                f"Save flagged labels with action '{action}'",
+                f"Set pending action: {action}",
+                f"The pending decision's action becomes '{action}' (enter saves it)",
                 lambda a=action: self._set_action(a),
             )

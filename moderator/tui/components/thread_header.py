@@ -1,35 +1,71 @@
-"""The header: thread title, source, progress."""
+"""The header: thread title, source, progress. Always two lines, never wrapped: the title is cut with an ellipsis
+so the source and the progress line stay on screen at any width."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.widgets import Static
 
 from moderator.review import ReviewSession
-from moderator.tui.text import literal
+from moderator.tui.text import fit, literal_line
+
+SEPARATOR = "  ·  "
 
 
 class ThreadHeader(Static):
-    """Title, source and id, decided / total, flagged comments left, queue."""
+    """Title, source and id; decided / total, flagged comments left, drafts and skipped, queue, moderator."""
+
+    def __init__(self, **kwargs: str | None) -> None:
+        super().__init__(markup=False, **kwargs)  # type: ignore[arg-type]
+        self._session: ReviewSession | None = None
 
     def show(self, session: ReviewSession) -> None:
-        thread = session.thread
-        line = Text()
-        line.append_text(literal(thread.title or "(untitled thread)", "bold"))
-        facts = [thread.source] + ([thread.id] if thread.id else [])
-        line.append("  ·  ")
-        line.append_text(literal(" ".join(facts), "dim"))
-        total = len(thread.comments)
-        progress = Text(f"decided {session.decided_count()}/{total}")
-        if session.scored:
-            progress.append(f"  ·  flagged left {session.flagged_left()}")
-            if session.review_left():
-                progress.append(f" ({session.review_left()} marked for review)")
-        elif session.scoring_error:
-            progress.append("  ·  no model scores: ", style="bold red")
-            progress.append_text(literal(session.scoring_error, "red"))
-        else:
-            progress.append("  ·  scoring…", style="italic")
-        progress.append(f"  ·  queue {session.queue}{' (flagged only)' if session.only_flagged else ''}")
-        progress.append(f"  ·  {session.moderator}", style="dim")
-        self.update(Text("\n").join([line, progress]))
+        self._session = session
+        width = self.content_size.width
+        self.update(Text("\n").join([title_line(session, width), progress_line(session, width)]))
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._session is not None:
+            self.show(self._session)  # the title is cut to the new width
+
+
+def title_line(session: ReviewSession, width: int) -> Text:
+    """The title cut to what is left of ``width`` after the source and id (at most a third of it); 0: not cut."""
+    thread = session.thread
+    facts = literal_line(" ".join([thread.source] + ([thread.id] if thread.id else [])), "dim")
+    title = literal_line(thread.title or "(untitled thread)", "bold")
+    if width > 0:
+        facts = fit(facts, max(min(cell_len(facts.plain), width // 3), 1))
+        title = fit(title, max(width - cell_len(facts.plain) - cell_len(SEPARATOR), 1))
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append_text(title)
+    line.append(SEPARATOR)
+    line.append_text(facts)
+    return line
+
+
+def progress_line(session: ReviewSession, width: int) -> Text:
+    """Decided, flagged left, drafts and skipped (when the session counts them), queue, moderator: the most
+    telling first, as the end of the line is what an ellipsis takes on a narrow screen."""
+    total = len(session.thread.comments)
+    progress = Text(f"decided {session.decided_count()}/{total}", no_wrap=True, overflow="ellipsis")
+    if session.scored:
+        progress.append(f"  ·  flagged left {session.flagged_left()}")
+        if session.review_left():
+            progress.append(f" ({session.review_left()} marked for review)")
+    elif session.scoring_error:
+        progress.append("  ·  no model scores: ", style="bold red")
+        progress.append_text(literal_line(session.scoring_error, "red"))
+    else:
+        progress.append("  ·  scoring…", style="italic")
+    for count_name, word in (("drafts_count", "draft"), ("skipped_count", "skipped")):
+        counter = getattr(session, count_name, None)
+        count = counter() if counter is not None else 0
+        if count:
+            progress.append(f"  ·  {count} {word}{'s' if word == 'draft' and count != 1 else ''}")
+    progress.append(f"  ·  queue {session.queue}{' (flagged only)' if session.only_flagged else ''}")
+    progress.append("  ·  ")
+    progress.append_text(literal_line(session.moderator, "dim"))
+    return fit(progress, width) if width > 0 else progress
