@@ -213,8 +213,10 @@ class ReviewScreen(Screen[None]):
             elif text.strip():
                 self.notify(f"{count} comments by authors matching {one_line(text)}.", markup=False)
 
-        current = self.session.author_filter or ""
-        self.app.push_screen(PromptScreen("Show only comments by (empty: everyone)", current, "author"), done)
+        # Empty to start with, so enter alone shows everyone again; the filter in force is the placeholder.
+        current = self.session.author_filter
+        hint = f"now: {current}" if current else "author"
+        self.app.push_screen(PromptScreen("Show only comments by (empty: everyone)", "", hint), done)
 
     # -- reading the comment ----------------------------------------------------------------------------------
     def action_page_down(self) -> None:

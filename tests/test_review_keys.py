@@ -1,0 +1,211 @@
+"""The review screen's keys for real work, driven with Pilot as a moderator presses them: every assertion is on
+what the screen shows or on the decision log."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import make_review_app
+from textual.widgets import Footer, Static
+
+from moderation_core.taxonomy import load_taxonomy
+from moderator.log import read_log
+from moderator.tui.components.outline import Outline
+from moderator.tui.components.summary_screen import SummaryScreen
+
+IDS = load_taxonomy().ids
+SIZE = (150, 45)
+
+
+def entries(path: Path):  # type: ignore[no-untyped-def]
+    contents = read_log(path, IDS)
+    assert contents.problems == []
+    return contents.entries
+
+
+async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def notices(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(notification.message) for notification in app._notifications]
+
+
+async def test_go_to_number_quoted_comment_and_back(tmp_path: Path) -> None:
+    app = make_review_app(tmp_path / "log.yaml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("g", "2", "7", "enter")
+        assert app.session.current.number == 27
+        await pilot.press("r")  # comment 27 quotes comment 26
+        assert app.session.current.number == 26
+        await pilot.press("b")
+        assert app.session.current.number == 27
+        await pilot.press("colon", "9", "9", "enter")  # no such comment: stays, and says so
+        await pilot.pause()
+        assert app.session.current.number == 27
+        assert any("No comment #99" in text for text in notices(app))
+
+
+async def test_author_filter_restricts_the_outline(tmp_path: Path) -> None:
+    app = make_review_app(tmp_path / "log.yaml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("at", *"marcus", "enter")
+        await pilot.pause()
+        session = app.session
+        authors = {session.thread.comments[i].author for i in session.order}
+        assert authors == {"Marcus Heller"}
+        outline = app.query_one(Outline)
+        assert outline.virtual_size.height == len(session.order) < len(session.thread.comments)
+        await pilot.press("at", *"nobody-by-that-name", "enter")
+        await pilot.pause()
+        assert {session.thread.comments[i].author for i in session.order} == {"Marcus Heller"}
+        await pilot.press("at", "enter")  # empty: everyone again
+        await pilot.pause()
+        assert len(session.order) == len(session.thread.comments)
+
+
+async def test_toggled_labels_survive_moving_away_and_undo_brings_a_decision_back(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        session = app.session
+        await pilot.press("4")  # a label toggled on comment 0, then away and back
+        await pilot.press("j", "k")
+        assert "off-topic" in session.pending.labels and session.has_draft(session.index)
+        await pilot.press("enter")  # saved: the draft is the decision now
+        assert not session.has_draft(0)
+        await pilot.press("u")
+        assert session.current.number == 0 and session.pending.labels == ["off-topic"]
+        await pilot.press("enter")
+    kinds = [(e.kind, e.labels) for e in entries(log)]
+    assert kinds == [("decision", ("off-topic",)), ("retraction", ()), ("decision", ("off-topic",))]
+
+
+async def test_note_on_a_decided_comment_is_saved_by_the_prompts_enter(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "k")  # comment 0 fine, back to it
+        await pilot.press("e", *"checked twice", "enter")
+        await pilot.pause()
+        assert app.session.current.number == 0  # a note does not move on
+    saved = entries(log)
+    assert [(e.action, e.note) for e in saved] == [("ok", ""), ("ok", "checked twice")]
+
+
+async def test_skip_is_not_decided_and_comes_back_with_f(tmp_path: Path) -> None:
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        session = app.session
+        await pilot.press("f")
+        flagged = session.current.number
+        await pilot.press("s")
+        assert session.decided_count() == 0 and session.skipped_count() == 1
+        header = str(app.query_one("#header", Static).render())
+        assert "decided 0/" in header and "1 skipped" in header
+        for _ in range(len(session.thread.comments)):
+            await pilot.press("f")
+            if session.current.number == flagged:
+                break
+        assert session.current.number == flagged
+
+
+async def test_f_while_scoring_says_so_and_the_position_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import moderator.scoring.background as background
+
+    release = threading.Event()
+    real = background.BackgroundScorer.run
+
+    def slow(self):  # type: ignore[no-untyped-def]
+        release.wait(30)
+        return real(self)
+
+    monkeypatch.setattr(background.BackgroundScorer, "run", slow)
+    app = make_review_app(tmp_path / "log.yaml", queue="concern")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("j", "j")
+        await pilot.press("f")
+        await pilot.pause()
+        assert any("Still scoring" in text for text in notices(app))
+        assert app.session.current.number == 2
+        release.set()
+        await ready(pilot)
+        assert app.session.scored and app.session.current.number == 2  # the scores did not move the screen
+
+
+async def test_only_flagged_with_nothing_flagged_says_so(tmp_path: Path) -> None:
+    source = tmp_path / "calm.jsonl"
+    source.write_text(
+        '{"thread": "t", "title": "Build fails on arm64", "text": "The build fails on arm64 with the attached log."}\n'
+        '{"thread": "t", "text": "Thanks, reproduced here; the fix is in the linked pull request."}\n',
+        encoding="utf-8",
+    )
+    app = make_review_app(tmp_path / "log.yaml", source, only_flagged=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert len(app.session.order) == 2
+        assert any("No comment is flagged" in text for text in notices(app))
+
+
+async def test_deciding_the_last_comment_shows_the_summary_and_q_quits(tmp_path: Path) -> None:
+    source = tmp_path / "two.jsonl"
+    source.write_text(
+        '{"thread": "t", "title": "Docs typo", "text": "There is a typo in the install page."}\n'
+        '{"thread": "t", "text": "Fixed in the next release, thanks."}\n',
+        encoding="utf-8",
+    )
+    app = make_review_app(tmp_path / "log.yaml", source)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        shown = str(app.screen.query_one("#summary-text", Static).render())
+        assert "decided   2 of 2" in shown and "ok" in shown
+        await pilot.press("escape")  # back to the thread
+        assert not isinstance(app.screen, SummaryScreen)
+        await pilot.press("j")  # past the last comment: the summary again
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        await pilot.press("q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def test_digit_without_a_label_is_not_a_key_and_palette_names_what_it_does(tmp_path: Path) -> None:
+    app = make_review_app(tmp_path / "log.yaml")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = app.get_default_screen()
+        assert screen.check_action("toggle_label", (8,)) is False
+        assert screen.check_action("toggle_label", (1,)) is True
+        before = list(app.session.pending.labels)
+        await pilot.press("8", "9")
+        assert app.session.pending.labels == before
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Set pending action: hide" in titles and not any(t.startswith("Action:") for t in titles)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_footer_keeps_help_and_quit_on_small_terminals(tmp_path: Path, size: tuple[int, int]) -> None:
+    app = make_review_app(tmp_path / "log.yaml")
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        footer = app.screen.query_one(Footer)
+        visible = [
+            key
+            for key in footer.query("FooterKey")
+            if key.region.width and key.region.right <= size[0] and key.region.y < size[1]
+        ]
+        shown = {key.action for key in visible}  # type: ignore[attr-defined]
+        assert {"help", "leave"} <= shown
