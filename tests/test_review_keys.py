@@ -209,3 +209,21 @@ async def test_footer_keeps_help_and_quit_on_small_terminals(tmp_path: Path, siz
         ]
         shown = {key.action for key in visible}  # type: ignore[attr-defined]
         assert {"help", "leave"} <= shown
+
+
+@pytest.mark.parametrize(("size", "author_shown"), [((80, 24), False), ((150, 45), True), ((200, 60), True)])
+async def test_outline_gives_way_to_the_comment_on_narrow_terminals(
+    tmp_path: Path, size: tuple[int, int], author_shown: bool
+) -> None:
+    from moderator.tui.components.comment_view import CommentView
+
+    app = make_review_app(tmp_path / "log.yaml")
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        header = str(app.query_one("#outline-header", Static).render())
+        first_row = app.query_one(Outline).row_text(0)[0]
+        assert ("author" in header) is author_shown
+        assert ("Dana" in first_row) is author_shown  # the first comment's author, where there is room
+        assert {"conc", "flags", "state"} <= set(header.split())
+        # At 80 columns the comment gets more than half the width.
+        assert app.query_one(CommentView).size.width > size[0] // 2

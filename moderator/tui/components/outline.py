@@ -35,7 +35,26 @@ _CONCERN = 4
 _FLAGS = 7
 _STATE = 7
 WIDTH = _NUMBER + 1 + _AUTHOR + 1 + _CONCERN + 1 + _FLAGS + 1 + 1 + _STATE  # 38
-HEADER = f"{'#':>{_NUMBER}} {'author':{_AUTHOR}} {'conc':>{_CONCERN}} {'flags':{_FLAGS}}  {'state':{_STATE}}"
+# The author column takes what the outline's width leaves: none on a narrow terminal (the comment needs the room
+# more; its header names the author), up to _AUTHOR_MOST cells on a wide one.
+_WITHOUT_AUTHOR = WIDTH - _AUTHOR - 1
+_AUTHOR_LEAST = 4
+_AUTHOR_MOST = 24
+
+
+def author_width(outline_width: int) -> int:
+    """Cells for the author column in an outline ``outline_width`` cells wide (0: no author column)."""
+    room = outline_width - _WITHOUT_AUTHOR - 1
+    return 0 if room < _AUTHOR_LEAST else min(room, _AUTHOR_MOST)
+
+
+def header(author_cells: int = _AUTHOR) -> str:
+    """The line over the outline's columns, for an author column ``author_cells`` wide (0: none)."""
+    author = f" {'author':{author_cells}}"[: author_cells + 1] if author_cells else ""
+    return f"{'#':>{_NUMBER}}{author} {'conc':>{_CONCERN}} {'flags':{_FLAGS}}  {'state':{_STATE}}"
+
+
+HEADER = header()
 
 DRAFT_MARK = "✎"  # the comment has a pending decision that is not saved (ReviewSession.has_draft)
 SKIPPED_STATE = "later"  # skipped: left for later, not decided
@@ -117,10 +136,27 @@ class Outline(ScrollView):
             super().__init__()
             self.position = position
 
+    class ColumnsChanged(Message):
+        """The outline's width changed its columns: ``header`` is the line to show over them."""
+
+        def __init__(self, header: str) -> None:
+            super().__init__()
+            self.header = header
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session: ReviewSession | None = None
         self._keys: dict[str, str] = {}
+        self._author = _AUTHOR
+
+    def on_resize(self) -> None:
+        cells = author_width(self.size.width)
+        if cells != self._author:
+            self._author = cells
+            if self.session is not None:
+                self.virtual_size = Size(self._row_width(), len(self.session.order))
+            self.refresh()
+        self.post_message(self.ColumnsChanged(header(cells)))
 
     def on_mount(self) -> None:
         # The colours depend on the theme: draw again when it changes (the command palette can switch it).
@@ -133,9 +169,12 @@ class Outline(ScrollView):
         self.session = session
         # Label keys come from the taxonomy file: made safe once here, like any text from a file.
         self._keys = {label.id: one_line(label.key) for label in session.taxonomy.labels}
-        self.virtual_size = Size(WIDTH, len(session.order))
+        self.virtual_size = Size(self._row_width(), len(session.order))
         self.follow(session)
         self.refresh()
+
+    def _row_width(self) -> int:
+        return _WITHOUT_AUTHOR + (self._author + 1 if self._author else 0)
 
     def _styles(self) -> _Styles:
         return _STYLES[self.app.current_theme.dark]
@@ -162,7 +201,7 @@ class Outline(ScrollView):
         number = str(comment.number) if comment.number is not None else "?"
         if len(number) > _NUMBER:  # the end of a long number tells neighbours apart
             number = "…" + number[-(_NUMBER - 1) :]
-        author = fit_cells(one_line((comment.author or "-")[:_AUTHOR_READ]), _AUTHOR)
+        author = " " + fit_cells(one_line((comment.author or "-")[:_AUTHOR_READ]), self._author) if self._author else ""
         review = score is not None and score.review and not score.flags
         if score is None:
             concern = SCORING if not session.scored and not session.scoring_error else ""
@@ -191,7 +230,7 @@ class Outline(ScrollView):
         if position == session.position:
             style = style + _CURSOR
         flags = fit_cells(flags, _FLAGS)
-        lead = f"{number:>{_NUMBER}} {author} {concern:>{_CONCERN}} {flags[:1]}"
+        lead = f"{number:>{_NUMBER}}{author} {concern:>{_CONCERN}} {flags[:1]}"
         tail = f" {DRAFT_MARK if drafted else ' '}{fit_cells(state, _STATE)}"
         return _Row(lead, flags[1:], tail, style, suggests=review and not decided)
 

@@ -35,6 +35,13 @@ class ReviewScreen(Screen[None]):
 
     # In the order the footer shows them: at 80 columns only the first few fit, and help and quit must be among
     # them. The digit keys are bound for every digit but enabled only where the taxonomy has a label (check_action).
+    # Narrow terminals give the comment more room: the outline drops its author column (see review.tcss).
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (110, "-wide"),
+        (170, "-very-wide"),
+    ]
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
         # One key, named for where it goes: quit, or back to the thread list (check_action enables one of the two).
@@ -143,6 +150,9 @@ class ReviewScreen(Screen[None]):
         self._error = None
         self._highlight = self._search if searching else None
         self._show()
+
+    def on_outline_columns_changed(self, message: Outline.ColumnsChanged) -> None:
+        self.query_one("#outline-header", Static).update(message.header)
 
     def on_outline_comment_chosen(self, message: Outline.CommentChosen) -> None:
         if message.position != self.session.position:
