@@ -227,3 +227,39 @@ async def test_outline_gives_way_to_the_comment_on_narrow_terminals(
         assert {"conc", "flags", "state"} <= set(header.split())
         # At 80 columns the comment gets more than half the width.
         assert app.query_one(CommentView).size.width > size[0] // 2
+
+
+async def test_other_moderators_decisions_show_under_the_comments_header(tmp_path: Path, samples: Path) -> None:
+    from conftest import run_cli
+
+    log = tmp_path / "log.yaml"
+    result = run_cli(
+        "decide", str(samples / "bug-4127.yaml"), "--comment", "2", "--labels", "inflammatory",
+        "--action", "hide", "--moderator", "priya", "--log", str(log),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    app = make_review_app(log)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("g", "2", "enter")
+        await pilot.pause()
+        shown = " ".join(str(widget.render()) for widget in app.screen.query(Static))
+        assert "Others: priya hide inflammatory" in shown
+        assert app.session.decisions[2] is None  # priya's decision is hers: this moderator has not decided
+
+
+async def test_a_thread_of_one_comment(tmp_path: Path) -> None:
+    source = tmp_path / "one.jsonl"
+    source.write_text('{"thread": "t", "title": "One", "text": "Only comment."}\n', encoding="utf-8")
+    log = tmp_path / "log.yaml"
+    app = make_review_app(log, source)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("k", "space", "end", "f")  # nothing before it, nothing to scroll, nothing flagged
+        await pilot.press("j")  # past the only comment: the summary
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        await pilot.press("escape", "a")
+        await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)  # its last undecided comment decided: the summary again
+    assert [e.action for e in entries(log)] == ["ok"]
