@@ -62,7 +62,11 @@ def register(commands: Subcommands) -> None:
         default="thread",
         help="order: thread order, most concerning first, or closest to a threshold first",
     )
-    parser.add_argument("--only-flagged", action="store_true", help="only the comments the model flags")
+    parser.add_argument(
+        "--only-flagged",
+        action="store_true",
+        help="only the comments the model flags or marks for review (all, and a notice, when there are none)",
+    )
     parser.set_defaults(handler=run)
 
 
