@@ -4,7 +4,10 @@ evidence marked (underlined, and the label's key in a gutter: never colour alone
 
 The body is word-wrapped here rather than by Textual, so this view knows which screen line holds which character:
 a flagged comment opens on its first evidence, a search on its first match, a wrapped quote line keeps its bar,
-and each line says which labels' evidence it carries."""
+and each line says which labels' evidence it carries.
+
+Every colour is the palette's version for the theme in use (moderator.tui.palette): the functions take ``dark``
+(True for a dark theme, the default), and the view draws again when the theme changes."""
 
 from __future__ import annotations
 
@@ -23,14 +26,19 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.strip import Strip
+from textual.theme import Theme
 from textual.widgets import Static
 
 from moderation_core.thread import Comment, Segment, number_runs
 from moderator.review import ReviewSession
+from moderator.tui import palette
 from moderator.tui.text import break_offsets, literal, literal_line
 
-QUOTE_STYLE = "italic #8a8f98"
-REVIEW_STYLE = "#c4a7e7"  # the outline's colour of a comment marked for review
+# Quoted text, in italics: a grey that reads 4.5:1 or more on the theme's background and panel (the grey it was,
+# #8a8f98, gave 4.2:1 on the dark panel and 2.5:1 on the light background; palette.readable moved it).
+QUOTE = palette.Themed("#90959d", "#56595e")
+# A page copy that lost comment markers: an amber readable on each theme (palette.readable of #d4a017).
+WARNING = palette.Themed("#d4a017", "#70550c")
 NOT_PROSE_STYLE = "dim"
 # A search match: reversed, so it shows without colour (and on any label's colour).
 MATCH_STYLE = Style(reverse=True, bold=True)
@@ -154,6 +162,21 @@ class CommentView(Vertical):
         self._match_lines: list[int] = []
         self._match_cursor = 0
         self._reveal_pending = False
+        self._session: ReviewSession | None = None
+        self._pattern: re.Pattern[str] | None = None
+
+    def on_mount(self) -> None:
+        # The colours depend on the theme: draw again when it changes (the command palette can switch it).
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        """The same comment in the new theme's colours, at the same place: the text and its wrapping are the
+        same, only the styles change, so the scroll position and the match being walked still hold."""
+        if self._session is None:
+            return
+        self._body_text, self._body_start, self._evidence = comment_text(self._session, theme.dark)
+        self._matches = _mark_matches(self._body_text, self._pattern, self._body_start)
+        self._lay_out()
 
     def compose(self) -> ComposeResult:
         yield Static(id="comment-header", markup=False)
@@ -165,8 +188,9 @@ class CommentView(Vertical):
         """Show the current comment of ``session``: scrolled to the first match of ``search`` when it has one, else
         to its first evidence when the model flags it, else from the top."""
         pattern = re.compile(re.escape(search), re.IGNORECASE) if search else None
+        self._session, self._pattern = session, pattern
         self.query_one("#comment-header", Static).update(comment_header(session, pattern))
-        self._body_text, self._body_start, self._evidence = comment_text(session)
+        self._body_text, self._body_start, self._evidence = comment_text(session, self.app.current_theme.dark)
         self._matches = _mark_matches(self._body_text, pattern, self._body_start)
         self._match_cursor = 0
         self._reveal_pending = True
@@ -357,30 +381,36 @@ def _others_line(session: ReviewSession) -> Text | None:
     return line
 
 
-def comment_text(session: ReviewSession) -> tuple[Text, int, list[Evidence]]:
+def comment_text(session: ReviewSession, dark: bool = True) -> tuple[Text, int, list[Evidence]]:
     """The unwrapped body of the current comment (the model's verdict, then the comment), where the comment
-    begins in it, and where each label's evidence lies in it."""
+    begins in it, and where each label's evidence lies in it; in the colours for a dark theme, or (``dark``
+    False) a light one."""
     comment = session.current
     score = session.current_score
     verdict = Text()
     if score is not None and score.review and not score.flags:
-        verdict.append(f"marked for review (concern {score.concern:.2f})", style=f"bold {REVIEW_STYLE}")
+        # The outline's colour of a comment marked for review.
+        verdict.append(f"marked for review (concern {score.concern:.2f})", style=f"bold {palette.REVIEW.on(dark)}")
     elif score is not None:
         verdict.append(f"concern {score.concern:.2f}", style="bold" if score.flags else "dim")
-    keys = {label.id: (label.key, label.color) for label in session.taxonomy.labels}
+    keys = {label.id: (label.key, palette.label_color(label.color, dark)) for label in session.taxonomy.labels}
     evidence_styles: dict[Style, tuple[str, str]] = {}
     highlights: list[tuple[int, int, StyleType]] = []
     if score is not None:
         for label, spans in score.evidence.items():
-            key, color = keys.get(label, ("?", "red"))
+            # A label the taxonomy does not know: "?" in the gutter, the theme's text colour.
+            key, color = keys.get(label) or ("?", palette.label_color(label, dark))
             for span in spans:
                 style = evidence_style(color, key, term=span.kind == "term")
                 evidence_styles[style] = (key, color)
                 highlights.append((span.start, span.end, style))
-    parts = [verdict, Text(""), comment_body(comment, highlights)] if verdict else [comment_body(comment, highlights)]
+    body = comment_body(comment, highlights, dark)
+    parts = [verdict, Text(""), body] if verdict else [body]
     if comment.missing_markers:
         missing = number_runs(comment.missing_markers)
-        parts.append(Text(f"Page copy: markers of comment {missing} were missing; their text is here.", style="yellow"))
+        parts.append(
+            Text(f"Page copy: markers of comment {missing} were missing; their text is here.", style=WARNING.on(dark))
+        )
     text = Text("\n").join(parts)
     if "\t" in text.plain:
         text.expand_tabs(8)  # before any offset is taken: the wrapping measures what is drawn
@@ -496,14 +526,19 @@ def _gutter_marks(starts: list[int], evidence: Sequence[Evidence]) -> dict[int, 
     return marks
 
 
-def comment_body(comment: Comment, highlights: Sequence[tuple[int, int, StyleType]] = ()) -> Text:
+def quote_style(dark: bool = True) -> str:
+    """Quoted text: grey italics, the grey for a dark theme or a light one."""
+    return f"italic {QUOTE.on(dark)}"
+
+
+def comment_body(comment: Comment, highlights: Sequence[tuple[int, int, StyleType]] = (), dark: bool = True) -> Text:
     """The segments of a comment as the review screen shows them.
 
     ``highlights`` are (start, end, style) offsets into ``own_text``; ``Comment.own_spans`` tells where each own
     segment lies in it (the joining rule stays with the thread model). A quote cut out of a line stays in its
     line, in grey italics with "quoted from comment N" after it, so the line still reads as written; whole-line
     quotes stand apart as a block. Signatures, trailers and patches are dimmed under a short label: kept in
-    view, never judged.
+    view, never judged. ``dark``: the quotes' grey for a dark theme, or a light one.
     """
     if not comment.segments:
         return Text("(empty comment)", style="dim italic")
@@ -516,10 +551,10 @@ def comment_body(comment: Comment, highlights: Sequence[tuple[int, int, StyleTyp
         if segment.kind == "own":
             piece = literal(segment.text, "", _within(highlights, next(own_spans)))
         elif segment.kind == "quote" and in_line:
-            piece = literal(segment.text, QUOTE_STYLE)
+            piece = literal(segment.text, quote_style(dark))
             piece.append(f" ⟨{_origin(segment)}⟩", style="dim")
         elif segment.kind == "quote":
-            piece = _quote_block(segment)
+            piece = _quote_block(segment, dark)
         elif segment.kind == "attribution":
             piece = literal(segment.text, "dim italic")
         else:
@@ -550,7 +585,10 @@ def _origin(segment: Segment) -> str:
 
 def _barred_block(heading: str, bar: str, text: str, style: str) -> Text:
     """A heading line, then every line of ``text`` behind a bar: set apart from the comment's own words."""
-    block = Text(f"{bar} {heading}\n", style="italic dim")
+    # The heading's style on the heading only: as the block's own style it dimmed every line under it too, and a
+    # quote dimmed on top of its grey fell under 4.5:1 on the light theme.
+    block = Text()
+    block.append(f"{bar} {heading}\n", style="italic dim")
     lines = text.split("\n")
     for number, line in enumerate(lines):
         block.append(f"{bar} ", style="dim")
@@ -560,8 +598,8 @@ def _barred_block(heading: str, bar: str, text: str, style: str) -> Text:
     return block
 
 
-def _quote_block(segment: Segment) -> Text:
-    return _barred_block(_origin(segment), "▌", segment.text, QUOTE_STYLE)
+def _quote_block(segment: Segment, dark: bool) -> Text:
+    return _barred_block(_origin(segment), "▌", segment.text, quote_style(dark))
 
 
 def not_prose_label(segment: Segment) -> str:

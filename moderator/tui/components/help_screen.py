@@ -1,4 +1,5 @@
-"""The help screen: every key of the review screen, in a box that fits 80 columns and scrolls."""
+"""The help screen: every key of the review screen and what the outline's columns say, in a box that fits 80
+columns and scrolls. The label keys are in their colours for the theme in use (moderator.tui.palette)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
+from textual.theme import Theme
 from textual.widgets import Static
 
 from moderation_core.taxonomy import Taxonomy
 from moderator.log import Action
+from moderator.tui import palette
+from moderator.tui.components.outline import DRAFT_MARK, SCORING, SKIPPED_STATE
 from moderator.tui.text import literal
 
 # The label row's keys are the taxonomy's (see key_rows).
@@ -50,6 +54,12 @@ PENDING_WORK = (
     "Moving away keeps a changed pending decision as a draft (marked in the outline): nothing is saved "
     'until a, enter or s. "Flagged" includes the comments the model marks for review.'
 )
+# The outline's columns (outline.py draws them), in three lines that fit the help box's 68 cells of text.
+OUTLINE_COLUMNS = (
+    f"Outline: conc = concern 0-99 ({SCORING} while scoring); flags = label keys;",
+    f'"?" + keys = marked for review, those labels suggested; {DRAFT_MARK} = a draft',
+    f"kept on moving away; state: {SKIPPED_STATE} = skipped, ok / flag 12 = saved.",
+)
 
 
 def label_keys(taxonomy: Taxonomy) -> str:
@@ -71,6 +81,37 @@ def _table(rows: list[tuple[Text, Text]]) -> Table:
     for key, meaning in rows:
         table.add_row(key, meaning)
     return table
+
+
+def help_contents(taxonomy: Taxonomy, log_path: Path | None = None, dark: bool = True) -> RenderableType:
+    """Keys, pending work, the outline's columns and the labels; ``dark``: the label colours for a dark theme, or
+    a light one."""
+    keys = _table([(Text(key, style="bold"), Text(meaning)) for key, meaning in key_rows(taxonomy)])
+    labels = _table(
+        [
+            (
+                Text(label.key, style=f"bold {palette.label_color(label.color, dark)}"),
+                Text.assemble((f"{label.id}: ", "bold"), literal(label.description)),
+            )
+            for label in taxonomy.labels
+        ]
+    )
+    parts: list[RenderableType] = [
+        Text("Review keys (esc closes; ↑ ↓ pgup pgdn scroll)", style="bold"),
+        Text(""),
+        keys,
+        Text(""),
+        Text(PENDING_WORK, style="italic"),
+        Text(""),
+        Text("\n".join(OUTLINE_COLUMNS)),
+        Text(""),
+        Text("Labels", style="bold"),
+        Text(""),
+        labels,
+    ]
+    if log_path is not None:
+        parts += [Text(""), Text("Decisions are saved in", style="bold"), literal(str(log_path))]
+    return Group(*parts)
 
 
 class _HelpBox(VerticalScroll):
@@ -99,31 +140,16 @@ class HelpScreen(ModalScreen[None]):
         with _HelpBox(id="help-box"):
             yield Static(self.contents(), id="help-text")
 
+    def on_mount(self) -> None:
+        # The label keys' colours depend on the theme: draw again when it changes (ctrl+p can switch it).
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.query_one("#help-text", Static).update(self.contents())
+
     def contents(self) -> RenderableType:
-        keys = _table([(Text(key, style="bold"), Text(meaning)) for key, meaning in key_rows(self.taxonomy)])
-        labels = _table(
-            [
-                (
-                    Text(label.key, style=f"bold {label.color}"),
-                    Text.assemble((f"{label.id}: ", "bold"), literal(label.description)),
-                )
-                for label in self.taxonomy.labels
-            ]
-        )
-        parts: list[RenderableType] = [
-            Text("Review keys (esc closes; ↑ ↓ pgup pgdn scroll)", style="bold"),
-            Text(""),
-            keys,
-            Text(""),
-            Text(PENDING_WORK, style="italic"),
-            Text(""),
-            Text("Labels", style="bold"),
-            Text(""),
-            labels,
-        ]
-        if self.log_path is not None:
-            parts += [Text(""), Text("Decisions are saved in", style="bold"), literal(str(self.log_path))]
-        return Group(*parts)
+        """The help in the colours of the app's theme."""
+        return help_contents(self.taxonomy, self.log_path, self.app.current_theme.dark)
 
     def action_scroll_lines(self, lines: int) -> None:
         box = self.query_one("#help-box", VerticalScroll)

@@ -33,15 +33,11 @@ class ReviewScreen(Screen[None]):
     """Walks a moderator through one thread; every decision is saved to the log at its keystroke. The screen is
     dismissed by ``q``: the app then quits, or goes back to the thread picker it came from."""
 
+    # Narrow terminals give the comment more room: the outline drops its author column (see review.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (170, "-very-wide")]
+
     # In the order the footer shows them: at 80 columns only the first few fit, and help and quit must be among
     # them. The digit keys are bound for every digit but enabled only where the taxonomy has a label (check_action).
-    # Narrow terminals give the comment more room: the outline drops its author column (see review.tcss).
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
-        (0, "-narrow"),
-        (110, "-wide"),
-        (170, "-very-wide"),
-    ]
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?"),
         # One key, named for where it goes: quit, or back to the thread list (check_action enables one of the two).

@@ -2,17 +2,21 @@
 review, the labels the model suggests say "suggested" (in words: a colour alone would not tell a flag apart).
 
 On a short screen the panel is compact: only the labels that matter to the decision (flagged, suggested, or with a
-score at least half their threshold), one line each, and how many are left out. ``c`` switches between the two."""
+score at least half their threshold), one line each, and how many are left out. ``c`` switches between the two.
+
+Label colours are the palette's version for the theme in use (moderator.tui.palette), drawn again when it changes."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.screen import Screen
+from textual.theme import Theme
 from textual.widget import Widget
 from textual.widgets import Static
 
 from moderation_core.taxonomy import Label
 from moderator.review import ReviewSession
+from moderator.tui import palette
 from moderator.tui.text import fit, literal_line
 
 BAR = 12
@@ -35,6 +39,12 @@ class ScorePanel(Static):
     def on_mount(self) -> None:
         # Told of every layout of the screen (a resize among them): the mode and the stacking follow its size.
         self.screen.screen_layout_refresh_signal.subscribe(self, self._fit_to_screen)
+        # The label colours depend on the theme: draw again when it changes (the command palette can switch it).
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if self._session is not None:
+            self.show(self._session)
 
     def is_compact(self) -> bool:
         if self.compact is not None:
@@ -59,7 +69,8 @@ class ScorePanel(Static):
             self.update(Text(message, style="italic dim"))
             return
         width = self.content_size.width
-        lines = compact_lines(session) if self._shown_compact else full_lines(session)
+        dark = self.app.current_theme.dark
+        lines = compact_lines(session, dark) if self._shown_compact else full_lines(session, dark)
         self.update(Text("\n").join(fit(line, width) if width > 0 else line for line in lines))
 
     def _fit_to_screen(self, screen: Screen[object]) -> None:
@@ -70,16 +81,16 @@ class ScorePanel(Static):
             self.show(self._session)
 
 
-def _mark(label: Label, flagged: bool, suggested: bool) -> Text:
+def _mark(label: Label, colour: str, flagged: bool, suggested: bool) -> Text:
     line = Text(f"{label.key} ", style="bold", no_wrap=True, overflow="ellipsis")
-    name_style = f"bold {label.color}" if flagged else (f"italic {label.color}" if suggested else "")
+    name_style = f"bold {colour}" if flagged else (f"italic {colour}" if suggested else "")
     line.append(label.id, style=name_style)
     return line
 
 
-def full_lines(session: ReviewSession) -> list[Text]:
+def full_lines(session: ReviewSession, dark: bool = True) -> list[Text]:
     """A line per label: key, name, a bar with the threshold marked, score/threshold, ⚑ or "? suggested"; under a
-    flagged label its first evidence sentence."""
+    flagged label its first evidence sentence. ``dark``: the label colours for a dark theme, or a light one."""
     score = session.current_score
     assert score is not None
     lines: list[Text] = []
@@ -88,14 +99,15 @@ def full_lines(session: ReviewSession) -> list[Text]:
         p = score.scores.get(label.id, 0.0)
         threshold = session.thresholds.get(label.id, 1.0)
         flagged, is_suggested = label.id in score.flags, label.id in suggested
+        colour = palette.label_color(label.color, dark)
         filled = int(round(p * BAR))
         mark = min(int(round(threshold * BAR)), BAR - 1)
         bar = "".join("█" if i < filled else ("│" if i == mark else "░") for i in range(BAR))
-        line = _mark(label, flagged, is_suggested)
+        line = _mark(label, colour, flagged, is_suggested)
         line.append(" " * max(16 - len(label.id), 0))
-        line.append(bar, style=label.color if flagged else "dim")
+        line.append(bar, style=colour if flagged else "dim")
         line.append(f" {p:4.2f}/{threshold:4.2f}", style="bold" if flagged else "dim")
-        _append_verdict(line, label, flagged, is_suggested)
+        _append_verdict(line, colour, flagged, is_suggested)
         lines.append(line)
         sentences = [s for s in score.evidence.get(label.id, []) if s.kind == "sentence"]
         if sentences:
@@ -104,9 +116,9 @@ def full_lines(session: ReviewSession) -> list[Text]:
     return lines
 
 
-def compact_lines(session: ReviewSession) -> list[Text]:
+def compact_lines(session: ReviewSession, dark: bool = True) -> list[Text]:
     """A line for each label that is flagged, suggested, or at least half way to its threshold, and "+N more (c)"
-    for the others."""
+    for the others. ``dark``: the label colours for a dark theme, or a light one."""
     score = session.current_score
     assert score is not None
     suggested = set(score.suggested) if score.review and not score.flags else set()
@@ -117,9 +129,10 @@ def compact_lines(session: ReviewSession) -> list[Text]:
         flagged, is_suggested = label.id in score.flags, label.id in suggested
         if not (flagged or is_suggested or p >= NEAR_THRESHOLD * threshold):
             continue
-        line = _mark(label, flagged, is_suggested)
+        colour = palette.label_color(label.color, dark)
+        line = _mark(label, colour, flagged, is_suggested)
         line.append(f" {p:4.2f}/{threshold:4.2f}", style="bold" if flagged else "dim")
-        _append_verdict(line, label, flagged, is_suggested)
+        _append_verdict(line, colour, flagged, is_suggested)
         lines.append(line)
     hidden = len(session.taxonomy.labels) - len(lines)
     if not lines:
@@ -129,8 +142,8 @@ def compact_lines(session: ReviewSession) -> list[Text]:
     return lines
 
 
-def _append_verdict(line: Text, label: Label, flagged: bool, suggested: bool) -> None:
+def _append_verdict(line: Text, colour: str, flagged: bool, suggested: bool) -> None:
     if flagged:
-        line.append(" ⚑", style=f"bold {label.color}")
+        line.append(" ⚑", style=f"bold {colour}")
     elif suggested:
-        line.append(" ? suggested", style=f"italic {label.color}")
+        line.append(" ? suggested", style=f"italic {colour}")

@@ -7,6 +7,9 @@ rows on screen are drawn, so 10,000 threads cost no more than 19, and filtering 
 
 Choosing a thread posts :class:`ThreadPicker.ThreadChosen` to the app, which opens the review screen; the
 model's counts arrive from a quick scoring in a worker thread and show as "…" until then.
+
+The rows take the outline's colours (moderator.tui.palette) in their version for the theme in use: flagged, marked
+for review, all decided. The numbers say the same without colour.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.theme import Theme
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from moderation_core.textsafe import one_line
 from moderator.review.catalog import ThreadCounts, ThreadSummary, filter_summaries, with_decided, with_scores
+from moderator.tui import palette
 
 # The quick scoring: called in a worker thread with the pause to run after each batch; returns one ThreadCounts
 # per summary, in order.
@@ -52,10 +57,25 @@ SUSPENDED_CHECK_SECONDS = 0.1
 
 _NORMAL = Style()
 _HEADING = Style(bold=True)
-_FLAGGED = Style(color="#ffc53d")
-_REVIEW = Style(color="#c4a7e7")
-_DONE = Style(color="#46a758")
 _CURSOR = Style(reverse=True, bold=True)
+# The outline's colours for the same states, per theme (dark: True): built once, not for each row drawn.
+_ROW_STYLES = {
+    dark: {state: Style(color=colour.on(dark)) for state, colour in palette.OUTLINE_COLOURS.items()}
+    for dark in (True, False)
+}
+
+
+def row_style(summary: ThreadSummary, dark: bool = True) -> Style:
+    """A row's colour on a dark or a light theme: all decided, else flagged, else marked for review, else the
+    theme's text colour."""
+    styles = _ROW_STYLES[dark]
+    if summary.comments and summary.decided >= summary.comments:
+        return styles["decided"]
+    if summary.flagged:
+        return styles["flagged"]
+    if summary.review:
+        return styles["review"]
+    return _NORMAL
 
 
 def _tail(text: str, width: int) -> str:
@@ -129,6 +149,13 @@ class ThreadList(ScrollView):
         self.cursor = 0  # index into rows
         self.state: ScoringState = "waiting"
 
+    def on_mount(self) -> None:
+        # The row colours depend on the theme: draw again when it changes (the command palette can switch it).
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.refresh()
+
     # -- what is shown ---------------------------------------------------------------------------------------
     def show(self, summaries: Sequence[ThreadSummary], rows: list[int], state: ScoringState) -> None:
         """Show ``rows`` of ``summaries``, keeping the cursor on the same thread when it is still shown."""
@@ -161,15 +188,7 @@ class ThreadList(ScrollView):
         return row_text(one_line(summary.title), numbers, self._width() if width is None else width)
 
     def _style_of_row(self, row: int) -> Style:
-        summary = self.summaries[self.rows[row]]
-        if summary.comments and summary.decided >= summary.comments:
-            style = _DONE
-        elif summary.flagged:
-            style = _FLAGGED
-        elif summary.review:
-            style = _REVIEW
-        else:
-            style = _NORMAL
+        style = row_style(self.summaries[self.rows[row]], self.app.current_theme.dark)
         return style + _CURSOR if row == self.cursor else style
 
     def _width(self) -> int:
