@@ -263,3 +263,20 @@ async def test_a_thread_of_one_comment(tmp_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)  # its last undecided comment decided: the summary again
     assert [e.action for e in entries(log)] == ["ok"]
+
+
+def test_summary_text_counts_and_time_in_minutes() -> None:
+    from moderator.review import ReviewSummary
+    from moderator.tui.components.summary_screen import summary_text
+
+    summary = ReviewSummary(
+        total=10, decided=6, skipped=2, undecided=2, by_label={"demand": 2, "threat": 1},
+        by_action={"ok": 3, "flag": 2, "hide": 1}, seconds=3725.0, decisions_this_session=6,
+    )  # fmt: skip
+    shown = summary_text(summary, "back to the thread list").plain
+    assert "decided   6 of 10" in shown and "skipped   2" in shown and "left      2" in shown
+    assert "6 decisions, 1 h 02 min" in shown
+    assert shown.index("ok") < shown.index("flag") < shown.index("hide")  # most used first
+    assert "q: back to the thread list" in shown
+    quick = summary_text(ReviewSummary(1, 1, 0, 0, {}, {"ok": 1}, 42.0, 1), "quit").plain
+    assert "under a minute" in quick and "By label" not in quick

@@ -150,7 +150,7 @@ class Outline(ScrollView):
         self._author = _AUTHOR
 
     def on_resize(self) -> None:
-        cells = author_width(self.size.width)
+        cells = author_width(self.scrollable_content_region.width)  # the vertical scrollbar takes its cell
         if cells != self._author:
             self._author = cells
             if self.session is not None:

@@ -16,17 +16,21 @@ from moderator.review import ReviewSummary
 
 
 def _duration(seconds: float) -> str:
-    minutes, rest = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {rest:02d} s" if minutes else f"{rest} s"
+    """Minutes are what a moderator plans with; seconds would only make the summary jitter."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under a minute"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
 
 
 def summary_text(summary: ReviewSummary, leave: str) -> Text:
     """The summary in words; ``leave`` says where ``q`` goes (quit, or back to the thread list)."""
     text = Text("End of the thread\n\n", style="bold")
     text.append(f"decided   {summary.decided} of {summary.total}\n")
-    text.append(f"skipped   {summary.skipped} (they come back with f and when the thread is opened again)\n")
+    text.append(f"skipped   {summary.skipped}  (they come back with f, and when the thread is reopened)\n")
     text.append(f"left      {summary.undecided}\n")
-    text.append(f"this session: {summary.decisions_this_session} decisions in {_duration(summary.seconds)}\n")
+    text.append(f"this session: {summary.decisions_this_session} decisions, {_duration(summary.seconds)}\n")
     if summary.by_action:
         text.append("\nBy action\n", style="bold")
         for action, count in sorted(summary.by_action.items(), key=lambda item: (-item[1], item[0])):
