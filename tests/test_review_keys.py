@@ -280,3 +280,50 @@ def test_summary_text_counts_and_time_in_minutes() -> None:
     assert "q: back to the thread list" in shown
     quick = summary_text(ReviewSummary(1, 1, 0, 0, {}, {"ok": 1}, 42.0, 1), "quit").plain
     assert "under a minute" in quick and "By label" not in quick
+
+
+async def test_reading_keys_scroll_the_comment(tmp_path: Path) -> None:
+    from test_review_reading import filler, opened, scroll_of, write_thread
+
+    source = write_thread(tmp_path / "t.jsonl", [filler(200), "short"])
+    app = make_review_app(tmp_path / "log.yaml", source, scored=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await opened(pilot, app)
+        scroll = scroll_of(app)
+        positions = []
+        for key in ("space", "pagedown", "ctrl+d", "end", "ctrl+u", "pageup", "home"):
+            await pilot.press(key)
+            await pilot.pause()
+            positions.append(scroll.scroll_y)
+        page = scroll.scrollable_content_region.height - 1
+        assert positions[0] == page and positions[1] == 2 * page and positions[2] > positions[1]
+        assert positions[3] == scroll.max_scroll_y > 150
+        assert positions[3] > positions[4] > positions[5] > positions[6] == 0
+        assert app.session.current.number == 0  # reading keys never move to another comment
+
+
+async def test_search_then_n_and_shift_n_walk_matches_across_comments(tmp_path: Path) -> None:
+    from test_review_reading import filler, opened, scroll_of, write_thread
+
+    texts = ["nothing here", filler(60) + "\nthe popcorn line\n" + filler(60, 60) + "\npopcorn again", "no", "popcorn"]
+    source = write_thread(tmp_path / "t.jsonl", texts)
+    app = make_review_app(tmp_path / "log.yaml", source, scored=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("slash", *"popcorn", "enter")
+        view = await opened(pilot, app)
+        assert app.session.current.number == 1 and view.match_count == 2 and scroll_of(app).scroll_y > 40
+        first = scroll_of(app).scroll_y
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.session.current.number == 1 and scroll_of(app).scroll_y > first  # the second match, further down
+        await pilot.press("n")  # no more here: the next comment with a match
+        await opened(pilot, app)
+        assert app.session.current.number == 3
+        await pilot.press("N")  # back: the last match of comment 1
+        await opened(pilot, app)
+        assert app.session.current.number == 1 and scroll_of(app).scroll_y > first
+        await pilot.press("j", "k")  # any other move ends the search: no marks
+        await pilot.pause()
+        assert view.match_count == 0

@@ -49,6 +49,9 @@ BARS = ("▌ ", "┆ ")
 STRIPS_KEPT = 2000
 # Lines kept above evidence or a match scrolled to, so it is read in its context.
 CONTEXT_LINES = 2
+# How many refreshes the opening scroll waits for the scroll view to learn the body's height (a dialog closing over
+# the screen delays its layout by one or two).
+MAX_REVEAL_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ class CommentView(Vertical):
         self._evidence: list[Evidence] = []
         self._matches: list[int] = []  # offsets in the body where a search match begins
         self._layout: BodyLayout | None = None
+        self._reveal_tries = 0
         self._match_lines: list[int] = []
         self._match_cursor = 0
         self._reveal_pending = False
@@ -194,6 +198,7 @@ class CommentView(Vertical):
         self._matches = _mark_matches(self._body_text, pattern, self._body_start)
         self._match_cursor = 0
         self._reveal_pending = True
+        self._reveal_tries = 0
         self._scroll.scroll_to(y=0, animate=False, immediate=True)
         self._lay_out()
 
@@ -310,10 +315,18 @@ class CommentView(Vertical):
     def _reveal_opening(self) -> None:
         if not self._reveal_pending or self._layout is None:
             return
-        self._reveal_pending = False
         line = self.current_match_line()
         if line is None:
             line = self.first_evidence_line()
+        wanted = max((line or 0) - CONTEXT_LINES, 0)
+        if wanted > self._scroll.max_scroll_y and self._reveal_tries < MAX_REVEAL_TRIES:
+            # The scroll view does not know the body's height yet (the comment was shown under a dialog that is
+            # closing, e.g. the search prompt): try again after the next refresh rather than stop at the top.
+            self._reveal_tries += 1
+            self.call_after_refresh(self._reveal_opening)
+            return
+        self._reveal_pending = False
+        self._reveal_tries = 0
         if line is not None:
             self._reveal(line)
 
