@@ -48,6 +48,8 @@ async def test_go_to_number_quoted_comment_and_back(tmp_path: Path) -> None:
         await pilot.pause()
         assert app.session.current.number == 27
         assert any("No comment #99" in text for text in notices(app))
+        await pilot.press("b")  # g was a jump too: back to where it came from
+        assert app.session.current.number == 0
 
 
 async def test_author_filter_restricts_the_outline(tmp_path: Path) -> None:
@@ -327,3 +329,16 @@ async def test_search_then_n_and_shift_n_walk_matches_across_comments(tmp_path: 
         await pilot.press("j", "k")  # any other move ends the search: no marks
         await pilot.pause()
         assert view.match_count == 0
+
+
+async def test_concern_queue_stays_put_when_scored_and_t_goes_to_its_top(tmp_path: Path) -> None:
+    app = make_review_app(tmp_path / "log.yaml", queue="concern")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        session = app.session
+        assert session.current.number == 0  # where it opened, before the scores came
+        assert any("t goes to its first undecided comment" in text for text in notices(app))
+        await pilot.press("t")
+        top = session.current_score
+        assert session.position == 0 and top is not None
+        assert top.concern == max(score.concern for score in session.scores if score is not None)

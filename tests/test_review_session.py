@@ -510,7 +510,8 @@ def test_jumping_to_quoted_comments_and_back(tmp_path: Path, scored: Scored) -> 
     assert s.jump_to_quoted() and s.current.number == 3
     assert s.jump_back() and s.current.number == 4
     assert s.jump_back() and s.current.number == 7
-    assert not s.jump_back() and s.current.number == 7
+    assert s.jump_back() and s.current.number == 0  # going to a number is a jump too
+    assert not s.jump_back() and s.current.number == 0
 
 
 def test_quoted_numbers_are_in_first_appearance_order(tmp_path: Path, scored: Scored) -> None:

@@ -401,12 +401,19 @@ class ReviewSession:
         if position is not None:
             self.go_to_position(position)
 
+    def go_to_first_undecided(self) -> None:
+        """To the first comment of the queue that is undecided or skipped (the top of a concern queue once scored:
+        scores arriving never move the screen themselves)."""
+        self.go_to_position(self._first_undecided())
+
     def go_to_number(self, number: int) -> bool:
         """Go to the comment numbered ``number`` (as shown); False when the thread has none or the queue (its
-        filter) leaves it out."""
+        filter) leaves it out. Like :meth:`jump_to_quoted`, it is a jump :meth:`jump_back` returns from."""
         position = self._position_of.get(self._index_of_number.get(number, -1))
         if position is None:
             return False
+        if position != self.position:
+            self._back.append(self.index)
         self.go_to_position(position)
         return True
 

@@ -40,6 +40,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("/", "search the thread"),
     ("n / N", "next / previous match"),
     ("g or :", "go to a comment by its number"),
+    ("t", "first undecided comment of the queue"),
     ("r", "go to the comment this one quotes"),
     ("b", "back to where r or g came from"),
     ("@", "show only the comments of one author"),

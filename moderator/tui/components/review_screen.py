@@ -62,6 +62,7 @@ class ReviewScreen(Screen[None]):
         Binding("home", "comment_top", "Top of the comment", show=False),
         Binding("end", "comment_bottom", "End of the comment", show=False),
         Binding("g,colon", "go_to_number", "Go to comment", show=False),
+        Binding("t", "queue_top", "First undecided of the queue", show=False),
         Binding("r", "quoted", "Quoted comment", show=False),
         Binding("b", "back", "Back", show=False),
         Binding("at", "author_filter", "Filter by author", show=False),
@@ -116,6 +117,10 @@ class ReviewScreen(Screen[None]):
         self.query_one(Outline).fill(self.session)
         self._show()
         self._say_notice()
+        if self.session.queue != "thread":
+            # The queue is ordered now, but the screen stays where the moderator is: say how to get to its top.
+            order = "by concern" if self.session.queue == "concern" else "closest to a threshold first"
+            self.notify(f"Scored: the queue is ordered {order}. t goes to its first undecided comment.", markup=False)
 
     def on_scoring_failed(self, message: ScoringFailed) -> None:
         self.session.scoring_error = message.problem
@@ -194,6 +199,10 @@ class ReviewScreen(Screen[None]):
                 self.notify(f"No comment #{number} in this queue.", markup=False)
 
         self.app.push_screen(PromptScreen("Go to comment number", "", "e.g. 26"), done)
+
+    def action_queue_top(self) -> None:
+        self.session.go_to_first_undecided()
+        self._moved()
 
     def action_quoted(self) -> None:
         if self.session.jump_to_quoted():
@@ -404,6 +413,9 @@ class ReviewScreen(Screen[None]):
         yield SystemCommand("Search thread", "Find text or an author in the thread", self.action_search)
         yield SystemCommand("Skip comment for later", "It comes back with f and when reopened", self.action_skip)
         yield SystemCommand("Go to comment number", "Jump to a comment by its number", self.action_go_to_number)
+        yield SystemCommand(
+            "First undecided comment of the queue", "The top of the queue's order (t)", self.action_queue_top
+        )
         yield SystemCommand("Go to quoted comment", "Jump to the comment this one quotes (b: back)", self.action_quoted)
         yield SystemCommand("Filter by author", "Show only the comments of one author", self.action_author_filter)
         yield SystemCommand("Thread summary", "What was decided, skipped and left", self._offer_summary)
