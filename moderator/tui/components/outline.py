@@ -240,7 +240,9 @@ class Outline(ScrollView):
         if self.session is None or position >= len(self.session.order):
             return Strip.blank(width)
         row = self._row(position)
-        if not row.suggests:
+        # On the cursor's row (drawn reversed) the suggestion's own style would show as a grey patch: there the
+        # "?" before the keys says it is a suggestion.
+        if not row.suggests or position == self.session.position:
             return Strip([Segment(row.text, row.style)]).adjust_cell_length(width, row.style)
         segments = [
             Segment(row.lead, row.style),  # ends with the "?"
