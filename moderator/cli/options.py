@@ -49,7 +49,8 @@ def add_model_argument(parser: argparse.ArgumentParser) -> None:
         "--model",
         metavar="DIR",
         default=os.environ.get(config.MODEL_ENV),
-        help="model folder (default: $MODERATOR_MODEL, else the bundled model)",
+        help="model folder (default: $MODERATOR_MODEL, else the version chosen with 'moderator models use', "
+        "else the bundled model)",
     )
 
 

@@ -11,11 +11,12 @@ import numpy as np
 
 from classifiers.evidence import Span, evidence_of_many
 from classifiers.model import GuidelineClassifier
-from classifiers.persist import DEFAULT_MODEL_DIR, load_model
+from classifiers.persist import load_model
 from moderation_core.errors import UsageError
 from moderation_core.model_inputs import CommentInput, thread_inputs
 from moderation_core.taxonomy import Taxonomy, load_taxonomy
 from moderation_core.thread import Thread
+from moderator.modelstore import model_in_use
 from moderator.scoring.parallel import BatchScoring
 
 
@@ -75,8 +76,10 @@ class Scorer:
 
 
 def load_scorer(model_dir: str | Path | None = None, taxonomy: Taxonomy | None = None) -> Scorer:
+    """The model a command scores with: ``model_dir`` (``--model``) when given, else ``$MODERATOR_MODEL`` when
+    set, else the model store's active version (``moderator models use ID``), else the bundled model."""
     taxonomy = taxonomy or load_taxonomy()
-    folder = Path(model_dir or DEFAULT_MODEL_DIR)
+    folder = model_in_use(model_dir)
     model, card = load_model(folder, taxonomy)
     return Scorer(model, card, taxonomy, folder)
 
