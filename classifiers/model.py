@@ -11,7 +11,7 @@ cross-validated metrics from them). Evidence for a flag is :mod:`classifiers.evi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -82,8 +82,8 @@ def limit_civil_flags(
 class PlattScaler:
     """A one-feature logistic regression mapping decision scores to probabilities."""
 
-    def fit(self, scores: np.ndarray, target: np.ndarray) -> PlattScaler:
-        self.model_ = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), target)
+    def fit(self, scores: np.ndarray, target: np.ndarray, sample_weight: np.ndarray | None = None) -> PlattScaler:
+        self.model_ = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), target, sample_weight=sample_weight)
         return self
 
     def transform(self, scores: np.ndarray) -> np.ndarray:
@@ -103,9 +103,15 @@ class SentenceCalibrator:
     """
 
     def fit(
-        self, scores: np.ndarray, window_max: np.ndarray, n_windows: np.ndarray, target: np.ndarray
+        self,
+        scores: np.ndarray,
+        window_max: np.ndarray,
+        n_windows: np.ndarray,
+        target: np.ndarray,
+        sample_weight: np.ndarray | None = None,
     ) -> SentenceCalibrator:
-        self.model_ = LogisticRegression(C=1e4).fit(self._inputs(scores, window_max, n_windows), target)
+        inputs = self._inputs(scores, window_max, n_windows)
+        self.model_ = LogisticRegression(C=1e4).fit(inputs, target, sample_weight=sample_weight)
         return self
 
     def transform(
@@ -139,6 +145,19 @@ def _calibrated(
     if isinstance(calibrator, PlattScaler):
         return calibrator.transform(scores)
     return calibrator.transform(scores, highest, counts)
+
+
+def _weight_columns(sample_weight: np.ndarray | None, rows: int, labels: int) -> Callable[[int], np.ndarray | None]:
+    """The weights of one model (a label's column, or -1 for concern) from ``sample_weight``: None stays None
+    (unweighted fits, exactly as before weights existed), one column serves every model."""
+    if sample_weight is None:
+        return lambda column: None
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape not in ((rows,), (rows, labels + 1)):
+        raise ValueError(f"sample_weight has shape {weights.shape}, expected {(rows,)} or {(rows, labels + 1)}")
+    if weights.ndim == 1:
+        return lambda column: weights
+    return lambda column: np.ascontiguousarray(weights[:, column])
 
 
 class GuidelineClassifier(BaseEstimator, ClassifierMixin):
@@ -196,6 +215,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         label_mask: np.ndarray | None = None,
         civil: np.ndarray | None = None,
         made: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> GuidelineClassifier:
         """Fit on inputs ``X`` and the 0/1 label matrix ``Y`` (columns in ``labels`` order).
 
@@ -203,9 +223,12 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         marks rows whose label columns are known (rows with only a concern label train the concern model alone);
         ``civil`` marks rows of civil-only sources (ordinary threads), whose flag rate bounds the thresholds;
         ``made`` marks rows made for training (see ``training.with_hidden_breaches``): the models learn from them,
-        the thresholds are chosen on the real rows alone.
+        the thresholds are chosen on the real rows alone. ``sample_weight`` weighs rows in every logistic
+        regression (label and concern models, out of fold and final, and their calibrators): one weight per row, or
+        one per row and model (a column per label, concern last), where 0 leaves a row out of that model. None
+        (the default) fits exactly as without weights.
         """
-        self.fit_out_of_fold(X, Y, concern, groups, label_mask, civil, made)
+        self.fit_out_of_fold(X, Y, concern, groups, label_mask, civil, made, sample_weight)
         return self
 
     def fit_out_of_fold(
@@ -217,10 +240,13 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         label_mask: np.ndarray | None = None,
         civil: np.ndarray | None = None,
         made: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
+        step: Callable[[int, int, str], None] | None = None,
     ) -> np.ndarray:
         """Fit as :meth:`fit` does and return the out-of-fold probabilities it calibrated and chose thresholds
         on: one row per input, a column per label (NaN where ``label_mask`` says the labels are unknown) and the
-        concern probability last. They are returned, not kept: they describe the training data, not the model."""
+        concern probability last. They are returned, not kept: they describe the training data, not the model.
+        ``step(done, total, what)`` is told after each model is fitted (the concern model, then each label's)."""
         Y = np.asarray(Y)
         n = len(X)
         if Y.shape != (n, len(self.labels)):
@@ -229,6 +255,8 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         group_ids = np.asarray(groups if groups is not None else np.arange(n))
         mask = np.ones(n, dtype=bool) if label_mask is None else np.asarray(label_mask, dtype=bool)
         civil = np.zeros(n, dtype=bool) if civil is None else np.asarray(civil, dtype=bool)
+        weights = _weight_columns(sample_weight, n, len(self.labels))
+        total_steps = len(self.labels) + 1
         self.classes_ = np.asarray(list(self.labels))
         self.vectorizer_ = CommentVectorizer(
             min_df=self.min_df, max_features=self.max_features, bigrams=self.bigrams, min_tokens=self.min_tokens
@@ -237,12 +265,15 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         # The concern model sees every comment; each label model sees only comments that need a moderator and
         # learns which guideline they break. A label's probability is P(concern) * P(label | concern), so a civil
         # comment full of trigger words is held back by the concern model, which has seen thousands of those.
+        concern_weight = weights(-1)
         concern_scores, concern_window_scores = self._out_of_fold(
-            features, concern, group_ids, self.concern_C, np.ones(n, bool), windows
+            features, concern, group_ids, self.concern_C, np.ones(n, bool), windows, concern_weight
         )
         concern_summary = _window_summary(concern_scores, concern_window_scores, windows[1])
-        self.concern_calibrator_ = self._calibrator(concern_scores, *concern_summary, concern)
-        self.concern_estimator_ = self._logistic(self.concern_C).fit(features, concern)
+        self.concern_calibrator_ = self._calibrator(concern_scores, *concern_summary, concern, concern_weight)
+        self.concern_estimator_ = self._logistic(self.concern_C).fit(features, concern, sample_weight=concern_weight)
+        if step is not None:
+            step(1, total_steps, f"concern model ({self.folds} folds)")
         concern_oof = _calibrated(self.concern_calibrator_, concern_scores, *concern_summary)
         self.estimators_: list[LogisticRegression] = []
         self.calibrators_: list[PlattScaler | SentenceCalibrator] = []
@@ -251,14 +282,20 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         uncivil = mask & concern
         for column in range(len(self.labels)):
             target = Y[:, column]
-            scores, window_scores = self._out_of_fold(features, target, group_ids, self.C, uncivil, windows)
+            weight = weights(column)
+            scores, window_scores = self._out_of_fold(features, target, group_ids, self.C, uncivil, windows, weight)
             highest, counts = _window_summary(scores, window_scores, windows[1])
-            calibrator = self._calibrator(scores[uncivil], highest[uncivil], counts[uncivil], target[uncivil])
-            estimator = self._logistic(self.C).fit(features[uncivil], target[uncivil])
+            fit_weight = None if weight is None else weight[uncivil]
+            calibrator = self._calibrator(
+                scores[uncivil], highest[uncivil], counts[uncivil], target[uncivil], fit_weight
+            )
+            estimator = self._logistic(self.C).fit(features[uncivil], target[uncivil], sample_weight=fit_weight)
             comment_proba = concern_oof * _calibrated(calibrator, scores, highest, counts)
             oof[mask, column] = comment_proba[mask]
             self.estimators_.append(estimator)
             self.calibrators_.append(calibrator)
+            if step is not None:
+                step(column + 2, total_steps, f"label {self.labels[column]} ({self.folds} folds)")
         real = np.ones(n, dtype=bool) if made is None else ~np.asarray(made, dtype=bool)
         # None on a model saved before the review mark existed (see __setstate__).
         self.review_threshold_: float | None
@@ -315,12 +352,17 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         return LogisticRegression(C=strength, class_weight="balanced", solver="liblinear", max_iter=200, random_state=0)
 
     def _calibrator(
-        self, scores: np.ndarray, highest: np.ndarray, counts: np.ndarray, target: np.ndarray
+        self,
+        scores: np.ndarray,
+        highest: np.ndarray,
+        counts: np.ndarray,
+        target: np.ndarray,
+        sample_weight: np.ndarray | None = None,
     ) -> PlattScaler | SentenceCalibrator:
         """Platt scaling of the comment's score alone, or with sentence_level its score and its sentences'."""
         if not self.sentence_level:
-            return PlattScaler().fit(scores, target)
-        return SentenceCalibrator().fit(scores, highest, counts, target)
+            return PlattScaler().fit(scores, target, sample_weight)
+        return SentenceCalibrator().fit(scores, highest, counts, target, sample_weight)
 
     def _features_and_windows(
         self, X: Sequence[CommentInput]
@@ -341,6 +383,7 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
         strength: float,
         fit_rows: np.ndarray,
         windows: tuple[sp.csr_matrix, np.ndarray],
+        sample_weight: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Decision scores for every row, and for every sentence window, from models fitted on the other folds'
         ``fit_rows`` (a window is scored by the model that did not see its comment)."""
@@ -352,7 +395,8 @@ class GuidelineClassifier(BaseEstimator, ClassifierMixin):
             train = train[fit_rows[train]]
             if len(np.unique(target[train])) < 2:
                 continue
-            model = self._logistic(strength).fit(features[train], target[train])
+            weight = None if sample_weight is None else sample_weight[train]
+            model = self._logistic(strength).fit(features[train], target[train], sample_weight=weight)
             scores[test] = model.decision_function(features[test])
             in_test = np.zeros(len(target), dtype=bool)
             in_test[test] = True

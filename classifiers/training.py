@@ -83,6 +83,37 @@ CONTEXT_DROPOUT = 0.3
 MIN_POSITIVES = 10
 
 
+@dataclass(frozen=True, slots=True)
+class ExtraExamples:
+    """Examples from outside the corpora (the moderators' logged decisions), added to the recipe as given.
+
+    ``weight`` multiplies each one's weight in every model (the corpora weigh 1): a community's own judgement
+    counts more than the starter corpus. ``base_only_labels`` are labels these examples are too few to teach:
+    that label's model keeps the recipe's own data alone (these rows get weight 0 in it, as positives and as
+    negatives). ``card`` is the caller's description of where they came from, put in the model card under
+    ``card_key``. They never count as a civil-only source (whose flag rate bounds the thresholds).
+    """
+
+    examples: Sequence[Example]
+    weight: float
+    card: dict[str, Any]
+    card_key: str = "logs"
+    base_only_labels: frozenset[str] = frozenset()
+
+
+def _weights(base_rows: int, extra: ExtraExamples | None, label_ids: Sequence[str]) -> np.ndarray | None:
+    """The sample weights of the recipe's rows followed by ``extra``'s: None without extra examples (today's
+    training, unweighted); else a column per label and concern last, 0 where a label keeps its base data alone."""
+    if extra is None or not extra.examples:
+        return None
+    weights = np.ones((base_rows + len(extra.examples), len(label_ids) + 1))
+    weights[base_rows:, :] = extra.weight
+    for column, label in enumerate(label_ids):
+        if label in extra.base_only_labels:
+            weights[base_rows:, column] = 0.0
+    return weights
+
+
 def without_context_sometimes(examples: list[Example], share: float = CONTEXT_DROPOUT) -> list[Example]:
     """A stable ``share`` of the examples with their thread context removed.
 
@@ -212,14 +243,24 @@ def train(
     precision_target: float = PRECISION_TARGET,
     starter: Path = STARTER_CORPUS,
     progress: Callable[[str], None] = lambda message: None,
+    extra: ExtraExamples | None = None,
+    step: Callable[[int, int, str], None] | None = None,
 ) -> dict[str, Any]:
-    """Train on the starter corpus plus ``corpora`` and write the model and its card into ``output``."""
+    """Train on the starter corpus plus ``corpora`` (and ``extra`` examples, weighted) and write the model and its
+    card into ``output``. ``step(done, total, what)`` follows the model fits (see ``fit_out_of_fold``)."""
     began = time.perf_counter()
     # Progress starts once the data is read: a bad corpus is then the only line the user sees, not a line after
     # "reading training data".
     data = assemble(corpora, taxonomy, starter)
     progress(f"read {len(data.examples)} examples (the starter corpus and {len(corpora)} more)")
+    # Extra examples come after the recipe's own, made ones included: the recipe's rows are the same with or
+    # without them (no logged comment hosts a made breach).
     examples = with_hidden_breaches(without_context_sometimes(data.examples))
+    base_rows = len(examples)
+    if extra is not None and extra.examples:
+        examples = examples + list(extra.examples)
+        progress(f"added {len(extra.examples)} logged examples, each weighing {extra.weight:g}")
+    weights = _weights(base_rows, extra, taxonomy.ids)
     X = [e.input for e in examples]
     Y = label_matrix(examples, taxonomy.ids)
     concern = np.array([e.concern for e in examples])
@@ -237,9 +278,10 @@ def train(
     sources = np.array([e.source for e in examples])
     civil_sources = {s for s in set(sources) if not concern[sources == s].any() and not s.startswith("starter")}
     civil = np.isin(sources, list(civil_sources))
+    civil[base_rows:] = False  # logged 'ok' decisions are judgements, not an ordinary-threads source
     made = sources == HIDDEN_BREACH_SOURCE
     model = GuidelineClassifier(labels=taxonomy.ids, precision_target=precision_target)
-    out_of_fold = model.fit_out_of_fold(X, Y, concern, groups, mask, civil, made)
+    out_of_fold = model.fit_out_of_fold(X, Y, concern, groups, mask, civil, made, weights, step)
     progress("measuring the thresholds it chose on the out-of-fold predictions")
     real = ~made  # the card's figures describe real comments, not the ones made for training
     metrics = cross_validated_metrics(
@@ -271,6 +313,8 @@ def train(
         "parameters": {k: v for k, v in model.get_params().items() if k != "labels"},
         "cross_validated_metrics": metrics,
     }
+    if extra is not None:
+        card[extra.card_key] = extra.card
     progress("writing the model and its card")
     written = save_model(model, output, card)
     _register(written, Path(output), progress)

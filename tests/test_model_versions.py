@@ -219,7 +219,7 @@ def test_card_text_is_escaped_on_the_terminal(tmp_path: Path) -> None:
 
 
 def test_a_folder_in_the_store_that_is_not_a_version_is_left_alone(tmp_path: Path) -> None:
-    """``moderator train`` without -o writes models/latest today; it is not a version until added."""
+    """``models/latest`` (where ``moderator train`` writes before keeping a copy as a version) is no version itself."""
     store = ModelStore()
     shutil.copytree(DEFAULT_MODEL_DIR, store.root / "latest")
     assert [v.id for v in store.versions()] == [BUNDLED_ID]
@@ -240,3 +240,12 @@ def test_the_store_and_the_configuration_name_the_same_variable() -> None:
     from moderator.modelstore import MODEL_ENV
 
     assert MODEL_ENV == config.MODEL_ENV
+
+
+def test_train_without_output_keeps_a_version_and_leaves_the_one_in_use() -> None:
+    result = run_cli("train")  # the starter corpus alone, into the per-user folder
+    assert result.returncode == 0, result.stderr
+    store = ModelStore()
+    [kept] = [v for v in store.versions() if not v.bundled]
+    assert f"kept as model version {kept.id}" in result.stderr
+    assert store.active() is None and model_in_use() == DEFAULT_MODEL_DIR  # chosen only by 'models use'

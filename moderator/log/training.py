@@ -1,0 +1,348 @@
+"""Decision logs as training data: the moderators' effective decisions become weighted labeled examples.
+
+The rules, in the order they apply (the README and the model card say the same):
+
+- a log is read as ``log validate`` reads it and refused on the same problems (a torn last document, a newer
+  schema, text outside documents...), except two that only make one decision unusable: labels missing from the
+  taxonomy, and a stored own text that does not match its sha256. Those decisions are skipped and counted;
+- per log, the effective decision per (moderator, thread, comment) is the last unretracted one (the log's own
+  rule, :meth:`~moderator.log.records.Decision.key`); an effective ``skip`` is ignored;
+- a decision read from an earlier log (the same decision id) is counted once; when one moderator decided the
+  same comment in several logs, the latest decision counts;
+- a comment is its thread's source and name and its number (its id where it has no number);
+- "ok" is a clean example (no labels, no concern); any other action is a concern with the decision's labels;
+- where moderators disagree on a comment, each label (and concern) is kept when more than half of the
+  moderators who decided it chose it; a tie on any of them leaves the comment out;
+- a logged example weighs :data:`LOG_WEIGHT` times a corpus example;
+- a label with fewer than :data:`MIN_LOGGED_POSITIVES` logged positives keeps the base recipe's data alone:
+  its model gives the logged examples no weight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from classifiers.data import Example
+from classifiers.training import ExtraExamples
+from moderation_core.model_inputs import CommentInput
+from moderation_core.yamlsafe import YAMLProblem
+from moderator.log import codec, scan
+from moderator.log.errors import LogError
+from moderator.log.files import reason
+from moderator.log.records import Action, Decision, Retraction, own_text_digest
+from moderator.log.store import MAX_DOCUMENT_BYTES, read_log
+
+# A logged decision is this community's own judgement of its own threads: it counts three times a corpus example.
+LOG_WEIGHT = 3.0
+# Fewer logged positives than this cannot teach a label: its model keeps the base recipe's data alone.
+MIN_LOGGED_POSITIVES = 20
+LOG_SOURCE = "decision-log"
+
+CommentKey = tuple[str, str, str]  # thread source, thread name, "#number" or "id:..."
+
+
+class Skipped(StrEnum):
+    """Why a decision of a log gives no example (the words of the output and the card)."""
+
+    SKIP = "skip action"
+    UNKNOWN_LABEL = "labels not in the taxonomy"
+    TEXT_MISMATCH = "own text does not match its sha256"
+    DUPLICATE = "same decision id in an earlier log"
+    SUPERSEDED = "replaced by the same moderator's later decision in another log"
+    NO_COMMENT = "no comment number or id"
+    TIE = "moderators tied on the comment"
+
+
+class _AnyLabel(Collection[str]):
+    """Every label: :func:`codec.problem` with it finds what is wrong with a document besides its labels."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+@dataclass(slots=True)
+class LogReport:
+    """What one log gave: for the output and the model card."""
+
+    path: str  # as given
+    sha256: str
+    documents: int = 0
+    decisions: int = 0
+    used: int = 0
+    conflicts: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    moderators: set[str] = field(default_factory=set)
+
+    def card(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "decisions": self.decisions,
+            "decisions_used": self.used,
+            "conflicts": self.conflicts,
+            "skipped": {str(why): count for why, count in sorted(self.skipped.items())},
+            "moderators": sorted(self.moderators),
+        }
+
+    def line(self) -> str:
+        skipped = ", ".join(f"{count} {why}" for why, count in sorted(self.skipped.items()))
+        if not self.decisions:
+            return f"{self.path}: no decisions in this log; nothing used from it"
+        return (
+            f"{self.path}: {self.decisions} decisions, {self.used} used"
+            + (f"; skipped {skipped}" if skipped else "")
+            + f"; moderators: {', '.join(sorted(self.moderators))}"
+        )
+
+
+@dataclass(slots=True)
+class _Logged:
+    decision: Decision
+    report: LogReport
+    comment: CommentKey
+
+
+@dataclass(slots=True)
+class LoggedData:
+    """The examples of all logs, with what was used and skipped."""
+
+    examples: list[Example]
+    logs: list[LogReport]
+    conflicts: int
+    ties: int
+    duplicates: int
+    base_only_labels: dict[str, int]  # label: its logged positives, fewer than MIN_LOGGED_POSITIVES
+    weight: float = LOG_WEIGHT
+
+    def extra(self) -> ExtraExamples:
+        return ExtraExamples(self.examples, self.weight, self.card(), "logs", frozenset(self.base_only_labels))
+
+    def card(self) -> dict[str, Any]:
+        return {
+            "rule": "effective decisions (last unretracted per moderator, thread, comment; skip ignored); "
+            "ok = clean, other actions = concern with their labels; disagreeing moderators: majority per label "
+            "and concern, a tie leaves the comment out; a decision id or comment in several logs counts once",
+            "weight": self.weight,
+            "examples": len(self.examples),
+            "conflicts": self.conflicts,
+            "ties_left_out": self.ties,
+            "duplicate_decisions": self.duplicates,
+            "labels_on_base_data_alone": {
+                label: f"{count} logged positives (fewer than {MIN_LOGGED_POSITIVES})"
+                for label, count in sorted(self.base_only_labels.items())
+            },
+            "files": [log.card() for log in self.logs],
+        }
+
+    def lines(self) -> list[str]:
+        """What training says about the logs, a line each (the caller makes them terminal-safe)."""
+        lines = [log.line() for log in self.logs]
+        lines.append(
+            f"{len(self.examples)} logged comments used, each weighing {self.weight:g}; "
+            f"{self.conflicts} conflicts between moderators ({self.ties} ties left out)"
+        )
+        if self.duplicates:
+            lines.append(f"{self.duplicates} decisions appear in more than one log: each counted once")
+        for label, count in sorted(self.base_only_labels.items()):
+            lines.append(
+                f"label {label}: {count} logged positives (fewer than {MIN_LOGGED_POSITIVES}): "
+                "its model keeps the starter data alone"
+            )
+        return lines
+
+
+# -- reading one log -------------------------------------------------------------------------------------------
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError as error:
+        raise LogError(f"{path}: cannot read ({reason(error)})") from None
+    return digest.hexdigest()
+
+
+def _unusable(document: Any, label_ids: Collection[str]) -> Skipped | None:
+    """Why a document the log reader refuses only makes its own decision unusable; None when it is valid or
+    refused for anything else (then the log is refused)."""
+    if codec.problem(document, label_ids) is None or not isinstance(document, dict):
+        return None
+    comment = document.get("comment")
+    if isinstance(comment, dict) and isinstance(comment.get("own_text"), str):
+        mended = {**document, "comment": {**comment, "own_text_sha256": own_text_digest(comment["own_text"])}}
+        if comment.get("own_text_sha256") != mended["comment"]["own_text_sha256"]:
+            return Skipped.TEXT_MISMATCH if codec.problem(mended, _AnyLabel()) is None else None
+    return Skipped.UNKNOWN_LABEL if codec.problem(document, _AnyLabel()) is None else None
+
+
+def _records(path: Path, label_ids: Collection[str]) -> Iterator[tuple[int, Decision | Retraction, Skipped | None]]:
+    """(line, record, why it is unusable or None) for every document that is valid or unusable only itself."""
+    with path.open("rb") as handle:
+        for item in scan.documents(handle, limit=MAX_DOCUMENT_BYTES):
+            if item.state != "complete" or item.size > MAX_DOCUMENT_BYTES:
+                continue
+            try:
+                document = codec.parse(item.body)
+            except (YAMLProblem, ValueError, RecursionError):
+                continue  # the reader's problem: the log is refused before this is used
+            unusable = _unusable(document, label_ids)
+            if unusable is None and codec.problem(document, label_ids) is not None:
+                continue
+            yield item.line, codec.decode(document), unusable
+
+
+def read_training_log(given: str, label_ids: Iterable[str]) -> tuple[list[tuple[Decision, Skipped | None]], LogReport]:
+    """The effective decisions of one log (each with why it is unusable, or None) and its report so far.
+
+    Refused (LogError naming the line, as ``log validate`` names it) on any problem but the two that make only
+    one decision unusable."""
+    path = Path(given)
+    ids = set(label_ids)
+    if not path.exists():
+        raise LogError(f"{path}: no such file")
+    contents = read_log(path, ids)  # refuses what cannot be read at all (not a file, not UTF-8)
+    if contents.foreign_line is not None:
+        raise LogError(f"{path}:{contents.foreign_line}: not a decision log (its first line is not '---')")
+    report = LogReport(given, _file_sha256(path))
+    records = list(_records(path, ids))
+    unusable_ids = {record.id for _, record, why in records if why is not None}
+    excused = {line for line, _, why in records if why is not None}
+    excused |= {
+        line for line, record, _ in records if isinstance(record, Retraction) and record.retracts in unusable_ids
+    }
+    refused = [problem for problem in contents.problems if problem.line not in excused]
+    if refused:
+        more = f" (and {len(refused) - 1} more: see 'moderator log validate {path}')" if len(refused) > 1 else ""
+        raise LogError(f"{refused[0].format(path)}{more}; nothing was trained")
+    report.documents = len(records)
+    retracted = {record.retracts for _, record, _ in records if isinstance(record, Retraction)}
+    effective: dict[object, tuple[Decision, Skipped | None]] = {}
+    for _, record, why in records:
+        if isinstance(record, Decision):
+            report.decisions += 1
+            report.moderators.add(record.moderator)
+            if record.id not in retracted:
+                effective[record.key()] = (record, why)
+    return list(effective.values()), report
+
+
+# -- from decisions to examples --------------------------------------------------------------------------------
+def comment_key(decision: Decision) -> CommentKey | None:
+    """Which comment a decision is about, the same in every log: its thread's source and name, and its number
+    (its id where it has none); None when it has neither."""
+    thread = decision.thread.key(decision.moderator, None)
+    number, ident = decision.comment.number, decision.comment.id
+    if number is not None:
+        return (thread.source, thread.thread, f"#{number}")
+    if ident is not None:
+        return (thread.source, thread.thread, f"id:{ident}")
+    return None
+
+
+def _verdict(decision: Decision) -> tuple[bool, frozenset[str]]:
+    """(concern, labels) of one decision: "ok" is clean whatever labels it carries."""
+    if decision.verdict.action is Action.OK:
+        return False, frozenset()
+    return True, frozenset(decision.verdict.labels)
+
+
+def majority(decisions: Sequence[Decision]) -> tuple[bool, frozenset[str]] | None:
+    """The comment's (concern, labels) by majority of the moderators who decided it; None on any tie."""
+    verdicts = [_verdict(d) for d in decisions]
+    half = len(verdicts) / 2
+    concern_votes = sum(concern for concern, _ in verdicts)
+    if concern_votes == half:
+        return None
+    votes = Counter(label for _, labels in verdicts for label in labels)
+    if any(count == half for count in votes.values()):
+        return None
+    return concern_votes > half, frozenset(label for label, count in votes.items() if count > half)
+
+
+def _example(key: CommentKey, decisions: Sequence[Decision], concern: bool, labels: frozenset[str]) -> Example:
+    latest = max(decisions, key=lambda d: d.when)  # the text as most recently seen
+    source, thread, comment = key
+    return Example(
+        input=CommentInput(text=latest.comment.own_text, title=latest.thread.title or ""),
+        labels=labels if concern else frozenset(),
+        concern=concern,
+        source=LOG_SOURCE,
+        group=f"{LOG_SOURCE}:{source}:{thread}",  # a thread's comments stay in one fold
+        id=f"{source}:{thread}:{comment}",
+    )
+
+
+def _collect(
+    paths: Sequence[str], label_ids: Sequence[str]
+) -> tuple[dict[CommentKey, dict[str, _Logged]], list[LogReport], int]:
+    """Per comment, per moderator, the decision that counts, with the reports of the logs; and the duplicates."""
+    reports: list[LogReport] = []
+    seen_ids: set[str] = set()
+    duplicates = 0
+    by_comment: dict[CommentKey, dict[str, _Logged]] = {}
+    for given in paths:
+        effective, report = read_training_log(given, label_ids)
+        reports.append(report)
+        for decision, why in effective:
+            key = comment_key(decision)
+            reason_skipped = why or (Skipped.SKIP if decision.verdict.action is Action.SKIP else None)
+            if decision.id in seen_ids:
+                duplicates += 1
+                reason_skipped = Skipped.DUPLICATE
+            seen_ids.add(decision.id)
+            if reason_skipped is None and key is None:
+                reason_skipped = Skipped.NO_COMMENT
+            if reason_skipped is not None or key is None:
+                report.skipped[reason_skipped or Skipped.NO_COMMENT] += 1
+                continue
+            moderators = by_comment.setdefault(key, {})
+            earlier = moderators.get(decision.moderator)
+            if earlier is not None:
+                loser = earlier if earlier.decision.when <= decision.when else _Logged(decision, report, key)
+                loser.report.skipped[Skipped.SUPERSEDED] += 1
+                if loser is earlier:
+                    moderators[decision.moderator] = _Logged(decision, report, key)
+                continue
+            moderators[decision.moderator] = _Logged(decision, report, key)
+    return by_comment, reports, duplicates
+
+
+def logged_examples(paths: Sequence[str], label_ids: Sequence[str], weight: float = LOG_WEIGHT) -> LoggedData:
+    """The labeled examples of the decision logs ``paths`` (as given), by the rules of this module."""
+    by_comment, reports, duplicates = _collect(paths, label_ids)
+    examples: list[Example] = []
+    conflicts = ties = 0
+    for key, moderators in by_comment.items():
+        logged = list(moderators.values())
+        decisions = [item.decision for item in logged]
+        disagree = len({_verdict(d) for d in decisions}) > 1
+        conflicts += disagree
+        involved = {id(item.report): item.report for item in logged}.values()
+        verdict = majority(decisions)
+        for report in involved:
+            report.conflicts += disagree
+        for item in logged:
+            if verdict is None:
+                item.report.skipped[Skipped.TIE] += 1
+            else:
+                item.report.used += 1
+        if verdict is None:
+            ties += 1
+            continue
+        examples.append(_example(key, decisions, *verdict))
+    positives = Counter(label for example in examples for label in example.labels)
+    base_only = {label: positives[label] for label in label_ids if positives[label] < MIN_LOGGED_POSITIVES}
+    return LoggedData(examples, reports, conflicts, ties, duplicates, base_only, weight)
