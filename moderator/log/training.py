@@ -346,3 +346,55 @@ def logged_examples(paths: Sequence[str], label_ids: Sequence[str], weight: floa
     positives = Counter(label for example in examples for label in example.labels)
     base_only = {label: positives[label] for label in label_ids if positives[label] < MIN_LOGGED_POSITIVES}
     return LoggedData(examples, reports, conflicts, ties, duplicates, base_only, weight)
+
+
+# -- the comparison gate's held-back part ------------------------------------------------------------------------
+# A fifth of the logged threads is held back from training: the comparison gate (moderator.gate) scores the new
+# model and the one in use on them. Whole threads, so no thread's comments are on both sides (a thread's comments
+# share words, people and topic: a model that saw some of them would be judged on what it memorised).
+HELD_BACK_SHARE = 0.2
+
+
+def thread_of(example: Example) -> str:
+    """The logged thread an example comes from (its cross-validation group: the log's source and thread name)."""
+    return example.group
+
+
+def is_held_back(thread: str, share: float = HELD_BACK_SHARE) -> bool:
+    """Whether ``thread`` is held back: a stable hash of its key, the same on every run, machine and log order,
+    so a thread held back once stays held back when the log grows."""
+    digest = hashlib.sha256(f"held-back:{thread}".encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") < share * 2**64
+
+
+@dataclass(slots=True)
+class HeldBackSplit:
+    """The logged examples split by thread: ``training`` (what the new model may learn from) and ``held_back``
+    (what the comparison gate judges both models on, never trained on)."""
+
+    training: LoggedData
+    held_back: list[Example]
+    threads: int
+    held_back_threads: int
+
+    def line(self) -> str:
+        return (
+            f"held back {len(self.held_back)} logged comments of {self.held_back_threads} of {self.threads} threads "
+            f"(a stable {HELD_BACK_SHARE:.0%} of the threads) for the comparison gate; "
+            f"training on the other {len(self.training.examples)}"
+        )
+
+
+def split_by_thread(data: LoggedData, label_ids: Sequence[str], share: float = HELD_BACK_SHARE) -> HeldBackSplit:
+    """``data``'s examples split into training and held-back parts by :func:`is_held_back` of their thread.
+
+    The training part is ``data`` with the held-back examples removed and its labels with too few logged
+    positives counted again on what is left (a label may fall under MIN_LOGGED_POSITIVES once a fifth is gone)."""
+    threads = {thread_of(example) for example in data.examples}
+    held = {thread for thread in threads if is_held_back(thread, share)}
+    kept = [example for example in data.examples if thread_of(example) not in held]
+    positives = Counter(label for example in kept for label in example.labels)
+    base_only = {label: positives[label] for label in label_ids if positives[label] < MIN_LOGGED_POSITIVES}
+    training = LoggedData(kept, data.logs, data.conflicts, data.ties, data.duplicates, base_only, data.weight)
+    held_back = [example for example in data.examples if thread_of(example) in held]
+    return HeldBackSplit(training, held_back, len(threads), len(held))
