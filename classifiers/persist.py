@@ -24,7 +24,7 @@ import shlex
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import joblib
 import numpy
@@ -32,6 +32,13 @@ import scipy
 import sklearn
 import yaml
 
+from classifiers.card import (  # re-exported: the names loading and its callers have always used
+    CARD_FILE,
+    CARD_FORMAT,
+    MODEL_FILE,
+    _shown,
+    read_card,
+)
 from classifiers.model import GuidelineClassifier
 from classifiers.trust import (
     BUNDLED_MODEL_DIR,
@@ -43,15 +50,10 @@ from classifiers.trust import (
 )
 from moderation_core.errors import ModelError
 from moderation_core.taxonomy import Taxonomy
-from moderation_core.yamlsafe import YAMLProblem, load_one
 
 DEFAULT_MODEL_DIR = BUNDLED_MODEL_DIR  # package data, wherever the package is installed (wheel, pipx or checkout)
-MODEL_FILE = "model.joblib"
-CARD_FILE = "model-card.yaml"
-CARD_FORMAT = "moderator-model-card/1"
-# A card is a few kilobytes; the bundled model file 2.7 MB. Both limits are far above any real model and only
-# stop a runaway file from being read into memory.
-MAX_CARD_BYTES = 1024 * 1024
+# The bundled model file is 2.7 MB: the limit is far above any real model and only stops a runaway file from
+# being read into memory.
 MAX_MODEL_BYTES = 1024 * 1024 * 1024
 
 
@@ -74,13 +76,6 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _shown(value: object, width: int = 60) -> str:
-    """A card's value inside a one-line message: unprintable characters (newlines, escapes, bidi controls)
-    escaped, cut to ``width``. The card is data from whoever wrote the folder."""
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(value))
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def save_model(model: GuidelineClassifier, folder: str | Path, card: dict[str, Any]) -> dict[str, Any]:
@@ -162,31 +157,6 @@ def _card_problem(card: object) -> str | None:
     if not all(isinstance(source, dict) for source in card.get("data", [])):
         return "the model card's data is not a list of mappings"
     return None
-
-
-def read_card(folder: str | Path) -> dict[str, Any]:
-    path = Path(folder) / CARD_FILE
-    try:
-        data = read_regular_file(path, MAX_CARD_BYTES, "model card")
-    except FileNotFoundError:
-        raise ModelError(
-            f"{path}: no model card (is {folder} a model folder? train one with 'moderator train')"
-        ) from None
-    try:
-        card = load_one(data.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise ModelError(f"{path}: cannot read the model card (not UTF-8 at byte {error.start})") from None
-    except YAMLProblem as refused:
-        where = f"line {refused.line}: " if refused.line else ""
-        raise ModelError(f"{path}: {where}{_shown(refused.problem, 200)}") from None
-    except (ValueError, RecursionError) as error:  # Python refuses to convert an integer of over 4,300 digits
-        raise ModelError(
-            f"{path}: unreadable value in the model card ({_shown(str(error).split(';')[0], 100)})"
-        ) from None
-    problem = _card_problem(card)
-    if problem is not None:
-        raise ModelError(f"{path}: {problem}")
-    return cast("dict[str, Any]", card)  # _card_problem found it a mapping of the card's fields
 
 
 @dataclass(frozen=True, slots=True)

@@ -315,7 +315,7 @@ def record_in_card(folder: str | Path, section: dict[str, Any]) -> dict[str, Any
     The model file and its sha256 are untouched, so the model's id stays the same."""
     import yaml
 
-    from classifiers.persist import CARD_FILE, read_card
+    from classifiers.card import CARD_FILE, read_card
     from classifiers.trust import write_atomically
 
     card = read_card(folder)

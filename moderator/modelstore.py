@@ -29,20 +29,17 @@ from typing import Any
 
 import platformdirs
 
+from classifiers.card import CARD_FILE, MODEL_FILE, read_card_and_bytes
 from classifiers.trust import BUNDLED_MODEL_DIR, is_trusted, read_regular_file, write_atomically
 from moderation_core.errors import ModelError, UsageError
 from moderation_core.textsafe import one_line
-from moderation_core.yamlsafe import YAMLProblem, load_one
 
 MODEL_ENV = "MODERATOR_MODEL"
 """Environment variable naming the model folder to use (the same name as ``moderator.config.MODEL_ENV``, which
 this module may not import: the scoring layer sits below the configuration)."""
 
 ACTIVE_FILE = "active"
-CARD_FILE = "model-card.yaml"  # classifiers.persist.CARD_FILE, without importing scikit-learn for it
-MODEL_FILE = "model.joblib"
-# A card is a few kilobytes and the active file one id: far above both, only against a runaway file.
-MAX_CARD_BYTES = 1024 * 1024
+# The active file holds one id: far above it, only against a runaway file.
 MAX_ACTIVE_BYTES = 4096
 # A version's folder is named by its id, so the model's name must be a plain file name everywhere.
 _MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
@@ -175,26 +172,8 @@ def _data_sources(card: Mapping[str, Any]) -> tuple[DataSource, ...]:
 
 
 def read_card_text(folder: Path) -> tuple[dict[str, Any], bytes]:
-    """A version's card (checked only as far as listing needs: a mapping with the artifact's sha256) and its
-    bytes."""
-    path = folder / CARD_FILE
-    try:
-        data = read_regular_file(path, MAX_CARD_BYTES, "model card")
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no model card (a model version holds model.joblib and model-card.yaml)") from None
-    try:
-        card = load_one(data.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise ModelError(f"{path}: cannot read the model card (not UTF-8 at byte {error.start})") from None
-    except YAMLProblem as problem:
-        where = f"line {problem.line}: " if problem.line else ""
-        raise ModelError(f"{path}: {where}{one_line(problem.problem, 200)}") from None
-    except (ValueError, RecursionError) as error:
-        raise ModelError(f"{path}: unreadable value in the model card ({one_line(str(error), 100)})") from None
-    artifact = card.get("artifact") if isinstance(card, dict) else None
-    if not isinstance(artifact, dict) or not isinstance(artifact.get("sha256"), str):
-        raise ModelError(f"{path}: not a moderator model card (no artifact sha256)")
-    return card, data
+    """A version's card, checked as loading checks it, and the bytes it was read from."""
+    return read_card_and_bytes(folder)
 
 
 class ModelStore:

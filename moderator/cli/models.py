@@ -298,7 +298,8 @@ def _digests_named(target_text: str) -> set[str]:
     """The sha256 digests ``untrust`` removes: the one given, a model folder's, or those recorded for a folder
     that is gone."""
     from classifiers import trust
-    from classifiers.persist import inspect_model, read_card
+    from classifiers.card import read_card
+    from classifiers.persist import inspect_model
     from moderation_core.errors import ModelError
 
     target = Path(target_text)

@@ -215,7 +215,8 @@ def _gate(args: argparse.Namespace, output: str, card: dict[str, Any], plan: _Ga
 
 def _judge(output: str, card: dict[str, Any], plan: _GatePlan, taxonomy: Taxonomy) -> tuple[GateResult, str]:
     """The gate's result and the id of the model in use (or why that model cannot be compared)."""
-    from classifiers.persist import load_model, read_card
+    from classifiers.card import read_card
+    from classifiers.persist import load_model
     from moderator.gate import cannot_compare, judge_on_cards, judge_on_held_back
     from moderator.modelstore import model_id_of, model_in_use
 
