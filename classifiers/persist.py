@@ -16,7 +16,6 @@ Every field of the card that is used is checked for its type first: a hostile ca
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import os
@@ -43,7 +42,6 @@ from classifiers.model import GuidelineClassifier
 from classifiers.trust import (
     BUNDLED_MODEL_DIR,
     BUNDLED_MODEL_SHA256,
-    is_sha256,
     is_trusted,
     read_regular_file,
     write_atomically,
@@ -103,60 +101,6 @@ def save_model(model: GuidelineClassifier, folder: str | Path, card: dict[str, A
     except OSError as error:
         raise ModelError(f"{folder}: cannot write the model ({error.strerror or error})") from None
     return card
-
-
-def _is_text_list(value: object) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def _is_versions(value: object) -> bool:
-    return isinstance(value, dict) and all(
-        isinstance(name, str) and isinstance(version, (str, int, float)) for name, version in value.items()
-    )
-
-
-def _kind(value: object) -> str:
-    kinds = {
-        list: "a list",
-        str: "text",
-        int: "a number",
-        float: "a number",
-        bool: "true or false",
-        type(None): "empty",
-    }
-    return kinds.get(type(value), f"a {type(value).__name__}")
-
-
-def _card_problem(card: object) -> str | None:
-    """What makes ``card`` unusable, or None: the type of every field that loading or ``models trust`` reads."""
-    if not isinstance(card, dict):
-        return f"not a moderator model card (the YAML is {_kind(card)}, not a mapping)"
-    if card.get("format") != CARD_FORMAT:
-        return f"not a moderator model card (expected format: {CARD_FORMAT})"
-    artifact = card.get("artifact")
-    if not isinstance(artifact, dict) or "sha256" not in artifact:
-        return "the model card has no artifact sha256"
-    if not isinstance(artifact["sha256"], str) or not is_sha256(artifact["sha256"]):
-        return "the model card's artifact sha256 is not 64 lowercase hex digits"
-    name = artifact.get("file", MODEL_FILE)
-    if not isinstance(name, str) or not name or "\x00" in name:
-        return "the model card's artifact file is not a file name"
-    taxonomy = card.get("taxonomy")
-    if not isinstance(taxonomy, dict) or not _is_text_list(taxonomy.get("labels")):
-        return "the model card's taxonomy is not a mapping with a list of labels"
-    if not _is_versions(card.get("libraries")):
-        return "the model card's libraries are not a mapping of names to versions"
-    expected: dict[str, tuple[tuple[type, ...], str]] = {
-        "model": ((str,), "text"),
-        "trained": ((str, dt.date), "a date"),
-        "data": ((list,), "a list"),
-    }
-    for key, (kinds, wanted) in expected.items():
-        if key in card and not isinstance(card[key], kinds):
-            return f"the model card's {key} is {_kind(card[key])}, not {wanted}"
-    if not all(isinstance(source, dict) for source in card.get("data", [])):
-        return "the model card's data is not a list of mappings"
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,26 +8,15 @@ from pathlib import Path
 
 import pytest
 from conftest import make_review_app
+from test_review_tui import entries, ready
 from textual.widgets import Footer, Static
 
 from moderation_core.taxonomy import load_taxonomy
-from moderator.log import read_log
 from moderator.tui.components.outline import Outline
 from moderator.tui.components.summary_screen import SummaryScreen
 
 IDS = load_taxonomy().ids
 SIZE = (150, 45)
-
-
-def entries(path: Path):  # type: ignore[no-untyped-def]
-    contents = read_log(path, IDS)
-    assert contents.problems == []
-    return contents.entries
-
-
-async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def notices(app) -> list[str]:  # type: ignore[no-untyped-def]

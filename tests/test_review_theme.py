@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from test_review_reading import until
 from textual.widget import Widget
 
 from classifiers.evidence import Span
@@ -128,14 +128,6 @@ def assert_readable_on_light(colour: str | None) -> None:
     for background in (palette.LIGHT_BACKGROUND, palette.LIGHT_PANEL):
         ratio = palette.contrast_ratio(palette._rgb(colour), palette._rgb(background))
         assert ratio >= palette.MIN_CONTRAST, f"{colour} on {background}: {ratio:.2f}:1"
-
-
-async def until(pilot, condition: Callable[[], bool]) -> None:  # type: ignore[no-untyped-def]
-    """A hang guard, not a measure of time: the test's own assertion then says what did not happen."""
-    for _ in range(200):
-        if condition():
-            return
-        await pilot.pause(0.02)
 
 
 async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
