@@ -48,6 +48,18 @@ def _joined_context(text: str, title: str, parts: tuple[str, ...]) -> CommentInp
     return CommentInput(text, title, "\n".join(parts), parts)
 
 
+def comment_context(thread: Thread, position: int) -> str:
+    """The ``context`` :func:`thread_inputs` gives comment ``position`` of a segmented thread, for that comment
+    alone (the decision log keeps it beside a decided comment so that retraining sees what scoring saw)."""
+    comments = thread.comments
+    if position <= 0:
+        return ""
+    opening = comments[0].own_text[:CONTEXT_CHARS]
+    if position == 1:
+        return opening
+    return "\n".join((opening, comments[position - 1].own_text[:CONTEXT_CHARS]))
+
+
 def thread_inputs(thread: Thread) -> Iterator[CommentInput]:
     """Each comment's own words, in thread order, with the thread's title and, as context, the own words of the
     opening post (for every comment after it) and of the previous comment (from the third comment on).

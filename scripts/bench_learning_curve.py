@@ -275,9 +275,11 @@ def write_log(path: Path, items: Sequence[Item], taxonomy: Taxonomy, number_offs
     log = DecisionLog(path, list(taxonomy.ids))
     for item in items:
         action, labels = verdict(item.example)
-        comment = DecidedComment.from_comment(item.comment)
+        comment = DecidedComment.from_comment(item.comment, item.example.input.context)
         if number_offset and comment.number is not None:
-            comment = DecidedComment(comment.number + number_offset, None, comment.author, comment.own_text)
+            comment = DecidedComment(
+                comment.number + number_offset, None, comment.author, comment.own_text, comment.context
+            )
         log.append(
             Decision.new(
                 moderator=MODERATOR,

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli, run_moderator
 
+from moderation_core.taxonomy import load_taxonomy
+
 COMMENT_KEYS = {"number", "id", "author", "author_role", "created", "text", "own_text", "quotes", "reply_to", "tags"}
 
 
@@ -270,3 +272,17 @@ def test_the_in_process_runner_sees_what_the_command_prints(
             own_process.stdout,
             own_process.stderr,
         ), args
+
+
+def test_decide_keeps_the_comments_thread_context(tmp_path: Path, samples: Path) -> None:
+    from moderator.log import read_log
+    from moderator.scoring import comment_inputs
+    from moderator.sources import load_thread
+
+    log = tmp_path / "log.yaml"
+    result = run_cli("decide", str(samples / "bug-4127.csv"), "--comment", "3", "--ok", "--log", str(log))
+    assert result.returncode == 0, result.stderr
+    (entry,) = read_log(log, load_taxonomy().ids).entries
+    thread = load_thread(samples / "bug-4127.csv")
+    expected = list(comment_inputs(thread))[[c.number for c in thread.comments].index(3)].context
+    assert expected and entry.load().comment.context == expected  # type: ignore[union-attr]

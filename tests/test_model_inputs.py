@@ -12,7 +12,7 @@ import pytest
 
 from classifiers.data import load_labeled_jsonl, load_starter_corpus, read_labeled_file
 from classifiers.persist import load_model
-from moderation_core.model_inputs import CONTEXT_CHARS, CommentInput, thread_inputs
+from moderation_core.model_inputs import CONTEXT_CHARS, CommentInput, comment_context, thread_inputs
 from moderation_core.segmentation import segment_thread
 from moderation_core.taxonomy import load_taxonomy
 from moderation_core.thread import Comment, Thread
@@ -209,3 +209,20 @@ def test_inputs_survive_pickling_for_worker_processes() -> None:
     opening = "opening post " * 100
     batch = [CommentInput(f"c{n}", "t", f"{opening}\nc{n - 1}", (opening, f"c{n - 1}")) for n in range(1, 50)]
     assert len(pickle.dumps(batch)) < 20 * len(opening)
+
+
+def test_one_comments_context_is_the_one_its_thread_gives_it(tmp_path: Path) -> None:
+    """The decision log keeps a decided comment's context from ``comment_context``: it must be what scoring
+    gives that comment, long comments cut as there."""
+    long_thread = Thread(
+        "jsonl",
+        [Comment(n, "word " * (CONTEXT_CHARS if n % 2 else 3), id=str(n), author=f"a{n}") for n in range(5)],
+        id="t",
+        title="Long",
+    )
+    segment_thread(long_thread.comments)
+    threads = [*load_threads(write_source_jsonl(tmp_path / "thread.jsonl")), long_thread]
+    for thread in threads:
+        given = [model_input.context for model_input in thread_inputs(thread)]
+        assert [comment_context(thread, i) for i in range(len(thread.comments))] == given
+        assert given[0] == "" and all(given[1:])

@@ -718,3 +718,20 @@ def test_counts_kept_per_decision_match_a_full_count(tmp_path: Path, scored: Sco
         assert kept == counts(), step
     again = marked_for_review_thread(tmp_path, scored)  # the same log read again
     assert (again.decided_count(), again.skipped_count(), again.flagged_left()) == counts()[:3]
+
+
+def test_decisions_keep_the_context_the_model_scored_the_comment_with(tmp_path: Path, scored: tuple) -> None:
+    """Retraining from the log sees a logged comment as scoring saw it (issue 14): own words, title, context."""
+    from moderator.log.training import logged_examples
+    from moderator.scoring import comment_inputs
+
+    taxonomy, thread, _, _ = scored
+    s = session(tmp_path, scored)
+    for _ in range(3):
+        s.accept()
+    records = [entry.load() for entry in read_log(tmp_path / "log.yaml", taxonomy.ids).entries]
+    given = list(comment_inputs(thread))[:3]
+    assert [r.comment.context for r in records] == [i.context for i in given]  # type: ignore[union-attr]
+    assert records[0].comment.context == "" and records[2].comment.context  # type: ignore[union-attr]
+    examples = logged_examples([str(tmp_path / "log.yaml")], taxonomy.ids).examples
+    assert {(e.input.text, e.input.context) for e in examples} == {(i.text, i.context) for i in given}

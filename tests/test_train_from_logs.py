@@ -23,6 +23,7 @@ from moderator.log.training import (
     logged_examples,
     majority,
 )
+from moderator.scoring import comment_inputs
 from moderator.sources import load_thread
 
 TAXONOMY = load_taxonomy()
@@ -79,12 +80,12 @@ def test_effective_decisions_become_examples(tmp_path: Path) -> None:
 def test_the_sample_thread_logged_through_its_own_comments(tmp_path: Path) -> None:
     thread = load_thread(SAMPLE)
     log = new_log(tmp_path / "sample.yaml")
-    for comment in thread.comments[:5]:
+    for index in range(5):
         log.append(
             Decision.new(
                 moderator="dana",
                 thread=ThreadRef.from_thread(thread),
-                comment=DecidedComment.from_comment(comment),
+                comment=DecidedComment.in_thread(thread, index),
                 model=None,
                 labels=(),
                 action=Action.OK,
@@ -92,6 +93,21 @@ def test_the_sample_thread_logged_through_its_own_comments(tmp_path: Path) -> No
         )
     data = logged_examples([str(tmp_path / "sample.yaml")], IDS)
     assert [e.input.text for e in data.examples] == [c.own_text for c in thread.comments[:5]]
+    # What retraining sees of a logged comment is what scoring sees of it: own words, title and thread context.
+    by_number = {e.id.rsplit("#", 1)[1]: e.input for e in data.examples}
+    scored = list(comment_inputs(thread))[:5]
+    assert [by_number[str(c.number)] for c in thread.comments[:5]] == scored
+    assert all(model_input.context for model_input in scored[1:])  # the test means something: context is there
+
+
+def test_decisions_written_before_the_context_was_kept_train_without_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    log = new_log(path)
+    decide(log, "dana", 2, Action.FLAG, ("personal-attack",))
+    text = path.read_text(encoding="utf-8")
+    assert '"context"' not in text  # a comment without context writes the layout older versions wrote
+    (example,) = logged_examples([str(path)], IDS).examples
+    assert example.input == CommentInput("comment 2 text", "Sample bug", "")
 
 
 def test_majority_per_label_and_ties_left_out() -> None:

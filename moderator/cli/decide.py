@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         return Decision.new(
             moderator=moderator,
             thread=ThreadRef.from_thread(thread),
-            comment=DecidedComment.from_comment(comment),
+            comment=DecidedComment.in_thread(thread, thread.comments.index(comment)),
             model=model,
             labels=labels,
             action=Action(action),

@@ -179,7 +179,11 @@ def decision_document(
         moderator=moderator,
         thread={k: thread.get(k) for k in _THREAD_KEYS},
         comment=_comment_layout(
-            comment.get("number"), comment.get("id"), comment.get("author"), str(comment.get("own_text", ""))
+            comment.get("number"),
+            comment.get("id"),
+            comment.get("author"),
+            str(comment.get("own_text", "")),
+            str(comment.get("context") or ""),
         ),
         model=model,
         decision=_verdict_layout(list(labels), action, note),
@@ -225,7 +229,7 @@ def _encode_decision(decision: Decision) -> Document:
         when=decision.when,
         moderator=decision.moderator,
         thread=_encode_thread(decision.thread),
-        comment=_comment_layout(comment.number, comment.id, comment.author, comment.own_text),
+        comment=_comment_layout(comment.number, comment.id, comment.author, comment.own_text, comment.context),
         model=None
         if model is None
         else {"id": model.id, "scores": dict(model.scores), "flags": list(model.flags), "concern": model.concern},
@@ -240,14 +244,17 @@ def _encode_thread(thread: ThreadRef) -> Document:
     return {"source": thread.source, "id": thread.id, "title": thread.title, "url": thread.url}
 
 
-def _comment_layout(number: object, id: object, author: object, own_text: str) -> Document:
-    return {
+def _comment_layout(number: object, id: object, author: object, own_text: str, context: str = "") -> Document:
+    layout: Document = {
         "number": number,
         "id": id,
         "author": author,
         "own_text_sha256": own_text_digest(own_text),
         "own_text": own_text,
     }
+    if context:  # written only where there is some: an opening post's decision reads as it always did
+        layout["context"] = context
+    return layout
 
 
 def _verdict_layout(labels: list[str], action: str, note: str) -> Document:
@@ -272,6 +279,7 @@ def decode(document: Document) -> Record:
         _optional_text(comment.get("id")),
         _optional_text(comment.get("author")),
         comment["own_text"],
+        comment["context"] if isinstance(comment.get("context"), str) else "",
     )
     verdict = document["decision"]
     return Decision(

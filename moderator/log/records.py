@@ -122,16 +122,27 @@ class CommentRef:
 
 @dataclass(frozen=True, slots=True)
 class DecidedComment:
-    """The comment a decision is about, with its own text exactly as the moderator saw it."""
+    """The comment a decision is about, with its own text exactly as the moderator saw it, and the thread
+    context the model saw with it (``moderation_core.model_inputs``: the own words of the opening post and of the
+    previous comment), so that retraining from the log sees the comment as scoring does. "" where there is none
+    (the opening post) or the decision predates it."""
 
     number: int | None
     id: str | None
     author: str | None
     own_text: str
+    context: str = ""
 
     @classmethod
-    def from_comment(cls, comment: Comment) -> DecidedComment:
-        return cls(comment.number, comment.id, comment.author, comment.own_text)
+    def from_comment(cls, comment: Comment, context: str = "") -> DecidedComment:
+        return cls(comment.number, comment.id, comment.author, comment.own_text, context)
+
+    @classmethod
+    def in_thread(cls, thread: Thread, index: int) -> DecidedComment:
+        """Comment ``index`` of a segmented thread, with the context the model is given for it."""
+        from moderation_core.model_inputs import comment_context  # no numpy: a plain function
+
+        return cls.from_comment(thread.comments[index], comment_context(thread, index))
 
     @property
     def own_text_sha256(self) -> str:

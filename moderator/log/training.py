@@ -276,7 +276,9 @@ def _example(key: CommentKey, decisions: Sequence[Decision], concern: bool, labe
     latest = max(decisions, key=lambda d: d.when)  # the text as most recently seen
     source, thread, comment = key
     return Example(
-        input=CommentInput(text=latest.comment.own_text, title=latest.thread.title or ""),
+        input=CommentInput(
+            text=latest.comment.own_text, title=latest.thread.title or "", context=latest.comment.context
+        ),
         labels=labels if concern else frozenset(),
         concern=concern,
         source=LOG_SOURCE,

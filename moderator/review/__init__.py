@@ -575,12 +575,11 @@ class ReviewSession:
 
     def _record(self, index: int, labels: list[str], action: str, note: str) -> Entry:
         """Write a decision on comment ``index`` and keep it; raises LogError (and then keeps nothing)."""
-        comment = self.thread.comments[index]
         score = self.scores[index]
         decision = Decision.new(
             moderator=self.moderator,
             thread=self._ref,
-            comment=DecidedComment.from_comment(comment),
+            comment=DecidedComment.in_thread(self.thread, index),
             model=None if score is None else ModelView.from_score(score, self.model_id),
             labels=labels,
             action=Action(action),
