@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from moderation_core.errors import ModelError
+from moderation_core.textsafe import one_line
 
 if TYPE_CHECKING:  # numpy and scikit-learn load only when the gate runs: 'moderator train --help' starts quickly
     from classifiers.data import Example
@@ -327,3 +328,43 @@ def record_in_card(folder: str | Path, section: dict[str, Any]) -> dict[str, Any
     except OSError as error:
         raise ModelError(f"{path}: cannot write the gate's result ({error.strerror or error})") from None
     return card
+
+
+def gate_table(result: GateResult, old_id: str, new_id: str) -> str:
+    """The gate's figures, the model in use's beside the new one's and the change, a line per label; then concern
+    ROC-AUC, macro F1 and the verdict. Ids come from model cards and labels from the taxonomy file: one_line."""
+    lines = [
+        f"comparison gate on {result.basis}",
+        f"  in use: {one_line(old_id, 80)}",
+        f"  new:    {one_line(new_id, 80)}",
+        f"{'':18} {'':>5}  {'precision':^20}  {'recall':^20}  {'F1':^20}",
+        f"{'label':18} {'n':>5}  " + "  ".join([f"{'in use':>6} {'new':>6} {'change':>6}"] * 3),
+    ]
+    by_label: dict[str, dict[str, Row]] = {}
+    for row in result.rows:
+        by_label.setdefault(row.name, {})[row.figure] = row
+    for label, figures in by_label.items():
+        if label in ("concern", "macro"):
+            continue
+        first = next(iter(figures.values()))
+        cells = "  ".join(_triple(figures[figure]) for figure in ("precision", "recall", "f1"))
+        count = "-" if first.positives is None else str(first.positives)
+        note = "" if first.judged else "  (not judged)"
+        lines.append(f"{one_line(label, 18):18} {count:>5}  {cells}{note}")
+    concern, macro = by_label["concern"]["roc_auc"], by_label["macro"]["f1"]
+    lines.append(f"{'concern ROC-AUC':24}  {_triple(concern)}")
+    judged = len(result.judged_labels)
+    macro_name = f"macro F1 ({judged} label{'' if judged == 1 else 's'})"
+    lines.append(f"{macro_name:24}  {_triple(macro)}")
+    lines.append(
+        f"verdict: {result.verdict(forced=False)}"
+        + ("" if result.passed else f" ({len(result.reasons)} of the rules, on standard error)")
+    )
+    return "\n".join(lines)
+
+
+def _triple(row: Row) -> str:
+    def shown(value: float | None, signed: bool = False) -> str:
+        return "-" if value is None else (f"{value:+.3f}" if signed else f"{value:.3f}")
+
+    return f"{shown(row.old):>6} {shown(row.new):>6} {shown(row.delta, True):>6}"

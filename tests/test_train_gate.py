@@ -14,7 +14,6 @@ from classifiers.data import Example, load_starter_corpus
 from moderation_core.model_inputs import CommentInput
 from moderation_core.taxonomy import load_taxonomy
 from moderator import gate
-from moderator.cli.train import _plan_gate
 from moderator.gate import (
     MAX_MACRO_F1_DROP,
     MAX_RECALL_DROP,
@@ -37,6 +36,7 @@ from moderator.log.training import (
     thread_of,
 )
 from moderator.modelstore import ModelStore
+from moderator.retrain import plan_gate
 
 TAXONOMY = load_taxonomy()
 IDS = list(TAXONOMY.ids)
@@ -112,7 +112,7 @@ def test_too_few_held_back_decisions_choose_the_cross_validation() -> None:
     assert "no label has 5 positives" in (too_few(held(20, 40, label="not-a-label"), IDS) or "")
     # The CLI's plan: too few -> nothing held back, every logged comment trained on, the reason kept for the card.
     few = LoggedData(held(10, 30), [], 0, 0, 0, {})
-    plan = _plan_gate(few, IDS)
+    plan = plan_gate(few, IDS)
     assert plan.held_back == [] and plan.training is few and plan.shortage is not None
     assert plan.data["why_not"] == plan.shortage and "cross-validated" in plan.line
 

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from moderation_core.errors import ModelError
 from moderation_core.textsafe import one_line
 from moderator import config
 from moderator.cli.options import Formatter, add_taxonomy_argument, load_named_taxonomy
 from moderator.cli.output import write
 from moderator.cli.render import training_table
-from moderator.gate import MAX_MACRO_F1_DROP, MAX_RECALL_DROP, MIN_HELD_BACK, MIN_POSITIVES, GateResult, Row
+from moderator.gate import MAX_MACRO_F1_DROP, MAX_RECALL_DROP, MIN_HELD_BACK, MIN_POSITIVES
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from classifiers.data import Example
     from moderation_core.taxonomy import Taxonomy
     from moderator.cli.options import Subcommands
-    from moderator.log.training import LoggedData
 
 
 def register(commands: Subcommands) -> None:
@@ -96,19 +89,43 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from classifiers.training import train  # scikit-learn: only for the commands that use it
-    from moderator.log.training import logged_examples
-
     taxonomy = load_named_taxonomy(args.taxonomy)
     output = args.output or str(config.default_model_output())
-    # The logs are read first: a torn or newer log is refused before any training starts.
-    logged = logged_examples(args.log, taxonomy.ids) if args.log else None
-    plan = None
-    if logged is not None:
-        for line in logged.lines():
-            _say(line)
-        plan = _plan_gate(logged, taxonomy.ids)
-        _say(plan.line)
+    if not args.log:
+        return _without_logs(args, taxonomy, output)
+    from moderator.retrain import train_candidate
+
+    # The logs are read first (inside train_candidate): a torn or newer log is refused before any training starts.
+    with _Progress() as progress:
+        candidate = train_candidate(
+            args.log,
+            taxonomy,
+            output,
+            corpora=args.corpus,
+            precision_target=args.precision,
+            say=progress.say,
+            step=progress.step,
+        )
+    write(training_table(output, candidate.card) + "\n")
+    write(candidate.table + "\n")
+    for reason in candidate.result.reasons:
+        _say(f"comparison gate failed: {reason}")
+    settled = candidate.settle(
+        activate=candidate.result.activates(force=args.force), forced=args.force, keep_as_version=args.output is None
+    )
+    for line in settled.lines:
+        _say(line)
+    if not settled.activated and settled.version_id is not None:
+        _say(f"'moderator models use {settled.version_id}' or 'moderator train --force' puts it in use")
+    elif not settled.activated and not candidate.bundled:
+        _say("--force puts it in use")
+    return 0 if candidate.result.passed or args.force else 1
+
+
+def _without_logs(args: argparse.Namespace, taxonomy: Taxonomy, output: str) -> int:
+    """No logged decisions, nothing to judge the model on that the moderators decided: no gate."""
+    from classifiers.training import train  # scikit-learn: only for the commands that use it
+
     with _Progress() as progress:
         card = train(
             args.corpus,
@@ -116,17 +133,9 @@ def run(args: argparse.Namespace) -> int:
             output,
             precision_target=args.precision,
             progress=progress.say,
-            extra=plan.training.extra() if plan is not None else None,
             step=progress.step,
         )
     write(training_table(output, card) + "\n")
-    if plan is None:
-        return _without_gate(args, output)
-    return _gate(args, output, card, plan, taxonomy)
-
-
-def _without_gate(args: argparse.Namespace, output: str) -> int:
-    """No logged decisions, nothing to judge the model on that the moderators decided: today's behaviour."""
     if args.output is None:
         # Trained into the per-user folder: kept as a model version. Not put in use: without logged decisions a new
         # model becomes the one in use only when the moderator chooses it.
@@ -135,142 +144,6 @@ def _without_gate(args: argparse.Namespace, output: str) -> int:
         version = ModelStore().add(output)
         _say(f"kept as model version {version.id}; 'moderator models use {version.id}' puts it in use")
     return 0
-
-
-@dataclass(slots=True)
-class _GatePlan:
-    """What the gate will judge on, decided before training: the logged examples to train on, the held-back ones
-    (empty when too few: the gate then uses cross-validation), and what to say and record about it."""
-
-    training: LoggedData
-    held_back: list[Example]
-    data: dict[str, Any]
-    line: str
-    shortage: str | None
-
-
-def _plan_gate(logged: LoggedData, label_ids: Sequence[str]) -> _GatePlan:
-    from moderator.gate import too_few
-    from moderator.log.training import HELD_BACK_SHARE, split_by_thread
-
-    split = split_by_thread(logged, label_ids)
-    shortage = too_few(split.held_back, label_ids)
-    if shortage is None:
-        held: dict[str, Any] = {
-            "held_back_comments": len(split.held_back),
-            "held_back_threads": split.held_back_threads,
-            "logged_threads": split.threads,
-            "held_back_share": HELD_BACK_SHARE,
-            "logged_comments_trained_on": len(split.training.examples),
-        }
-        return _GatePlan(split.training, split.held_back, held, split.line(), None)
-    # Too few to judge on: holding them back would only take them from training. Every logged comment is trained
-    # on, and the gate compares the cards' cross-validated figures.
-    data: dict[str, Any] = {
-        "held_back_comments": 0,
-        "why_not": shortage,
-        "logged_comments_trained_on": len(logged.examples),
-    }
-    line = (
-        f"comparison gate: {shortage}; nothing is held back, and the gate compares the models' "
-        "cross-validated figures instead"
-    )
-    return _GatePlan(logged, [], data, line, shortage)
-
-
-def _gate(args: argparse.Namespace, output: str, card: dict[str, Any], plan: _GatePlan, taxonomy: Taxonomy) -> int:
-    """Judge the new model against the one in use, print the table, record the verdict in the new model's card,
-    and put the new model in use when it passes (or --force); exit 1 when it fails without --force."""
-    from classifiers.trust import BUNDLED_MODEL_DIR
-    from moderator.gate import record_in_card
-    from moderator.modelstore import MODEL_ENV, ModelStore, model_id_of
-
-    result, old_id = _judge(output, card, plan, taxonomy)
-    new_id = model_id_of(card)
-    bundled = Path(output).resolve() == BUNDLED_MODEL_DIR.resolve()
-    activate = result.activates(force=args.force) and not bundled
-    write(gate_table(result, old_id, new_id) + "\n")
-    record_in_card(output, result.card(forced=args.force, activated=activate, old_id=old_id))
-    for reason in result.reasons:
-        _say(f"comparison gate failed: {reason}")
-    store = ModelStore()
-    if bundled:
-        _say("the bundled model's folder is not a model version: the new model is not put in use")
-    elif activate:
-        version = store.use(store.add(output).id)
-        forced = "" if result.passed else " (--force)"
-        _say(f"model version {version.id} is now in use{forced}")
-        if os.environ.get(MODEL_ENV):
-            _say(f"${MODEL_ENV} is set: commands use the model it names until it is unset")
-    elif args.output is None:
-        version = store.add(output)
-        _say(
-            f"kept as model version {version.id}, not put in use; "
-            f"'moderator models use {version.id}' or 'moderator train --force' puts it in use"
-        )
-    else:
-        _say(f"the new model stays in {output}, not put in use (--force puts it in use)")
-    return 0 if result.passed or args.force else 1
-
-
-def _judge(output: str, card: dict[str, Any], plan: _GatePlan, taxonomy: Taxonomy) -> tuple[GateResult, str]:
-    """The gate's result and the id of the model in use (or why that model cannot be compared)."""
-    from classifiers.card import read_card
-    from classifiers.persist import load_model
-    from moderator.gate import cannot_compare, judge_on_cards, judge_on_held_back
-    from moderator.modelstore import model_id_of, model_in_use
-
-    try:
-        folder = model_in_use(None)
-        old_card = read_card(folder)
-        old_id = model_id_of(old_card)
-        if plan.shortage is not None:
-            return judge_on_cards(old_card, card, plan.data, [plan.shortage]), old_id
-        old_model, _ = load_model(folder, taxonomy)
-    except ModelError as error:
-        return cannot_compare(error.message, card, plan.data), "(unreadable)"
-    new_model, _ = load_model(output, taxonomy)
-    return judge_on_held_back(old_model, new_model, plan.held_back, plan.data), old_id
-
-
-def gate_table(result: GateResult, old_id: str, new_id: str) -> str:
-    """The gate's figures, the model in use's beside the new one's and the change, a line per label; then concern
-    ROC-AUC, macro F1 and the verdict. Ids come from model cards and labels from the taxonomy file: one_line."""
-    lines = [
-        f"comparison gate on {result.basis}",
-        f"  in use: {one_line(old_id, 80)}",
-        f"  new:    {one_line(new_id, 80)}",
-        f"{'':18} {'':>5}  {'precision':^20}  {'recall':^20}  {'F1':^20}",
-        f"{'label':18} {'n':>5}  " + "  ".join([f"{'in use':>6} {'new':>6} {'change':>6}"] * 3),
-    ]
-    by_label: dict[str, dict[str, Row]] = {}
-    for row in result.rows:
-        by_label.setdefault(row.name, {})[row.figure] = row
-    for label, figures in by_label.items():
-        if label in ("concern", "macro"):
-            continue
-        first = next(iter(figures.values()))
-        cells = "  ".join(_triple(figures[figure]) for figure in ("precision", "recall", "f1"))
-        count = "-" if first.positives is None else str(first.positives)
-        note = "" if first.judged else "  (not judged)"
-        lines.append(f"{one_line(label, 18):18} {count:>5}  {cells}{note}")
-    concern, macro = by_label["concern"]["roc_auc"], by_label["macro"]["f1"]
-    lines.append(f"{'concern ROC-AUC':24}  {_triple(concern)}")
-    judged = len(result.judged_labels)
-    macro_name = f"macro F1 ({judged} label{'' if judged == 1 else 's'})"
-    lines.append(f"{macro_name:24}  {_triple(macro)}")
-    lines.append(
-        f"verdict: {result.verdict(forced=False)}"
-        + ("" if result.passed else f" ({len(result.reasons)} of the rules, on standard error)")
-    )
-    return "\n".join(lines)
-
-
-def _triple(row: Row) -> str:
-    def shown(value: float | None, signed: bool = False) -> str:
-        return "-" if value is None else (f"{value:+.3f}" if signed else f"{value:.3f}")
-
-    return f"{shown(row.old):>6} {shown(row.new):>6} {shown(row.delta, True):>6}"
 
 
 def _say(message: str) -> None:
