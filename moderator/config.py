@@ -29,6 +29,10 @@ NAME_ENV = "MODERATOR_NAME"
 MODEL_ENV = "MODERATOR_MODEL"
 """Environment variable naming the model folder used instead of the bundled one."""
 
+TRAIN_CORPUS_ENV = "MODERATOR_TRAIN_CORPUS"
+"""Environment variable naming labeled JSONL corpora (separated by ``os.pathsep``, ``:`` on Linux and macOS) that
+retraining from the review screen adds to the starter corpus and the log."""
+
 JOBS_ENV = "MODERATOR_JOBS"
 """Environment variable with the number of worker processes that score a large file (``--jobs``)."""
 
@@ -125,3 +129,17 @@ def _checked_jobs(value: str, origin: str) -> int:
             f"{origin}: {visible(value)!r} is not a number of worker processes (a whole number, 1 or more)"
         )
     return int(text)
+
+
+def train_corpora(flags: list[str] | None) -> tuple[str, ...]:
+    """``--train-corpus`` (repeatable), else ``$TRAIN_CORPUS_ENV``, else none; each must be a file, checked now so
+    that a typo is said when the command starts rather than a minute into a retraining."""
+    named = list(flags or [])
+    origin = "--train-corpus"
+    if not named:
+        named = [part for part in os.environ.get(TRAIN_CORPUS_ENV, "").split(os.pathsep) if part]
+        origin = f"${TRAIN_CORPUS_ENV}"
+    for name in named:
+        if not Path(name).is_file():
+            raise UsageError(f"{origin}: {visible(name)}: no such file (a labeled JSONL corpus)")
+    return tuple(named)

@@ -84,6 +84,7 @@ class Settlement:
     activated: bool
     version_id: str | None
     lines: tuple[str, ...]
+    folder: Path | None = None  # the version's folder in the store, when it was added
 
 
 @dataclass(slots=True)
@@ -118,10 +119,12 @@ class Candidate:
             lines = [f"model version {version.id} is now in use{'' if self.result.passed else ' (--force)'}"]
             if os.environ.get(MODEL_ENV):
                 lines.append(f"${MODEL_ENV} is set: commands use the model it names until it is unset")
-            return Settlement(True, version.id, tuple(lines))
+            return Settlement(True, version.id, tuple(lines), version.folder)
         if keep_as_version:
             version = store.add(self.output)
-            return Settlement(False, version.id, (f"kept as model version {version.id}, not put in use",))
+            return Settlement(
+                False, version.id, (f"kept as model version {version.id}, not put in use",), version.folder
+            )
         return Settlement(False, None, (f"the new model stays in {self.output}, not put in use",))
 
 
@@ -183,3 +186,154 @@ def _judge(
         return cannot_compare(error.message, card, plan.data), "(unreadable)"
     new_model, _ = load_model(output, taxonomy)
     return judge_on_held_back(old_model, new_model, plan.held_back, plan.data), old_id
+
+
+# -- in a child process, for an interface that must keep answering keys ------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RetrainSettings:
+    """What a review session retrains with besides its log: labeled corpora (``review --train-corpus``,
+    ``$MODERATOR_TRAIN_CORPUS``) and the folder the candidate is trained into before it is kept as a version."""
+
+    output: Path
+    corpora: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainJob:
+    """What :func:`train_candidate` is asked, picklable for the child process."""
+
+    logs: tuple[str, ...]
+    output: str
+    corpora: tuple[str, ...] = ()
+    compare_with: str | None = None
+    precision_target: float = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """One event from the training: a line to show, or a fit done (``done`` of ``total``: ``what``)."""
+
+    line: str | None = None
+    done: int = 0
+    total: int = 0
+    what: str = ""
+
+
+class RetrainFailed(ModelError):
+    """The retraining stopped: its message says why in one line."""
+
+    title = "Retraining failed"
+
+
+def _child_main(job_json: str) -> int:
+    """``python -m moderator.retrain JOB``: train, judge, and write the progress to standard output as JSON lines,
+    then the candidate (a pickle, base64, on its own line) or the one-line problem."""
+    import base64
+    import json
+    import pickle
+
+    from moderation_core.errors import ModeratorError
+    from moderation_core.taxonomy import load_taxonomy
+
+    def send(message: dict[str, Any]) -> None:
+        print(json.dumps(message), flush=True)
+
+    try:
+        fields = json.loads(job_json)
+        taxonomy_path = fields.pop("taxonomy_path", None)
+        job = RetrainJob(**{**fields, "logs": tuple(fields["logs"]), "corpora": tuple(fields["corpora"])})
+        taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else load_taxonomy()
+        candidate = train_candidate(
+            job.logs,
+            taxonomy,
+            job.output,
+            corpora=job.corpora,
+            precision_target=job.precision_target,
+            compare_with=job.compare_with,
+            say=lambda line: send({"line": line}),
+            step=lambda done, total, what: send({"done": done, "total": total, "what": what}),
+        )
+    except ModeratorError as error:
+        send({"failed": error.message})
+        return 2
+    except (OSError, ValueError, MemoryError) as error:  # a corpus unreadable mid-way, a degenerate fit, no memory
+        send({"failed": f"{type(error).__name__}: {error}"})
+        return 2
+    send({"candidate": base64.b64encode(pickle.dumps(candidate, protocol=pickle.HIGHEST_PROTOCOL)).decode("ascii")})
+    return 0
+
+
+class RetrainProcess:
+    """:func:`train_candidate` in a child process (``python -m moderator.retrain``, on the machine's other core:
+    training in a thread of the interface's process would take the interpreter from it for a minute). A plain
+    subprocess rather than multiprocessing: an interface that has replaced ``sys.stderr`` cannot spawn one.
+    :meth:`run` passes on its progress and returns the candidate; :meth:`stop` ends it early."""
+
+    def __init__(self, job: RetrainJob, taxonomy_path: str | Path | None = None) -> None:
+        self.job = job
+        self.taxonomy_path = None if taxonomy_path is None else str(taxonomy_path)
+        self._process: Any = None
+
+    def run(self, on_progress: Callable[[Progress], None]) -> Candidate:
+        """Start the child, pass each :class:`Progress` to ``on_progress`` until it is done, and return the
+        candidate. Blocks: call it off the interface thread. Raises RetrainFailed with the child's problem, or when
+        it ended without one (stopped, killed, out of memory: the last line of its standard error is said)."""
+        import base64
+        import dataclasses
+        import json
+        import pickle
+        import subprocess
+        import sys
+        import tempfile
+
+        job = json.dumps({**dataclasses.asdict(self.job), "taxonomy_path": self.taxonomy_path})
+        with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty child can never block on it
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "moderator.retrain", job],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                text=True,
+                encoding="utf-8",
+            )
+            candidate: Candidate | None = None
+            problem: str | None = None
+            for raw in self._process.stdout:
+                try:
+                    message = json.loads(raw)
+                except ValueError:
+                    continue  # a stray print of a library: not ours
+                if not isinstance(message, dict):
+                    continue
+                if "line" in message:
+                    on_progress(Progress(line=str(message["line"])))
+                elif "total" in message:
+                    on_progress(Progress(done=message["done"], total=message["total"], what=str(message["what"])))
+                elif "failed" in message:
+                    problem = str(message["failed"])
+                elif "candidate" in message:
+                    candidate = pickle.loads(base64.b64decode(message["candidate"]))  # our own child's, nothing else
+            code = self._process.wait()
+            if candidate is not None:
+                return candidate
+            if problem is None:
+                errors.seek(0)
+                last = [line for line in errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+                problem = f"the training process ended without a result (exit status {code})" + (
+                    f": {last[-1]}" if last else ""
+                )
+            raise RetrainFailed(problem)
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    import sys
+
+    # Through the module's own name, not __main__: the candidate's classes must pickle as moderator.retrain's.
+    from moderator.retrain import _child_main as child_main
+
+    raise SystemExit(child_main(sys.argv[1]))

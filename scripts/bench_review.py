@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_review.py [--comments 10000] [--presses 100]
     .venv/bin/python scripts/bench_review.py --picker [--threads 19] [--presses 100] [--one-comment-threads]
+    .venv/bin/python scripts/bench_review.py --retrain [--comments 1000] [--presses 100]
 
 Reports the time from start to the first comment on screen, the time from a key press to the next comment
 painted (median and worst, while scoring runs in its worker and after), and the peak memory of the process.
@@ -11,6 +12,10 @@ picker, as ``moderator review ARCHIVE`` opens it. Reports the time from start (a
 included) to the picker on screen and to the quick scores shown, the time from a key to the cursor moved and
 painted, and from a key typed into the filter to the filtered rows painted. ``--one-comment-threads``: a JSONL
 file of that many one-comment threads instead (10,000 threads: the filter over a large file).
+
+With ``--retrain``: the review screen of a ``--comments`` thread over a log of 360 decisions (starter-corpus
+comments in 40 threads, as the gate's tests write it); keys are timed first with nothing running, then while R
+retrains the model in its child process, and the time from enter to the gate's table is reported.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -194,6 +200,73 @@ async def measure_picker(threads: int, presses: int, *, one_comment_threads: boo
     print(f"  peak memory:                  {peak:.0f} MB")
 
 
+async def measure_retrain(comments: int, presses: int) -> None:
+    from test_train_gate import write_log  # type: ignore[import-not-found]
+
+    from moderator.retrain import RetrainSettings
+    from moderator.tui.components.retrain_screen import Phase
+
+    taxonomy = load_taxonomy()
+    thread = synthetic_thread(comments)
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "log.yaml"
+        write_log(log)
+        app = make_app(
+            thread,
+            taxonomy,
+            log,
+            "bench",
+            scorer=load_scorer(None, taxonomy),
+            retrain=RetrainSettings(Path(folder) / "model"),
+        )
+        screen = app.get_default_screen()
+        assert isinstance(screen, ReviewScreen)
+        original_next = screen.action_next
+        painted = asyncio.Event()
+
+        def next_and_mark() -> None:
+            original_next()
+            app.call_after_refresh(painted.set)
+
+        screen.action_next = next_and_mark  # type: ignore[method-assign]
+
+        async def timings(count: int, until: Callable[[], bool] = lambda: False) -> list[float]:
+            found = []
+            for _ in range(count):
+                if until():
+                    break
+                painted.clear()
+                start = time.perf_counter()
+                app.post_message(events.Key("j", "j"))
+                await painted.wait()
+                found.append(time.perf_counter() - start)
+                await asyncio.sleep(0.2)  # a moderator reading between keys
+            return found
+
+        def training() -> bool:
+            return screen.retrain is not None and screen.retrain.phase is Phase.TRAINING
+
+        async with app.run_test(size=(150, 45)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            idle = await timings(presses // 2)
+            await pilot.press("R", "enter", "escape")  # start, and hide the dialog: the review goes on
+            began = time.perf_counter()
+            during = await timings(presses * 100, until=lambda: not training())
+            while training():
+                await asyncio.sleep(0.1)
+            trained = time.perf_counter() - began
+            assert screen.retrain is not None
+            outcome = screen.retrain.phase.value + (f": {screen.retrain.problem}" if screen.retrain.problem else "")
+    print(f"{comments:,}-comment thread, retraining from a log of 360 decisions ({outcome})")
+    print(f"  enter to the gate's verdict: {trained:.1f} s (child process)")
+    for name, found in (("nothing running", idle), ("while retraining", during)):
+        print(
+            f"  key to next comment painted, {name}: median {statistics.median(found) * 1000:.1f} ms, "
+            f"worst {max(found) * 1000:.1f} ms over {len(found)} presses"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--comments", type=int, default=10_000)
@@ -203,8 +276,11 @@ def main() -> None:
     parser.add_argument(
         "--one-comment-threads", action="store_true", help="with --picker: a JSONL file of one-comment threads"
     )
+    parser.add_argument("--retrain", action="store_true", help="keys while R retrains the model")
     args = parser.parse_args()
-    if args.picker:
+    if args.retrain:
+        asyncio.run(measure_retrain(args.comments, args.presses))
+    elif args.picker:
         asyncio.run(measure_picker(args.threads, args.presses, one_comment_threads=args.one_comment_threads))
     else:
         asyncio.run(measure(args.comments, args.presses))

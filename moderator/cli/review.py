@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import TYPE_CHECKING
 
 from moderation_core.errors import SourceError
@@ -37,14 +38,20 @@ def register(commands: Subcommands) -> None:
         "A file of many threads (a mailing-list archive, a JSONL or CSV export) opens on the list of its\n"
         "threads: title, comments, flagged, marked for review, decided by you. / filters the list (words\n"
         "of a title, a thread id or an author), enter reviews the thread under the cursor, q in the\n"
-        "review comes back to the list, q in the list quits. --thread ID opens one thread directly.",
+        "review comes back to the list, q in the list quits. --thread ID opens one thread directly.\n"
+        "\n"
+        "R retrains the model from the log in a separate process while you go on reviewing: the starter\n"
+        "corpus, any --train-corpus files and the log's decisions, then the comparison gate of\n"
+        "'moderator train --log' against the model scoring the thread. If the gate passes and you say y,\n"
+        "the new model is put in use and rescores the thread; n keeps it as a version, not in use.",
         epilog="examples:\n"
         "  moderator review moderator/samples/bug-4127.txt\n"
         "  moderator review list.mbox                               # many threads: choose one in the list\n"
         "  moderator review list.mbox --thread '<a1@lists.example.org>'\n"
         "  moderator review export.jsonl --thread t42 --only-flagged\n"
         "  moderator review bug.json --queue concern --only-flagged --moderator dana\n"
-        "  moderator review list.mbox --log ~/moderation/decisions.yaml\n",
+        "  moderator review list.mbox --log ~/moderation/decisions.yaml\n"
+        "  moderator review bug.json --train-corpus ../shared/data/train/vcu_incivility.jsonl   # R retrains with it\n",
     )
     add_source_arguments(parser)
     parser.add_argument(
@@ -67,11 +74,21 @@ def register(commands: Subcommands) -> None:
         action="store_true",
         help="only the comments the model flags or marks for review (all, and a notice, when there are none)",
     )
+    parser.add_argument(
+        "--train-corpus",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help=f"labeled JSONL corpus that retraining (R) adds to the starter corpus and the log (repeatable; "
+        f"default: ${config.TRAIN_CORPUS_ENV}, separated by '{os.pathsep}')",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     moderator = config.moderator_name(args.moderator)  # an unusable name stops here, before any work
+    corpora = config.train_corpora(args.train_corpus)
+    from moderator.retrain import RetrainSettings
     from moderator.scoring import load_scorer  # numpy, scikit-learn and textual: only for this command
     from moderator.tui.app import make_app, make_picker_app
 
@@ -81,9 +98,17 @@ def run(args: argparse.Namespace) -> int:
         threads = [thread_with_id(threads, args.thread, args.source)]
     scorer = load_scorer(args.model, taxonomy)
     log = config.log_path(args.log)
+    retrain = RetrainSettings(config.default_model_output(), corpora)
     if len(threads) == 1:
         app = make_app(
-            threads[0], taxonomy, log, moderator, scorer=scorer, queue=args.queue, only_flagged=args.only_flagged
+            threads[0],
+            taxonomy,
+            log,
+            moderator,
+            scorer=scorer,
+            queue=args.queue,
+            only_flagged=args.only_flagged,
+            retrain=retrain,
         )
     else:
         app = make_picker_app(
@@ -95,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
             queue=args.queue,
             only_flagged=args.only_flagged,
             source_name=str(args.source),
+            retrain=retrain,
         )
     app.run()
     # The screen is gone once the app exits: say where the work went, in the terminal the moderator returns to.

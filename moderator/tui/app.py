@@ -5,7 +5,7 @@ snapshot tests and benchmarks use."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from moderation_core.errors import UsageError
 from moderation_core.taxonomy import Taxonomy
 from moderation_core.thread import Thread
 from moderator.log import DecisionLog, ensure_writable
+from moderator.retrain import RetrainSettings
 from moderator.review import Queue, ReviewSession
 from moderator.review.catalog import ThreadCounts, catalog, quick_counts
 from moderator.scoring import Scorer
@@ -34,6 +35,7 @@ class ReviewSetup:
     scorer: Scorer | None
     queue: Queue = "thread"
     only_flagged: bool = False
+    retrain: RetrainSettings | None = None
 
     def review_screen(self, thread: Thread) -> ReviewScreen:
         """A review screen on ``thread``: its session reads this moderator's earlier decisions from the log, and the
@@ -48,7 +50,7 @@ class ReviewSetup:
             model_id=self.scorer.model_id if self.scorer else None,
         )
         scoring = BackgroundScorer(self.scorer, thread, session.taxonomy_path) if self.scorer is not None else None
-        return ReviewScreen(session, scoring)
+        return ReviewScreen(session, scoring, self.retrain, self.scorer)
 
 
 class ReviewApp(App[None]):
@@ -108,6 +110,11 @@ class ReviewApp(App[None]):
 
         self.push_screen(screen, back_in_picker)
 
+    def on_review_screen_model_changed(self, message: ReviewScreen.ModelChanged) -> None:
+        # A retrained model put in use: the threads opened from the list from now on are scored with it.
+        if self._setup is not None:
+            self._setup = replace(self._setup, scorer=message.scorer)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, (ReviewScreen, ThreadPicker)):
@@ -121,11 +128,12 @@ def _setup(
     scorer: Scorer | None,
     queue: Queue,
     only_flagged: bool,
+    retrain: RetrainSettings | None,
 ) -> ReviewSetup:
     """Everything checked before the app starts: the log must be readable, valid and writable."""
     log = DecisionLog(log_path, taxonomy.ids)
     ensure_writable(log_path)
-    return ReviewSetup(taxonomy, log, moderator, scorer, queue, only_flagged)
+    return ReviewSetup(taxonomy, log, moderator, scorer, queue, only_flagged, retrain)
 
 
 def make_app(
@@ -137,9 +145,10 @@ def make_app(
     scorer: Scorer | None,
     queue: Queue = "thread",
     only_flagged: bool = False,
+    retrain: RetrainSettings | None = None,
 ) -> ReviewApp:
-    """The app on one thread: its review screen first; q quits."""
-    setup = _setup(taxonomy, log_path, moderator, scorer, queue, only_flagged)
+    """The app on one thread: its review screen first; q quits. ``retrain`` enables retraining from the log (R)."""
+    setup = _setup(taxonomy, log_path, moderator, scorer, queue, only_flagged, retrain)
     return ReviewApp(setup.review_screen(thread), setup=setup, threads=[thread])
 
 
@@ -153,13 +162,14 @@ def make_picker_app(
     queue: Queue = "thread",
     only_flagged: bool = False,
     source_name: str | None = None,
+    retrain: RetrainSettings | None = None,
 ) -> ReviewApp:
     """The app on a file of many threads: the thread picker first, with this moderator's decided counts from the log
     and, from a quick scoring of all threads in the background, the model's counts. Enter opens a thread's review
     screen; q there comes back to the picker, q in the picker quits."""
     if not threads:
         raise UsageError("no thread to review")
-    setup = _setup(taxonomy, log_path, moderator, scorer, queue, only_flagged)
+    setup = _setup(taxonomy, log_path, moderator, scorer, queue, only_flagged, retrain)
     summaries = catalog(threads, setup.log, moderator)
     scoring = None if scorer is None else partial(_quick_counts, scorer, list(threads))
     picker = ThreadPicker(summaries, scoring=scoring, source_name=source_name)

@@ -1,10 +1,12 @@
-"""Messages the review app posts to itself from its scoring worker thread (Textual queues them thread-safely)."""
+"""Messages the review app posts to itself from its worker threads, scoring and retraining (Textual queues them
+thread-safely)."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
-from moderator.scoring import CommentScore
+from moderator.retrain import Candidate, Progress, Settlement
+from moderator.scoring import CommentScore, Scorer
 
 
 class ScoresReady(Message):
@@ -23,3 +25,36 @@ class ScoringFailed(Message):
     def __init__(self, problem: str) -> None:
         super().__init__()
         self.problem = problem
+
+
+class RetrainProgressed(Message):
+    """A line or a finished fit from the retraining process."""
+
+    def __init__(self, progress: Progress) -> None:
+        super().__init__()
+        self.progress = progress
+
+
+class RetrainFinished(Message):
+    """The candidate is trained and judged by the comparison gate, not yet settled."""
+
+    def __init__(self, candidate: Candidate) -> None:
+        super().__init__()
+        self.candidate = candidate
+
+
+class RetrainStopped(Message):
+    """The retraining failed (or settling the candidate did): ``problem`` says why in one line."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class CandidateSettled(Message):
+    """The moderator chose: the candidate was put in use (``scorer`` loaded from it, to rescore with) or kept."""
+
+    def __init__(self, settlement: Settlement, scorer: Scorer | None) -> None:
+        super().__init__()
+        self.settlement = settlement
+        self.scorer = scorer

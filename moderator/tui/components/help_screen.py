@@ -46,6 +46,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("@", "show only the comments of one author"),
     ("c", "compact / full scores"),
     ("e", "note (saved at once on a decided comment)"),
+    ("R", "retrain the model from this log (you choose after the comparison)"),
     ("u", "undo the last decision: it comes back as pending"),
     ("ctrl+p", "command palette"),
     ("?", "this help"),

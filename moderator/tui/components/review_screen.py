@@ -10,12 +10,16 @@ from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from moderation_core.errors import ModeratorError
 from moderation_core.textsafe import one_line
 from moderator.log import LogError
+from moderator.retrain import Candidate, Progress, RetrainFailed, RetrainJob, RetrainProcess, RetrainSettings
 from moderator.review import CYCLED_ACTIONS, ReviewSession
+from moderator.scoring import Scorer, load_scorer
 from moderator.scoring.background import BackgroundScorer
 from moderator.tui.components.comment_view import CommentView
 from moderator.tui.components.decision_panel import DecisionPanel
@@ -23,10 +27,18 @@ from moderator.tui.components.help_screen import HelpScreen
 from moderator.tui.components.outline import HEADER as OUTLINE_HEADER
 from moderator.tui.components.outline import Outline
 from moderator.tui.components.prompt_screen import PromptScreen
+from moderator.tui.components.retrain_screen import Choice, Phase, RetrainScreen, RetrainState
 from moderator.tui.components.score_panel import ScorePanel
 from moderator.tui.components.summary_screen import SummaryScreen
 from moderator.tui.components.thread_header import ThreadHeader
-from moderator.tui.messages import ScoresReady, ScoringFailed
+from moderator.tui.messages import (
+    CandidateSettled,
+    RetrainFinished,
+    RetrainProgressed,
+    RetrainStopped,
+    ScoresReady,
+    ScoringFailed,
+)
 
 
 class ReviewScreen(Screen[None]):
@@ -67,13 +79,31 @@ class ReviewScreen(Screen[None]):
         Binding("b", "back", "Back", show=False),
         Binding("at", "author_filter", "Filter by author", show=False),
         Binding("c", "compact_scores", "Compact scores", show=False),
+        Binding("R", "retrain", "Retrain the model", show=False),
         *(Binding(str(digit), f"toggle_label({digit})", show=False) for digit in range(1, 10)),
     ]
 
-    def __init__(self, session: ReviewSession, scoring: BackgroundScorer | None) -> None:
+    class ModelChanged(Message):
+        """The moderator put a retrained model in use: threads opened from now on are scored with ``scorer``."""
+
+        def __init__(self, scorer: Scorer) -> None:
+            super().__init__()
+            self.scorer = scorer
+
+    def __init__(
+        self,
+        session: ReviewSession,
+        scoring: BackgroundScorer | None,
+        retrain: RetrainSettings | None = None,
+        scorer: Scorer | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.scoring = scoring
+        self.scorer = scorer if scorer is not None else (scoring.scorer if scoring is not None else None)
+        self.retrain_settings = retrain
+        self.retrain: RetrainState | None = None
+        self._retrain_process: RetrainProcess | None = None
         self._error: str | None = None
         self._search = ""
         # The search text while the moderator walks its matches (/, n, N): the comment opens at a match and shows
@@ -137,6 +167,114 @@ class ReviewScreen(Screen[None]):
     def _say_notice(self) -> None:
         if self.session.notice:
             self.notify(self.session.notice, markup=False, timeout=10)
+
+    # -- retraining from the log (a child process; this screen keeps answering keys) ---------------------------
+    def action_retrain(self) -> None:
+        if self.retrain_settings is None:
+            self.notify("Retraining is not available in this session.", severity="warning", markup=False)
+            return
+        if self.retrain is None or self.retrain.phase in (Phase.FAILED, Phase.SETTLED):
+            compare_with = self.scorer.model_id if self.scorer is not None else "the model in use"
+            self.retrain = RetrainState(self.session.log.path, self.retrain_settings.corpora, compare_with)
+        self.app.push_screen(RetrainScreen(self.retrain, self._start_retraining), self._retrain_chosen)
+
+    def _start_retraining(self) -> None:
+        state, settings = self.retrain, self.retrain_settings
+        assert state is not None and settings is not None  # the dialog is only shown with both
+        state.phase = Phase.TRAINING
+        job = RetrainJob(
+            logs=(str(state.log),),
+            output=str(settings.output),
+            corpora=settings.corpora,
+            compare_with=None if self.scorer is None or self.scorer.model_dir is None else str(self.scorer.model_dir),
+        )
+        self._retrain_process = RetrainProcess(job, self.session.taxonomy_path)
+        self._retrain_in_background(self._retrain_process)
+
+    @work(thread=True, exclusive=True, group="retrain")
+    def _retrain_in_background(self, process: RetrainProcess) -> None:
+        def report(progress: Progress) -> None:
+            self.post_message(RetrainProgressed(progress))
+
+        try:
+            candidate = process.run(report)
+        except RetrainFailed as error:
+            self.post_message(RetrainStopped(error.message))
+            return
+        self.post_message(RetrainFinished(candidate))
+
+    def _retrain_dialog(self) -> RetrainScreen | None:
+        screen = self.app.screen
+        return screen if isinstance(screen, RetrainScreen) else None
+
+    def _retrain_changed(self) -> None:
+        dialog = self._retrain_dialog()
+        if dialog is not None:
+            dialog.refresh_state()
+
+    def on_retrain_progressed(self, message: RetrainProgressed) -> None:
+        if self.retrain is not None:
+            self.retrain.take(message.progress)
+            self._retrain_changed()
+
+    def on_retrain_finished(self, message: RetrainFinished) -> None:
+        if self.retrain is None:
+            return
+        self.retrain.phase, self.retrain.candidate = Phase.JUDGED, message.candidate
+        self._retrain_changed()
+        if self._retrain_dialog() is None:
+            verdict = "passed" if message.candidate.result.passed else "failed"
+            self.notify(f"Retraining done: the comparison gate {verdict}. R shows the comparison.", markup=False)
+
+    def on_retrain_stopped(self, message: RetrainStopped) -> None:
+        if self.retrain is None:
+            return
+        self.retrain.phase, self.retrain.problem = Phase.FAILED, message.problem
+        self._retrain_changed()
+        if self._retrain_dialog() is None:
+            self.notify(f"Retraining failed: {one_line(message.problem)}", severity="error", markup=False, timeout=15)
+
+    def _retrain_chosen(self, choice: Choice | None) -> None:
+        state = self.retrain
+        if choice is None or state is None or state.candidate is None:
+            return  # cancelled, hidden, or later: R comes back to it
+        state.phase = Phase.SETTLED  # chosen once: a second key press while settling does nothing
+        self._settle_in_background(state.candidate, choice)
+
+    @work(thread=True, exclusive=True, group="settle")
+    def _settle_in_background(self, candidate: Candidate, choice: Choice) -> None:
+        # Copying the model into the store and loading it take a second: off the interface thread.
+        try:
+            settlement = candidate.settle(activate=choice is Choice.USE)
+            scorer = None
+            if settlement.activated and settlement.folder is not None:
+                scorer = load_scorer(settlement.folder, self.session.taxonomy)
+        except ModeratorError as error:
+            self.post_message(RetrainStopped(error.message))
+            return
+        self.post_message(CandidateSettled(settlement, scorer))
+
+    def on_candidate_settled(self, message: CandidateSettled) -> None:
+        settlement = message.settlement
+        if self.retrain is not None:
+            self.retrain.outcome = settlement.lines
+        if message.scorer is not None:
+            self.scorer = message.scorer
+            self.scoring = BackgroundScorer(message.scorer, self.session.thread, self.session.taxonomy_path)
+            self._score_in_background(self.scoring)
+            self.post_message(self.ModelChanged(message.scorer))
+            self.notify(f"{'; '.join(settlement.lines)}. Rescoring this thread with it.", markup=False, timeout=10)
+        elif settlement.version_id is not None:
+            self.notify(
+                f"Kept as model version {settlement.version_id}, not put in use "
+                f"('moderator models use {settlement.version_id}' puts it in use).",
+                markup=False,
+                timeout=10,
+            )
+
+    def on_unmount(self) -> None:
+        if self._retrain_process is not None:
+            self._retrain_process.stop()  # the thread is closed or the app quits: the training has no one to report to
 
     # -- painting -------------------------------------------------------------------------------------------
     def _show(self, comment: bool = True) -> None:
@@ -419,6 +557,11 @@ class ReviewScreen(Screen[None]):
         yield SystemCommand("Go to quoted comment", "Jump to the comment this one quotes (b: back)", self.action_quoted)
         yield SystemCommand("Filter by author", "Show only the comments of one author", self.action_author_filter)
         yield SystemCommand("Thread summary", "What was decided, skipped and left", self._offer_summary)
+        yield SystemCommand(
+            "Retrain the model from the log",
+            "Train on this log's decisions in the background, compare with the model in use, then choose (R)",
+            self.action_retrain,
+        )
         for label in self.session.taxonomy.labels:
             yield SystemCommand(
                 f"Toggle label {label.key}: {label.id}",
