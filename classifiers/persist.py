@@ -44,9 +44,9 @@ from classifiers.trust import (
     BUNDLED_MODEL_SHA256,
     is_trusted,
     read_regular_file,
-    write_atomically,
 )
 from moderation_core.errors import ModelError
+from moderation_core.files import write_atomically
 from moderation_core.taxonomy import Taxonomy
 
 DEFAULT_MODEL_DIR = BUNDLED_MODEL_DIR  # package data, wherever the package is installed (wheel, pipx or checkout)

@@ -19,7 +19,6 @@ import datetime as dt
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
@@ -30,6 +29,7 @@ import platformdirs
 import yaml
 
 from moderation_core.errors import ModelError
+from moderation_core.files import write_atomically
 from moderation_core.yamlsafe import YAMLProblem, load_one  # the safe loader persist.py already reads cards with
 
 # The bundled model ships as package data, found where the package is installed (wheel, pipx or checkout).
@@ -88,20 +88,6 @@ def read_regular_file(path: Path, limit: int, what: str) -> bytes:
     if len(data) > limit:
         raise ModelError(f"{path}: the {what} is more than the {limit} bytes a {what} may have")
     return data
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` in one step: readers see the old file or the new one, never half of it."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _damaged(path: Path, problem: str) -> ModelError:

@@ -76,7 +76,8 @@ class Comment:
     ``number`` is the position in the thread (0 = the bug description or opening post); it is None only for a
     block of text whose comment markers were missing in a page copy, and then ``missing_markers`` lists the
     comment numbers whose text the block holds. ``created`` is an ISO-8601 time where the source has one,
-    otherwise the raw relative age the source showed ("11 months ago"), otherwise None.
+    otherwise the raw relative age the source showed ("11 months ago"), otherwise None. ``node_id`` is the
+    comment's GraphQL node id where the source has one (GitHub): what ``minimizeComment`` needs to hide it.
     """
 
     number: int | None
@@ -89,6 +90,7 @@ class Comment:
     reply_to: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
     missing_markers: tuple[int, ...] = ()
+    node_id: str | None = None
     own_text: str = field(default="", init=False)
     quotes: tuple[Quote, ...] = field(default=(), init=False)
 
@@ -155,6 +157,7 @@ class Comment:
         data: dict[str, Any] = {
             "number": self.number,
             "id": self.id,
+            "node_id": self.node_id,
             "author": self.author,
             "author_role": self.author_role,
             "created": self.created,

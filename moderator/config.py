@@ -54,6 +54,12 @@ def default_log() -> Path:
     return user_data_dir() / "decisions.yaml"
 
 
+def pseudonym_secret_path() -> Path:
+    """The secret that keys ``moderator report --pseudonymize``'s pseudonyms: in the per-user config folder (not the
+    data folder a moderator may share), created on first use."""
+    return platformdirs.user_config_path(APP_NAME) / "pseudonym.key"
+
+
 def default_model_output() -> Path:
     """Where ``moderator train`` writes without ``-o``."""
     return user_data_dir() / "models" / "latest"

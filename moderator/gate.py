@@ -317,7 +317,7 @@ def record_in_card(folder: str | Path, section: dict[str, Any]) -> dict[str, Any
     import yaml
 
     from classifiers.card import CARD_FILE, read_card
-    from classifiers.trust import write_atomically
+    from moderation_core.files import write_atomically
 
     card = read_card(folder)
     card["gate"] = section

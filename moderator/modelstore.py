@@ -30,8 +30,9 @@ from typing import Any
 import platformdirs
 
 from classifiers.card import CARD_FILE, MODEL_FILE, read_card_and_bytes
-from classifiers.trust import BUNDLED_MODEL_DIR, is_trusted, read_regular_file, write_atomically
+from classifiers.trust import BUNDLED_MODEL_DIR, is_trusted, read_regular_file
 from moderation_core.errors import ModelError, UsageError
+from moderation_core.files import write_atomically
 from moderation_core.textsafe import one_line
 
 MODEL_ENV = "MODERATOR_MODEL"

@@ -13,7 +13,19 @@ from conftest import run_cli, run_moderator
 
 from moderation_core.taxonomy import load_taxonomy
 
-COMMENT_KEYS = {"number", "id", "author", "author_role", "created", "text", "own_text", "quotes", "reply_to", "tags"}
+COMMENT_KEYS = {
+    "number",
+    "id",
+    "node_id",
+    "author",
+    "author_role",
+    "created",
+    "text",
+    "own_text",
+    "quotes",
+    "reply_to",
+    "tags",
+}
 
 
 def test_help_lists_commands_with_examples() -> None:

@@ -327,3 +327,51 @@ def test_a_model_view_without_its_flags_is_none() -> None:
     assert codec.model_view({"flags": "demand"}) is None
     view = codec.model_view({"flags": ["demand", 3], "scores": {"demand": 0.5, "threat": "high", 7: 0.25}})
     assert view is not None and view.flags == ("demand", "3") and dict(view.scores) == {"demand": 0.5, "7": 0.25}
+
+
+def test_a_comments_node_id_round_trips_and_is_written_only_where_there_is_one(tmp_path: Path) -> None:
+    """GitHub's node id (for the tag export) is kept in the comment record; a decision without one is written
+    byte for byte as before it existed, and a document from a dict (``moderator decide``'s path) is the same."""
+    comment = Comment(3, "You clearly never read the code.", id="9002", author="bo", node_id="IC_kwDOAAA9002")
+    thread = Thread("github", [Comment(0, "Issue text."), comment], id="o/r#58", title="Sync")
+    path = tmp_path / "log.yaml"
+    log = DecisionLog(path, LABELS)
+    for decided in (
+        DecidedComment.in_thread(thread, 1),
+        dataclasses.replace(DecidedComment.in_thread(thread, 1), node_id=None),
+    ):
+        log.append(
+            Decision.new(
+                moderator="dana",
+                thread=ThreadRef.from_thread(thread),
+                comment=decided,
+                model=None,
+                labels=["personal-attack"],
+                action=Action.HIDE,
+            )
+        )
+    with_id, without = (entry.load() for entry in read_log(path, LABELS).entries)
+    assert isinstance(with_id, Decision) and with_id.comment.node_id == "IC_kwDOAAA9002"
+    assert isinstance(without, Decision) and without.comment.node_id is None
+    assert with_id.comment == DecidedComment.in_thread(thread, 1)
+    assert codec.encode(with_id)["comment"]["node_id"] == "IC_kwDOAAA9002"
+    assert "node_id" not in codec.encode(without)["comment"]
+    assert codec.decode(codec.encode(with_id)) == with_id
+    as_dict = decision_document(
+        moderator="dana",
+        thread=thread.header_dict(),
+        comment=comment.to_dict(),
+        model=None,
+        labels=["personal-attack"],
+        action="hide",
+    )
+    assert as_dict["comment"]["node_id"] == "IC_kwDOAAA9002"
+    plain = decision_document(
+        moderator="dana",
+        thread=thread.header_dict(),
+        comment=thread.comments[0].to_dict(),
+        model=None,
+        labels=[],
+        action="ok",
+    )
+    assert "node_id" not in plain["comment"]

@@ -30,6 +30,7 @@ PACKAGE_DATA = (
     "classifiers/default_model/model.joblib",
     "classifiers/default_model/model-card.yaml",
     "moderator/tui/review.tcss",
+    "moderator/reports/templates/report.html.j2",
     "moderator/samples/bug-4127.txt",
 )
 

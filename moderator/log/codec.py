@@ -184,6 +184,7 @@ def decision_document(
             comment.get("author"),
             str(comment.get("own_text", "")),
             str(comment.get("context") or ""),
+            _optional_text(comment.get("node_id")),
         ),
         model=model,
         decision=_verdict_layout(list(labels), action, note),
@@ -229,7 +230,9 @@ def _encode_decision(decision: Decision) -> Document:
         when=decision.when,
         moderator=decision.moderator,
         thread=_encode_thread(decision.thread),
-        comment=_comment_layout(comment.number, comment.id, comment.author, comment.own_text, comment.context),
+        comment=_comment_layout(
+            comment.number, comment.id, comment.author, comment.own_text, comment.context, comment.node_id
+        ),
         model=None
         if model is None
         else {"id": model.id, "scores": dict(model.scores), "flags": list(model.flags), "concern": model.concern},
@@ -244,7 +247,9 @@ def _encode_thread(thread: ThreadRef) -> Document:
     return {"source": thread.source, "id": thread.id, "title": thread.title, "url": thread.url}
 
 
-def _comment_layout(number: object, id: object, author: object, own_text: str, context: str = "") -> Document:
+def _comment_layout(
+    number: object, id: object, author: object, own_text: str, context: str = "", node_id: str | None = None
+) -> Document:
     layout: Document = {
         "number": number,
         "id": id,
@@ -254,6 +259,8 @@ def _comment_layout(number: object, id: object, author: object, own_text: str, c
     }
     if context:  # written only where there is some: an opening post's decision reads as it always did
         layout["context"] = context
+    if node_id is not None:  # written only where the source has one (GitHub): other decisions read as they always did
+        layout["node_id"] = node_id
     return layout
 
 
@@ -280,6 +287,7 @@ def decode(document: Document) -> Record:
         _optional_text(comment.get("author")),
         comment["own_text"],
         comment["context"] if isinstance(comment.get("context"), str) else "",
+        comment["node_id"] if isinstance(comment.get("node_id"), str) else None,
     )
     verdict = document["decision"]
     return Decision(

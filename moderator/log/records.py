@@ -125,17 +125,19 @@ class DecidedComment:
     """The comment a decision is about, with its own text exactly as the moderator saw it, and the thread
     context the model saw with it (``moderation_core.model_inputs``: the own words of the opening post and of the
     previous comment), so that retraining from the log sees the comment as scoring does. "" where there is none
-    (the opening post) or the decision predates it."""
+    (the opening post) or the decision predates it. ``node_id``: the comment's GraphQL node id where the source
+    has one (GitHub), for the tag export; None elsewhere and in decisions that predate it."""
 
     number: int | None
     id: str | None
     author: str | None
     own_text: str
     context: str = ""
+    node_id: str | None = None
 
     @classmethod
     def from_comment(cls, comment: Comment, context: str = "") -> DecidedComment:
-        return cls(comment.number, comment.id, comment.author, comment.own_text, context)
+        return cls(comment.number, comment.id, comment.author, comment.own_text, context, comment.node_id)
 
     @classmethod
     def in_thread(cls, thread: Thread, index: int) -> DecidedComment:

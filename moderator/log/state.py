@@ -157,6 +157,7 @@ class LogContents:
     torn_tail: int | None = None  # byte offset where an unfinished last document starts
     omitted_problems: int = 0  # problems past MAX_PROBLEMS, counted but not kept
     foreign_line: int | None = None  # the first non-blank line, when it is not '---': not a decision log
+    records: list[Record] | None = None  # with read_log(records=True): each entry's whole record, in entry order
 
     @property
     def problem_count(self) -> int:

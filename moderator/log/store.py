@@ -191,31 +191,35 @@ def _last_start_line(chunk: bytes, chunk_offset: int) -> int | None:
 
 
 # -- reading ---------------------------------------------------------------------------------------------------
-def read_log(path: str | Path, label_ids: Iterable[str]) -> LogContents:
+def read_log(path: str | Path, label_ids: Iterable[str], *, records: bool = False) -> LogContents:
     """Every document of the log with every problem found; never raises for content, only for unreadable files
-    (a file that is not UTF-8 text counts as unreadable: the error names the line and the byte)."""
+    (a file that is not UTF-8 text counts as unreadable: the error names the line and the byte).
+
+    ``records``: also decode each valid document into its record (``contents.records``, one per entry) while it
+    is parsed anyway, for readers that need every whole record (reports, the tag export, training): one pass
+    over the file instead of a second one that parses everything again."""
     path = Path(path)
     refuse_irregular(path)
     try:
         with path.open("rb") as handle:
-            return _read(handle, path, set(label_ids))
+            return _read(handle, path, set(label_ids), records)
     except FileNotFoundError:
-        return LogContents()
+        return LogContents(records=[] if records else None)
     except IsADirectoryError:
         raise LogError(f"{path}: is a directory, not a decision log") from None
     except OSError as error:
         raise LogError(f"{path}: cannot read ({reason(error)})") from None
 
 
-def _read(handle: BinaryIO, path: Path, labels: set[str]) -> LogContents:
+def _read(handle: BinaryIO, path: Path, labels: set[str], records: bool = False) -> LogContents:
     try:
-        return _scan(handle, path, labels)
+        return _scan(handle, path, labels, records)
     except Undecodable as bad:
         raise LogError(f"{path}:{bad.line}: not UTF-8 text (byte {bad.offset})") from None
 
 
-def _scan(handle: BinaryIO, path: Path, labels: set[str]) -> LogContents:
-    contents = LogContents()
+def _scan(handle: BinaryIO, path: Path, labels: set[str], records: bool = False) -> LogContents:
+    contents = LogContents(records=[] if records else None)
     shared = Shared()
     previous: State | None = None  # the state of the previous piece
     stray_lines: list[int] | None = None  # first and last line of the current run of text outside documents
@@ -274,6 +278,8 @@ def _take_document(contents: LogContents, item: Item, labels: set[str], path: Pa
     contents.entries.append(
         Entry(data, item.line, path=path, offset=item.offset, size=item.size, keep=False, shared=shared)
     )
+    if contents.records is not None:
+        contents.records.append(codec.decode(data))
 
 
 def _check_retractions(contents: LogContents) -> None:

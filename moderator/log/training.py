@@ -204,20 +204,28 @@ def _records(path: Path, label_ids: Collection[str]) -> Iterator[tuple[int, Deci
             yield item.line, codec.decode(document), unusable
 
 
-def read_training_log(given: str, label_ids: Iterable[str]) -> tuple[list[tuple[Decision, Skipped | None]], LogReport]:
+def read_training_log(
+    given: str, label_ids: Iterable[str], consequence: str = "nothing was trained"
+) -> tuple[list[tuple[Decision, Skipped | None]], LogReport]:
     """The effective decisions of one log (each with why it is unusable, or None) and its report so far.
 
-    Refused (LogError naming the line, as ``log validate`` names it) on any problem but the two that make only
-    one decision unusable."""
+    Refused (LogError naming the line, as ``log validate`` names it, then ``consequence``) on any problem but the
+    two that make only one decision unusable. Reports and the tag export read logs the same way."""
     path = Path(given)
     ids = set(label_ids)
     if not path.exists():
         raise LogError(f"{path}: no such file")
-    contents = read_log(path, ids)  # refuses what cannot be read at all (not a file, not UTF-8)
+    # One pass that also decodes every record; refuses what cannot be read at all (not a file, not UTF-8).
+    contents = read_log(path, ids, records=True)
     if contents.foreign_line is not None:
         raise LogError(f"{path}:{contents.foreign_line}: not a decision log (its first line is not '---')")
     report = LogReport(given, _file_sha256(path))
-    records = list(_records(path, ids))
+    if contents.problems or contents.records is None:
+        # Some documents are unusable, perhaps only themselves (a label outside the taxonomy, a text changed by
+        # hand): read again, keeping those with the reason, to tell them from the problems that refuse the log.
+        records = list(_records(path, ids))
+    else:
+        records = [(entry.line, record, None) for entry, record in zip(contents.entries, contents.records, strict=True)]
     unusable_ids = {record.id for _, record, why in records if why is not None}
     excused = {line for line, _, why in records if why is not None}
     excused |= {
@@ -226,7 +234,7 @@ def read_training_log(given: str, label_ids: Iterable[str]) -> tuple[list[tuple[
     refused = [problem for problem in contents.problems if problem.line not in excused]
     if refused:
         more = f" (and {len(refused) - 1} more: see 'moderator log validate {path}')" if len(refused) > 1 else ""
-        raise LogError(f"{refused[0].format(path)}{more}; nothing was trained")
+        raise LogError(f"{refused[0].format(path)}{more}; {consequence}")
     report.documents = len(records)
     retracted = {record.retracts for _, record, _ in records if isinstance(record, Retraction)}
     effective: dict[object, tuple[Decision, Skipped | None]] = {}

@@ -377,15 +377,29 @@ def _comment(source: SourceText, item: _Item, number: int) -> Comment:
         raise item.error(source, f"'body' must be a string, found {describe(body)}")
     created = raw.get("created_at", raw.get("createdAt"))
     association = raw.get("author_association", raw.get("authorAssociation"))
+    comment_id = _comment_id(source, item)
     return Comment(
         number=number,
-        id=_comment_id(source, item),
+        id=comment_id,
         author=_author(source, item),
         author_role=association.lower() if isinstance(association, str) and association != "NONE" else None,
         created=created if isinstance(created, str) else None,
         text=body.replace("\r\n", "\n"),
         tags=_labels(raw) if number == 0 else _minimized(raw),
+        node_id=_node_id(raw, comment_id),
     )
+
+
+def _node_id(raw: dict[str, Any], comment_id: str | None) -> str | None:
+    """The comment's GraphQL node id, which hiding it (``minimizeComment``) needs: a REST object's ``node_id``; in
+    ``gh ... view --json`` output (``author``, no ``user``) the ``id`` itself, which ``gh`` takes from GraphQL (a
+    string such as ``IC_kwDO...``; a REST id is a number). None where the export has neither."""
+    node_id = raw.get("node_id")
+    if isinstance(node_id, str) and node_id:
+        return node_id
+    if "user" not in raw and isinstance(raw.get("id"), str):
+        return comment_id
+    return None
 
 
 def _minimized(raw: dict[str, Any]) -> tuple[str, ...]:

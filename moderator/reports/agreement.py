@@ -1,0 +1,210 @@
+"""Agreement between moderators: Krippendorff's alpha (nominal) per label, and Cohen's kappa per pair of moderators.
+
+Plain Python over the effective decisions (no drawing here): :func:`agreement_by_label` turns "which labels did each
+moderator give each comment" into one :class:`LabelAgreement` row per label, the "any label" row first. A figure
+that rests on fewer than :data:`MIN_OVERLAP` comments is withheld (None) and marked, so that a report says "not
+enough overlap (N comments)" rather than print a number three comments cannot support (issue 15, item 4).
+
+Alpha follows K. Krippendorff, "Computing Krippendorff's Alpha-Reliability" (2011, Annenberg School for
+Communication): values in a unit are paired across coders, each unit's pairs weighted 1/(m_u - 1), giving the
+coincidence matrix; nominal alpha = 1 - D_o / D_e read from that matrix. The arithmetic is exact (fractions), so
+renaming categories or reordering coders gives the very same float.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
+from typing import TypeVar
+
+# The issue's rule: a figure resting on fewer comments than this is "not enough overlap", not a number.
+MIN_OVERLAP = 10
+
+# The row of "did the moderator give any label at all" (the comment is a concern), listed before the labels.
+ANY_LABEL = "any label"
+
+# Mapping is invariant in its keys: generic keys let {comment key: {moderator name: bool}} pass as units.
+Unit = TypeVar("Unit", bound=Hashable)
+Coder = TypeVar("Coder", bound=Hashable)
+Units = Mapping[Unit, Mapping[Coder, Hashable]]
+
+CoincidenceMatrix = dict[tuple[Hashable, Hashable], Fraction]
+
+
+def pairable_units(units: Units[Unit, Coder]) -> list[list[Hashable]]:
+    """The values of each unit coded by at least two coders: a lone value has nothing to be paired with."""
+    return [list(coded.values()) for coded in units.values() if len(coded) >= 2]
+
+
+def coincidence_matrix(units: Units[Unit, Coder]) -> CoincidenceMatrix:
+    """Krippendorff's o_ck: for every unit, each ordered pair of values from different coders, weighted 1/(m_u - 1).
+
+    The weight makes every pairable value contribute exactly 1 in total, so row c sums to n_c, the number of
+    pairable values c. Only pairs that occur are stored (absent keys are 0).
+    """
+    matrix: CoincidenceMatrix = {}
+    # Units with the same values (a multiset) add the same pairs: counted once, weighted by how often they occur.
+    # Reports have tens of thousands of units over two values, so this is a handful of shapes, not 50,000 loops.
+    shapes = Counter(tuple(sorted(Counter(values).items(), key=repr)) for values in pairable_units(units))
+    for shape, times in shapes.items():
+        weight = Fraction(times, sum(n for _value, n in shape) - 1)
+        for c, n_c in shape:
+            for k, n_k in shape:
+                # Ordered pairs of distinct coders: a value is never paired with itself.
+                pairs = n_c * (n_c - 1) if c == k else n_c * n_k
+                if pairs:
+                    matrix[c, k] = matrix.get((c, k), Fraction(0)) + pairs * weight
+    return matrix
+
+
+def value_totals(matrix: CoincidenceMatrix) -> dict[Hashable, Fraction]:
+    """n_c, the row sums of the coincidence matrix."""
+    totals: dict[Hashable, Fraction] = {}
+    for (c, _k), o_ck in matrix.items():
+        totals[c] = totals.get(c, Fraction(0)) + o_ck
+    return totals
+
+
+def krippendorff_alpha_nominal(units: Units[Unit, Coder]) -> float | None:
+    """Krippendorff's alpha for nominal data: ``units`` maps a unit to {coder: value}; a missing value is an absent
+    coder. Units with fewer than two values are not pairable and are left out.
+
+    alpha = 1 - (n - 1) * sum_{c != k} o_ck / sum_{c != k} n_c * n_k (Krippendorff 2011, nominal metric).
+
+    None when alpha is not defined:
+    - no pairable unit at all (n = 0: nothing to compare);
+    - every pairable value is the same category, so the expected disagreement D_e is 0 and alpha is 0/0.
+      Some tools print 1.0 there; we do not, because data with no variation cannot show that the coders can tell
+      the categories apart (moderators who all call every comment "fine" have not shown they agree on when a
+      label applies). A report prints "not defined".
+    """
+    matrix = coincidence_matrix(units)
+    totals = value_totals(matrix)
+    n = sum(totals.values(), Fraction(0))
+    observed = sum((o_ck for (c, k), o_ck in matrix.items() if c != k), Fraction(0))
+    expected = sum((totals[c] * totals[k] for c in totals for k in totals if c != k), Fraction(0))
+    if n == 0 or expected == 0:
+        return None
+    return float(1 - (n - 1) * observed / expected)
+
+
+def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
+    """Cohen's kappa of two raters over ``pairs`` (rater A's value, rater B's value), by scikit-learn.
+
+    None when kappa is not defined: no pairs, or both raters gave one and the same category everywhere (chance
+    agreement is then 1 and kappa 0/0; scikit-learn would return nan).
+    """
+    if not pairs:
+        return None
+    # Any hashable may be a category; scikit-learn sorts the labels, so it gets integer codes instead.
+    codes: dict[Hashable, int] = {}
+    first = [codes.setdefault(a, len(codes)) for a, _b in pairs]
+    second = [codes.setdefault(b, len(codes)) for _a, b in pairs]
+    if len(codes) < 2:
+        return None
+    from sklearn.metrics import cohen_kappa_score  # here, so importing the reports stays cheap
+
+    kappa = float(cohen_kappa_score(first, second, labels=list(codes.values())))
+    return None if math.isnan(kappa) else kappa
+
+
+@dataclass(frozen=True, slots=True)
+class PairKappa:
+    """Cohen's kappa of two moderators on the comments both decided."""
+
+    moderator_a: str
+    moderator_b: str
+    comments: int
+    kappa: float | None  # None: fewer than ``minimum`` shared comments, or not defined
+    minimum: int = MIN_OVERLAP
+
+    @property
+    def too_little_overlap(self) -> bool:
+        return self.comments < self.minimum
+
+    @property
+    def text(self) -> str:
+        return figure_text(self.kappa, self.comments, self.minimum)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelAgreement:
+    """Agreement on one label (or :data:`ANY_LABEL`) over the comments decided by two or more moderators."""
+
+    label: str
+    comments: int
+    alpha: float | None  # None: fewer than ``minimum`` comments, or not defined
+    pairs: tuple[PairKappa, ...]
+    minimum: int = MIN_OVERLAP
+
+    @property
+    def too_little_overlap(self) -> bool:
+        return self.comments < self.minimum
+
+    @property
+    def text(self) -> str:
+        return figure_text(self.alpha, self.comments, self.minimum)
+
+
+def figure_text(figure: float | None, comments: int, minimum: int = MIN_OVERLAP) -> str:
+    """How a report shows a figure: three decimals, or why there is none (the two reasons read differently)."""
+    if comments < minimum:
+        return f"not enough overlap ({comments} comment{'' if comments == 1 else 's'})"
+    if figure is None:
+        return "not defined"
+    return f"{figure:.3f}"
+
+
+Decisions = Mapping[Unit, Mapping[str, frozenset[str]]]
+
+
+def agreement_by_label(
+    decisions: Decisions[Unit], labels: Iterable[str], minimum: int = MIN_OVERLAP
+) -> list[LabelAgreement]:
+    """Alpha and pairwise kappa per label, the "any label" row first, then ``labels`` in the order given.
+
+    ``decisions`` maps a comment to {moderator: the labels they gave}; an empty set means "the comment is fine".
+    Per label, each moderator's decision becomes "given or not". Only comments decided by two or more moderators
+    count: one moderator alone agrees with nobody. A label nobody gave still gets its row (alpha not defined).
+    Leave skipped comments out of ``decisions``: a skip is no judgement, not "fine".
+    """
+    shared = {comment: by_moderator for comment, by_moderator in decisions.items() if len(by_moderator) >= 2}
+    rows = [label_agreement(ANY_LABEL, shared, bool, minimum)]
+    rows += [label_agreement(label, shared, gives(label), minimum) for label in labels]
+    return rows
+
+
+def gives(label: str) -> Callable[[frozenset[str]], bool]:
+    """Whether a moderator's labels include ``label``."""
+    return lambda given: label in given
+
+
+def label_agreement(
+    label: str,
+    shared: Decisions[Unit],
+    applies: Callable[[frozenset[str]], bool],
+    minimum: int,
+) -> LabelAgreement:
+    """One row: ``applies`` turns a moderator's labels into the binary value this row is about."""
+    units = {
+        comment: {moderator: applies(given) for moderator, given in by_moderator.items()}
+        for comment, by_moderator in shared.items()
+    }
+    alpha = krippendorff_alpha_nominal(units) if len(units) >= minimum else None
+    return LabelAgreement(label, len(units), alpha, pair_kappas(units, minimum), minimum)
+
+
+def pair_kappas(units: Mapping[Unit, Mapping[str, bool]], minimum: int) -> tuple[PairKappa, ...]:
+    """Kappa for every pair of moderators with at least one comment in common, sorted by their names."""
+    together: dict[tuple[str, str], list[tuple[bool, bool]]] = {}
+    for coded in units.values():
+        for a, b in combinations(sorted(coded), 2):
+            together.setdefault((a, b), []).append((coded[a], coded[b]))
+    return tuple(
+        PairKappa(a, b, len(values), cohen_kappa(values) if len(values) >= minimum else None, minimum)
+        for (a, b), values in sorted(together.items())
+    )
