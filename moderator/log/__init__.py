@@ -47,7 +47,9 @@ The package, one job per module, each using only those above it in this list:
 - :mod:`.scan`: the one reading of the file's structure; :mod:`.files`: durable file operations;
 - :mod:`.state`: entries, problems and the effective decisions of a log once read;
 - :mod:`.store`: locked append, read (validate), repair; :mod:`.stats`: a log's summary;
-- :mod:`.decision_log`: the log as the review screen and ``moderator decide`` use it.
+- :mod:`.decision_log`: the log as the review screen and ``moderator decide`` use it;
+- :mod:`.effective`: the effective decisions of a log as whole records, for training, reports and the tag export;
+  :mod:`.training`: logs as weighted training examples (scikit-learn's side).
 """
 
 from moderator.log.codec import ACTIONS, KINDS, SCHEMA_VERSION, Document, decision_document, render

@@ -46,10 +46,20 @@ def coincidence_matrix(units: Units[Unit, Coder]) -> CoincidenceMatrix:
     The weight makes every pairable value contribute exactly 1 in total, so row c sums to n_c, the number of
     pairable values c. Only pairs that occur are stored (absent keys are 0).
     """
-    matrix: CoincidenceMatrix = {}
     # Units with the same values (a multiset) add the same pairs: counted once, weighted by how often they occur.
     # Reports have tens of thousands of units over two values, so this is a handful of shapes, not 50,000 loops.
-    shapes = Counter(tuple(sorted(Counter(values).items(), key=repr)) for values in pairable_units(units))
+    return _matrix_of_shapes(Counter(_shape(values) for values in pairable_units(units)))
+
+
+Shape = tuple[tuple[Hashable, int], ...]  # a unit's values as a multiset: (value, how many coders gave it)
+
+
+def _shape(values: Iterable[Hashable]) -> Shape:
+    return tuple(sorted(Counter(values).items(), key=lambda item: repr(item[0])))
+
+
+def _matrix_of_shapes(shapes: Mapping[Shape, int]) -> CoincidenceMatrix:
+    matrix: CoincidenceMatrix = {}
     for shape, times in shapes.items():
         weight = Fraction(times, sum(n for _value, n in shape) - 1)
         for c, n_c in shape:
@@ -82,7 +92,10 @@ def krippendorff_alpha_nominal(units: Units[Unit, Coder]) -> float | None:
       the categories apart (moderators who all call every comment "fine" have not shown they agree on when a
       label applies). A report prints "not defined".
     """
-    matrix = coincidence_matrix(units)
+    return _alpha_of_matrix(coincidence_matrix(units))
+
+
+def _alpha_of_matrix(matrix: CoincidenceMatrix) -> float | None:
     totals = value_totals(matrix)
     n = sum(totals.values(), Fraction(0))
     observed = sum((o_ck for (c, k), o_ck in matrix.items() if c != k), Fraction(0))
@@ -172,9 +185,15 @@ def agreement_by_label(
     count: one moderator alone agrees with nobody. A label nobody gave still gets its row (alpha not defined).
     Leave skipped comments out of ``decisions``: a skip is no judgement, not "fine".
     """
-    shared = {comment: by_moderator for comment, by_moderator in decisions.items() if len(by_moderator) >= 2}
-    rows = [label_agreement(ANY_LABEL, shared, bool, minimum)]
-    rows += [label_agreement(label, shared, gives(label), minimum) for label in labels]
+    # Read once for all rows: each shared comment's labels by moderator, and each pair's comments in common.
+    shared = [list(by_moderator.values()) for by_moderator in decisions.values() if len(by_moderator) >= 2]
+    together: dict[tuple[str, str], list[tuple[frozenset[str], frozenset[str]]]] = {}
+    for by_moderator in decisions.values():
+        if len(by_moderator) >= 2:
+            for a, b in combinations(sorted(by_moderator), 2):
+                together.setdefault((a, b), []).append((by_moderator[a], by_moderator[b]))
+    rows = [label_agreement(ANY_LABEL, shared, together, bool, minimum)]
+    rows += [label_agreement(label, shared, together, gives(label), minimum) for label in labels]
     return rows
 
 
@@ -185,26 +204,26 @@ def gives(label: str) -> Callable[[frozenset[str]], bool]:
 
 def label_agreement(
     label: str,
-    shared: Decisions[Unit],
+    shared: Sequence[Sequence[frozenset[str]]],
+    together: Mapping[tuple[str, str], Sequence[tuple[frozenset[str], frozenset[str]]]],
     applies: Callable[[frozenset[str]], bool],
     minimum: int,
 ) -> LabelAgreement:
-    """One row: ``applies`` turns a moderator's labels into the binary value this row is about."""
-    units = {
-        comment: {moderator: applies(given) for moderator, given in by_moderator.items()}
-        for comment, by_moderator in shared.items()
-    }
-    alpha = krippendorff_alpha_nominal(units) if len(units) >= minimum else None
-    return LabelAgreement(label, len(units), alpha, pair_kappas(units, minimum), minimum)
-
-
-def pair_kappas(units: Mapping[Unit, Mapping[str, bool]], minimum: int) -> tuple[PairKappa, ...]:
-    """Kappa for every pair of moderators with at least one comment in common, sorted by their names."""
-    together: dict[tuple[str, str], list[tuple[bool, bool]]] = {}
-    for coded in units.values():
-        for a, b in combinations(sorted(coded), 2):
-            together.setdefault((a, b), []).append((coded[a], coded[b]))
-    return tuple(
-        PairKappa(a, b, len(values), cohen_kappa(values) if len(values) >= minimum else None, minimum)
+    """One row: ``applies`` turns a moderator's labels into the binary value this row is about. ``shared``: the
+    labels each moderator gave each comment decided by two or more; ``together``: per pair of moderators (sorted
+    names), their labels on each comment both decided."""
+    alpha = None
+    if len(shared) >= minimum:
+        shapes = Counter(_shape(applies(given) for given in comment) for comment in shared)
+        alpha = _alpha_of_matrix(_matrix_of_shapes(shapes))
+    pairs = tuple(
+        PairKappa(
+            a,
+            b,
+            len(values),
+            cohen_kappa([(applies(x), applies(y)) for x, y in values]) if len(values) >= minimum else None,
+            minimum,
+        )
         for (a, b), values in sorted(together.items())
     )
+    return LabelAgreement(label, len(shared), alpha, pairs, minimum)

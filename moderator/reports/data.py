@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from moderator.log import Action, Decision
-from moderator.log.training import LogReport, Skipped, comment_key, read_training_log
+from moderator.log.effective import LogReport, Skipped, comment_key, read_training_log
 
 FORMAT = "moderator-report/1"
 EXCERPT_CHARS = 200
