@@ -88,7 +88,8 @@ class LogReport:
 
 
 # -- reading one log -------------------------------------------------------------------------------------------
-def _file_sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a log file as it is now (reports and model cards name the exact log they used)."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
@@ -143,7 +144,7 @@ def read_training_log(
     contents = read_log(path, ids, records=True)
     if contents.foreign_line is not None:
         raise LogError(f"{path}:{contents.foreign_line}: not a decision log (its first line is not '---')")
-    report = LogReport(given, _file_sha256(path))
+    report = LogReport(given, file_sha256(path))
     if contents.problems or contents.records is None:
         # Some documents are unusable, perhaps only themselves (a label outside the taxonomy, a text changed by
         # hand): read again, keeping those with the reason, to tell them from the problems that refuse the log.

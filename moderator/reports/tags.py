@@ -26,7 +26,6 @@ Tags are only ever added: the log does not know which tags a comment already car
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -37,6 +36,7 @@ from typing import Any, Literal, get_args
 from moderation_core.taxonomy import Taxonomy
 from moderation_core.textsafe import one_line
 from moderator.log import Action, Decision, Entry, LogError, read_log
+from moderator.log.effective import file_sha256
 
 FORMAT = "moderator-tags/1"
 Target = Literal["bugzilla", "github"]
@@ -111,17 +111,6 @@ class TagExport:
 
 
 # -- reading the logs ------------------------------------------------------------------------------------------
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-    except OSError as error:
-        raise LogError(f"{path}: cannot read ({error.strerror or error})") from None
-    return digest.hexdigest()
-
-
 def _read_one(given: str, label_ids: Sequence[str]) -> tuple[LogSummary, list[Entry]]:
     """One log's summary and effective decisions; refused (LogError naming the line) on any problem."""
     path = Path(given)
@@ -134,7 +123,7 @@ def _read_one(given: str, label_ids: Sequence[str]) -> tuple[LogSummary, list[En
         count = contents.problem_count
         more = f" (and {count - 1} more: see 'moderator log validate {path}')" if count > 1 else ""
         raise LogError(f"{contents.problems[0].format(path)}{more}; nothing was exported")
-    summary = LogSummary(given, _file_sha256(path), documents=len(contents.entries))
+    summary = LogSummary(given, file_sha256(path), documents=len(contents.entries))
     summary.decisions = sum(entry.kind == "decision" for entry in contents.entries)
     summary.retractions = len(contents.entries) - summary.decisions
     effective = list(contents.effective().values())
