@@ -21,7 +21,15 @@ from classifiers import trust
 from moderation_core.taxonomy import load_taxonomy
 from moderator.log import read_log
 from moderator.modelstore import ModelStore
-from moderator.retrain import Candidate, RetrainFailed, RetrainJob, RetrainProcess, RetrainSettings, train_candidate
+from moderator.retrain import (
+    RETRAIN_NICE_ENV,
+    Candidate,
+    RetrainFailed,
+    RetrainJob,
+    RetrainProcess,
+    RetrainSettings,
+    train_candidate,
+)
 from moderator.tui.components.retrain_screen import Phase, RetrainScreen, describe, hint
 from moderator.tui.components.review_screen import ReviewScreen
 from moderator.tui.messages import RetrainFinished
@@ -45,7 +53,9 @@ async def wait_for(pilot, condition, seconds: float = 600) -> None:  # type: ign
     raise AssertionError("the retraining did not finish")
 
 
-async def test_retrain_from_the_review_screen_end_to_end(tmp_path: Path) -> None:
+async def test_retrain_from_the_review_screen_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not below the other test processes in the scheduler: niced, the training waits for them (100 s instead of 20).
+    monkeypatch.setenv(RETRAIN_NICE_ENV, "0")
     log = tmp_path / "decisions.yaml"
     write_log(log)  # 360 starter-corpus decisions in 40 threads: enough for the held-back comparison
     output = tmp_path / "trained"
