@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the
 import exporters  # type: ignore[import-not-found]
 from bench_import import synthetic_thread
 from textual import events
+from textual.app import App
 from textual.widgets import Input
 
 from moderation_core.taxonomy import load_taxonomy
@@ -45,6 +46,19 @@ from moderator.sources import load_threads
 from moderator.tui.app import make_app, make_picker_app
 from moderator.tui.components.review_screen import ReviewScreen
 from moderator.tui.components.thread_picker import ThreadPicker
+
+
+def mark_next_painted(app: App[None], screen: ReviewScreen) -> asyncio.Event:
+    """An event set once the screen has been refreshed after each ``next`` (j): what a key press is timed to."""
+    original_next = screen.action_next
+    painted = asyncio.Event()
+
+    def next_and_mark() -> None:
+        original_next()
+        app.call_after_refresh(painted.set)
+
+    screen.action_next = next_and_mark  # type: ignore[method-assign]
+    return painted
 
 
 async def measure(comments: int, presses: int) -> None:
@@ -65,14 +79,7 @@ async def measure(comments: int, presses: int) -> None:
                 app.call_after_refresh(lambda: marks.setdefault("first", time.perf_counter() - began))
 
         screen._show = show  # type: ignore[method-assign]
-        original_next = screen.action_next
-        painted = asyncio.Event()
-
-        def next_and_mark() -> None:
-            original_next()
-            app.call_after_refresh(painted.set)
-
-        screen.action_next = next_and_mark  # type: ignore[method-assign]
+        painted = mark_next_painted(app, screen)
 
         async def press_timings(count: int) -> list[float]:
             # A real key event through the app's message queue; timed until the screen has been refreshed.
@@ -221,14 +228,7 @@ async def measure_retrain(comments: int, presses: int) -> None:
         )
         screen = app.get_default_screen()
         assert isinstance(screen, ReviewScreen)
-        original_next = screen.action_next
-        painted = asyncio.Event()
-
-        def next_and_mark() -> None:
-            original_next()
-            app.call_after_refresh(painted.set)
-
-        screen.action_next = next_and_mark  # type: ignore[method-assign]
+        painted = mark_next_painted(app, screen)
 
         async def timings(count: int, until: Callable[[], bool] = lambda: False) -> list[float]:
             found = []

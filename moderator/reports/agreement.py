@@ -125,8 +125,28 @@ def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
     return None if math.isnan(kappa) else kappa
 
 
+class _Overlap:
+    """What both kinds of figure share: how many comments it rests on, and how a report shows it."""
+
+    __slots__ = ()
+    comments: int
+    minimum: int
+
+    @property
+    def figure(self) -> float | None:
+        raise NotImplementedError
+
+    @property
+    def too_little_overlap(self) -> bool:
+        return self.comments < self.minimum
+
+    @property
+    def text(self) -> str:
+        return figure_text(self.figure, self.comments, self.minimum)
+
+
 @dataclass(frozen=True, slots=True)
-class PairKappa:
+class PairKappa(_Overlap):
     """Cohen's kappa of two moderators on the comments both decided."""
 
     moderator_a: str
@@ -136,16 +156,12 @@ class PairKappa:
     minimum: int = MIN_OVERLAP
 
     @property
-    def too_little_overlap(self) -> bool:
-        return self.comments < self.minimum
-
-    @property
-    def text(self) -> str:
-        return figure_text(self.kappa, self.comments, self.minimum)
+    def figure(self) -> float | None:
+        return self.kappa
 
 
 @dataclass(frozen=True, slots=True)
-class LabelAgreement:
+class LabelAgreement(_Overlap):
     """Agreement on one label (or :data:`ANY_LABEL`) over the comments decided by two or more moderators."""
 
     label: str
@@ -155,12 +171,8 @@ class LabelAgreement:
     minimum: int = MIN_OVERLAP
 
     @property
-    def too_little_overlap(self) -> bool:
-        return self.comments < self.minimum
-
-    @property
-    def text(self) -> str:
-        return figure_text(self.alpha, self.comments, self.minimum)
+    def figure(self) -> float | None:
+        return self.alpha
 
 
 def figure_text(figure: float | None, comments: int, minimum: int = MIN_OVERLAP) -> str:

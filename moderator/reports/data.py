@@ -29,6 +29,7 @@ from typing import Any
 
 from moderator.log import Action, Decision
 from moderator.log.effective import LogReport, Skipped, comment_key, read_training_log
+from moderator.reports.agreement import LabelAgreement, agreement_by_label
 
 FORMAT = "moderator-report/1"
 EXCERPT_CHARS = 200
@@ -146,7 +147,7 @@ class Report:
     threads: list[ThreadSection]
     authors: list[AuthorSection]
     model: ModelSection
-    agreement: list[Any]  # agreement.LabelAgreement
+    agreement: list[LabelAgreement]
     timeline: list[Week]
     by_label: dict[str, int]
     by_action: dict[str, int]
@@ -301,8 +302,6 @@ def build(
 ) -> Report:
     """The report over the logs ``paths``. ``pseudonyms`` (a :class:`.pseudonym.Pseudonymizer`) replaces every
     person's name and removes email addresses from excerpts and notes."""
-    from moderator.reports.agreement import agreement_by_label
-
     decisions, logs, left_out = read_decisions(paths, label_ids, filters)
     rename: Callable[[str | None], str | None] = _identity
     clean: Callable[[str, str | None], str] = _unchanged
