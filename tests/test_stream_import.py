@@ -214,12 +214,13 @@ def _many_threads(path: Path, threads: int) -> Path:
 
 
 def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
-    """Peak traced memory of streaming a file of a few MB and of one 4 times as big: about the same (the index,
+    """Peak traced memory of streaming a file of 1 MB and of one 4 times as big: about the same (the index,
     some 100 bytes a record at its peak, is all that grows). load_threads' own peak grows with the file: the
     check can fail."""
-    small = _many_threads(tmp_path / "small.jsonl", 100)
-    big = _many_threads(tmp_path / "big.jsonl", 400)
-    assert big.stat().st_size > 3.9 * small.stat().st_size > 2_000_000
+    # 1 MB and 4 MB: big enough for the index to be all that grows; tracemalloc makes every MB cost seconds.
+    small = _many_threads(tmp_path / "small.jsonl", 50)
+    big = _many_threads(tmp_path / "big.jsonl", 200)
+    assert big.stat().st_size > 3.9 * small.stat().st_size > 1_000_000
 
     def consume(path: Path) -> Callable[[], object]:
         # The format named: detection's own few MB (the start of the file, decoded) would hide what grows.
@@ -228,7 +229,7 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
     small_peak, big_peak = traced_peak(consume(small)), traced_peak(consume(big))
     assert big_peak < 2 * small_peak, (small_peak, big_peak)
     whole_small, whole_big = traced_peak(lambda: load_threads(small)), traced_peak(lambda: load_threads(big))
-    assert whole_big > 3 * whole_small and whole_big > 4 * big_peak, (whole_small, whole_big, big_peak)
+    assert whole_big > 2.5 * whole_small and whole_big > 4 * big_peak, (whole_small, whole_big, big_peak)
 
 
 def test_the_file_limits_apply_to_each_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
