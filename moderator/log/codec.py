@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -41,6 +41,8 @@ START = "---"
 END = "..."
 TOP_KEYS = ("schema", "kind", "id", "when", "moderator", "thread", "comment", "model", "decision", "retracts")
 _KEY_LINE = re.compile(r"^([a-z_]+): (.*)$")
+_TOP_KEY_SET = frozenset(TOP_KEYS)
+_KEY_PREFIXES = tuple(f"{key}: " for key in TOP_KEYS)  # each key matches _KEY_LINE's key pattern
 # Comment numbers are small integers; bounding them keeps every key printable and hashable.
 _MAX_COMMENT_NUMBER = 2**63
 
@@ -56,17 +58,38 @@ def render(document: Document) -> bytes:
 
 def parse_fast(lines: list[str]) -> Document | None:
     """The document as written by :func:`render`, or None when it is not in that form."""
+    if lines:
+        for line in lines:
+            if not line.startswith(_KEY_PREFIXES):
+                break
+        else:
+            # Every line is "key: JSON" for a key of the schema: the pattern below would take the same two parts
+            # (the first ': ' is the one after the key), so the same text is made without it.
+            text = '{"' + ',"'.join([line.replace(": ", '":', 1) for line in lines]) + "}"
+            if "\n" not in text:  # a line holding a line break: only the pattern knows what it makes of it
+                return _json_mapping(text)
     parts = []
     for line in lines:
         match = _KEY_LINE.match(line)
         if match is None:
             return None
         parts.append(f'"{match.group(1)}":{match.group(2)}')
+    return _json_mapping("{" + ",".join(parts) + "}")
+
+
+def _json_mapping(text: str) -> Document | None:
+    """``json.loads(text)`` when it is a mapping, else None, for a ``text`` made here: starting with '{' and
+    ending with '}', so json.loads's checks of the ends (a BOM, white space, extra data) come down to this end
+    test, and the scanner json.loads would run is called directly."""
     try:
-        value = json.loads("{" + ",".join(parts) + "}")
-    except (ValueError, RecursionError):  # JSONDecodeError, and an integer over the 4,300-digit limit
+        value, end = _scan_json(text, 0)
+    except (ValueError, RecursionError, StopIteration):  # JSONDecodeError; an integer over the 4,300-digit limit
         return None
-    return value if isinstance(value, dict) else None
+    return value if end == len(text) and isinstance(value, dict) else None
+
+
+# json.loads's own scanner: the decoder json.loads uses is a default one too (typeshed leaves the attribute out)
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def parse(lines: list[str]) -> Any:
@@ -90,6 +113,8 @@ def _listed(values: Iterable[Any], limit: int = 5) -> str:
 
 def problem(data: Any, labels: Collection[str]) -> str | None:
     """What is wrong with a document, as a one-line, terminal-safe message; None when it is a valid one."""
+    if _plainly_valid(data, labels):  # the usual document, checked the short way
+        return None
     if not isinstance(data, dict):
         return "a decision document must be a mapping"
     schema = data.get("schema")
@@ -140,6 +165,52 @@ def problem(data: Any, labels: Collection[str]) -> str | None:
     if comment.get("own_text_sha256") != own_text_digest(own_text):
         return "comment own_text does not match its sha256"
     return None
+
+
+def _plainly_valid(data: Any, labels: Collection[str]) -> bool:
+    """True only for a document :func:`problem` finds nothing wrong with, checked with item look-ups and exact
+    types (each check implies problem's); False says nothing: problem then checks it its own way, names what
+    is wrong, or finds nothing (a str subclass, say)."""
+    try:
+        if type(data) is not dict or not data.keys() <= _TOP_KEY_SET:
+            return False
+        schema, kind, identifier, when, moderator = (
+            data["schema"],
+            data["kind"],
+            data["id"],
+            data["when"],
+            data["moderator"],
+        )
+        if type(schema) is not int or schema > SCHEMA_VERSION or type(kind) is not str or kind not in KINDS:
+            return False
+        if type(identifier) is not str or type(when) is not str or type(moderator) is not str:
+            return False
+        if not (identifier and when and moderator):
+            return False
+        _from_iso_format(when)
+        thread, comment = data["thread"], data["comment"]
+        if type(thread) is not dict or type(comment) is not dict:
+            return False
+        number = comment.get("number")
+        if number is not None and (type(number) is not int or not -_MAX_COMMENT_NUMBER < number < _MAX_COMMENT_NUMBER):
+            return False
+        if kind == "retraction":
+            return type(data.get("retracts")) is str
+        decision = data["decision"]
+        if type(decision) is not dict:
+            return False
+        chosen, action, own_text = decision["labels"], decision["action"], comment["own_text"]
+        if type(chosen) is not list or type(action) is not str or action not in ACTIONS or type(own_text) is not str:
+            return False
+        for label in chosen:
+            if type(label) is not str or label not in labels:
+                return False
+        return bool(comment.get("own_text_sha256") == own_text_digest(own_text))
+    except (KeyError, ValueError):  # a key missing, a time that is none
+        return False
+
+
+_from_iso_format = dt.datetime.fromisoformat
 
 
 def size_story(document: Document, size: int, limit: int) -> str:
@@ -274,22 +345,47 @@ def _verdict_layout(labels: list[str], action: str, note: str) -> Document:
 # number, say), or left out (a score that is not a number; a model view without its list of flags).
 
 
-def decode(document: Document) -> Record:
-    """The record a valid document holds."""
-    thread = thread_ref(document["thread"])
+class SharedParts:
+    """The parts the records of one log may share, for :func:`decode`: one :class:`ThreadRef` per thread and one
+    :class:`Verdict` per (labels, action) without a note, instead of a copy each. They are frozen and compare
+    by value, so a shared one reads exactly as a copy would; building them is a good part of decoding."""
+
+    __slots__ = ("threads", "verdicts")
+
+    def __init__(self) -> None:
+        self.threads: dict[tuple[str | None, str | None, str | None, str | None], ThreadRef] = {}
+        self.verdicts: dict[tuple[tuple[str, ...], str], Verdict] = {}
+
+
+def decode(document: Document, shared: SharedParts | None = None) -> Record:
+    """The record a valid document holds. ``shared``: what the records decoded from the same log share."""
+    thread = thread_ref(document["thread"]) if shared is None else _shared_thread_ref(document["thread"], shared)
     comment = document["comment"]
+    get = comment.get
     if document["kind"] == "retraction":
-        ref = CommentRef(comment.get("number"), _optional_text(comment.get("id")))
+        ref = CommentRef(get("number"), _optional_text(get("id")))
         return Retraction(document["id"], document["when"], document["moderator"], thread, ref, document["retracts"])
+    comment_id, author, context, node_id = get("id"), get("author"), get("context"), get("node_id")
     decided = DecidedComment(
-        comment.get("number"),
-        _optional_text(comment.get("id")),
-        _optional_text(comment.get("author")),
+        get("number"),
+        comment_id if comment_id is None or type(comment_id) is str else _optional_text(comment_id),
+        author if author is None or type(author) is str else _optional_text(author),
         comment["own_text"],
-        comment["context"] if isinstance(comment.get("context"), str) else "",
-        comment["node_id"] if isinstance(comment.get("node_id"), str) else None,
+        context if isinstance(context, str) else "",
+        node_id if isinstance(node_id, str) else None,
     )
     verdict = document["decision"]
+    note = verdict.get("note")
+    if type(note) is not str:
+        note = note_of(note)
+    labels, action = tuple(verdict["labels"]), verdict["action"]
+    if shared is None or note:
+        chosen = Verdict(labels, _ACTION_OF_VALUE[action], note)
+    else:
+        known = shared.verdicts.get((labels, action))
+        if known is None:
+            known = shared.verdicts[labels, action] = Verdict(labels, _ACTION_OF_VALUE[action], note)
+        chosen = known
     return Decision(
         document["id"],
         document["when"],
@@ -297,8 +393,25 @@ def decode(document: Document) -> Record:
         thread,
         decided,
         model_view(document.get("model")),
-        Verdict(tuple(verdict["labels"]), action_of(verdict["action"]), note_of(verdict.get("note"))),
+        chosen,
     )
+
+
+def _shared_thread_ref(value: Mapping[str, Any], shared: SharedParts) -> ThreadRef:
+    get = value.get
+    source, thread_id, title, url = get("source"), get("id"), get("title"), get("url")
+    if not (
+        (source is None or type(source) is str)
+        and (thread_id is None or type(thread_id) is str)
+        and (title is None or type(title) is str)
+        and (url is None or type(url) is str)
+    ):
+        return thread_ref(value)  # hand-edited (a number, say): read as text each time, as thread_ref does
+    fields = (source, thread_id, title, url)
+    known = shared.threads.get(fields)
+    if known is None:
+        known = shared.threads[fields] = ThreadRef(source, thread_id, title, url)
+    return known
 
 
 def thread_ref(value: Mapping[str, Any]) -> ThreadRef:
@@ -334,7 +447,10 @@ def model_flags(model: object) -> tuple[str, ...] | None:
     flags = model.get("flags") if isinstance(model, dict) else None
     if not isinstance(flags, list):
         return None
-    return tuple(flag if isinstance(flag, str) else text_of(flag) for flag in flags)
+    for flag in flags:
+        if type(flag) is not str:
+            return tuple(flag if isinstance(flag, str) else text_of(flag) for flag in flags)
+    return tuple(flags)
 
 
 def model_view(model: object) -> ModelView | None:
@@ -343,18 +459,27 @@ def model_view(model: object) -> ModelView | None:
     if flags is None or not isinstance(model, dict):
         return None
     scores = model.get("scores")
-    kept = (
-        {text_of(label): score for label, score in scores.items() if _is_number(score)}
-        if isinstance(scores, dict)
-        else {}
-    )
-    concern = model.get("concern")
+    if type(scores) is dict and _plain_scores(scores):
+        kept = dict(scores)
+    elif isinstance(scores, dict):
+        kept = {text_of(label): score for label, score in scores.items() if _is_number(score)}
+    else:
+        kept = {}
+    model_id, concern = model.get("id"), model.get("concern")
     return ModelView(
-        _optional_text(model.get("id")),
+        model_id if model_id is None or type(model_id) is str else _optional_text(model_id),
         MappingProxyType(kept),
         flags,
-        concern if _is_number(concern) else None,
+        concern if type(concern) is float or _is_number(concern) else None,
     )
+
+
+def _plain_scores(scores: dict[Any, Any]) -> bool:
+    """Whether every label is text and every score a number (not a bool): then all are kept as they are."""
+    for label, score in scores.items():
+        if type(label) is not str or (type(score) is not float and type(score) is not int):
+            return False
+    return True
 
 
 def _is_number(value: object) -> bool:

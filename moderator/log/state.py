@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from moderator.log import codec, scan
 from moderator.log.codec import Document
 from moderator.log.errors import LogError
-from moderator.log.records import Action, DecisionKey, Kind, Record
+from moderator.log.records import Action, Decision, DecisionKey, Kind, Record
 
 # Problems kept for listing; the rest are only counted, so a log of millions of bad lines is read in bounded memory.
 MAX_PROBLEMS = 1000
@@ -29,34 +29,38 @@ class Problem:
         return f"{path}:{self.line}: {self.message}"
 
 
-def _plain(value: object) -> bool:
-    return value is None or type(value) is str
-
-
 class Shared:
     """What the entries of one log share: one copy of each repeated label, and each (moderator, thread)'s part
-    of the key, built once by :meth:`ThreadRef.key` however many decisions name them. Memory, and time: this
-    is paid per document of a log being loaded."""
+    of the key, built once by :meth:`ThreadRef.key` however many decisions name them; and the parts its records
+    share when it is read whole (:class:`~moderator.log.codec.SharedParts`). Memory, and time: this is paid per
+    document of a log being loaded."""
 
-    __slots__ = ("_labels", "_keys")
+    __slots__ = ("_labels", "_keys", "parts")
 
     def __init__(self) -> None:
         self._labels: dict[str, str] = {}
         self._keys: dict[tuple[str, str | None, str | None, str | None], DecisionKey] = {}
+        self.parts = codec.SharedParts()
 
     def label(self, label: str) -> str:
         return self._labels.setdefault(label, label)
 
     def key(self, moderator: str, thread: Mapping[str, Any], number: int | None) -> DecisionKey:
-        source, thread_id, title = thread.get("source"), thread.get("id"), thread.get("title")
-        if not (type(source) is str and _plain(thread_id) and _plain(title)):
+        get = thread.get
+        source, thread_id, title = get("source"), get("id"), get("title")
+        if not (
+            type(source) is str
+            and (thread_id is None or type(thread_id) is str)
+            and (title is None or type(title) is str)
+        ):
             # hand-edited: remembered, 77 and 77.0 (equal keys of a dict) would get the same text
             return codec.thread_ref(thread).key(moderator, number)
         known = self._keys.get((moderator, source, thread_id, title))
         if known is None:
             known = codec.thread_ref(thread).key(moderator, None)
             self._keys[moderator, source, thread_id, title] = known
-        return DecisionKey(known.moderator, known.source, known.thread, number)
+        # DecisionKey's own __new__ is a Python function; this builds the very same tuple without the call
+        return tuple.__new__(DecisionKey, (known[0], known[1], known[2], number))
 
 
 class _EntryFields(NamedTuple):
@@ -106,28 +110,30 @@ class Entry(_EntryFields):
         size: int = 0,
         keep: bool = True,
         shared: Shared | None = None,
+        record: Record | None = None,
     ) -> Entry:
-        # Only what decides the state is read here, not the whole record (own text, scores).
+        # Only what decides the state is read here, not the whole record (own text, scores). ``record``: the
+        # document already decoded (codec.decode), whose readings of the same fields are taken, not made again.
         shared = shared or Shared()
         key = shared.key(document["moderator"], document["thread"], document["comment"].get("number"))
         written = document if keep else None
-        fields: tuple[object, ...]
         if document["kind"] == "retraction":
             fields = (line, "retraction", document["id"], key, document["retracts"], (), None, "", None)
+            return tuple.__new__(cls, (*fields, path, offset, size, written))
+        verdict = document["decision"]
+        labels = verdict["labels"]
+        label = shared.label
+        chosen = tuple([label(each) for each in labels]) if labels else ()
+        if isinstance(record, Decision):
+            view = record.model
+            action, note = record.verdict.action, record.verdict.note
+            flags = None if view is None else view.flags
         else:
-            verdict = document["decision"]
-            fields = (
-                line,
-                "decision",
-                document["id"],
-                key,
-                None,
-                tuple([shared.label(label) for label in verdict["labels"]]),
-                codec.action_of(verdict["action"]),
-                codec.note_of(verdict.get("note")),
-                codec.model_flags(document.get("model")),
-            )
-        return tuple.__new__(cls, (*fields, path, offset, size, written))
+            action, note = codec.action_of(verdict["action"]), codec.note_of(verdict.get("note"))
+            flags = codec.model_flags(document.get("model"))
+        return tuple.__new__(
+            cls, (line, "decision", document["id"], key, None, chosen, action, note, flags, path, offset, size, written)
+        )
 
     @property
     def data(self) -> dict[str, Any]:
