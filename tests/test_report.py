@@ -12,13 +12,15 @@ from types import MappingProxyType
 
 import pytest
 from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moderation_core.taxonomy import load_taxonomy
 from moderator import config
 from moderator.log import Action, DecidedComment, Decision, DecisionLog, ModelView, ThreadRef
 from moderator.reports.data import Filters, build, comment_link, safe_url
 from moderator.reports.pseudonym import EMAIL_REMOVED, Pseudonymizer, load_or_create_secret
-from moderator.reports.render import CSV_COLUMNS, md_text, to_csv, to_markdown
+from moderator.reports.render import CSV_COLUMNS, md_text, report_dict, to_csv, to_json, to_markdown
 
 IDS = list(load_taxonomy().ids)
 BUG = ThreadRef("bugzilla", "4127", "Quillstone report overdue", "https://bugs.example/show_bug.cgi?id=4127")
@@ -156,6 +158,16 @@ def test_markdown_keeps_text_inert_and_tables_whole(log_path: Path) -> None:
     assert md_text("a*b_c`d[e]") == "a\\*b\\_c\\`d\\[e\\]"
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("&<>\\`*_[]|~ab \n\t\u2028\"'"), max_size=40))
+def test_markdown_escaping_is_html_escaping_then_markup_escaping(text: str) -> None:
+    """md_text's one-pass table against the two steps it stands for."""
+    import html
+
+    escaped = html.escape(" ".join(text.split()), quote=False)
+    assert md_text(text) == "".join("\\" + c if c in "\\`*_[]|~" else c for c in escaped)
+
+
 def test_json_is_the_whole_report(log_path: Path, tmp_path: Path) -> None:
     result = run_cli("report", str(log_path), "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -167,6 +179,18 @@ def test_json_is_the_whole_report(log_path: Path, tmp_path: Path) -> None:
     }  # fmt: skip
     assert data["totals"]["decisions"] == 6 and data["logs"][0]["path"] == str(log_path)
     assert data["threads"][0]["comments"][0]["excerpt"].startswith("(In reply to Lena Okafor")
+
+
+def test_json_text_is_the_report_dict_in_its_order(log_path: Path) -> None:
+    """to_json writes each row once and puts the document together around it: it must decode to exactly
+    report_dict, members in the same order, and stay one line."""
+    report = build([str(log_path)], IDS)
+    text = to_json(report)
+    assert text.endswith("}\n") and text.count("\n") == 1
+    decoded, expected = json.loads(text), report_dict(report)
+    assert decoded == expected and list(decoded) == list(expected)
+    assert [list(thread) for thread in decoded["threads"]] == [list(thread) for thread in expected["threads"]]
+    assert decoded["threads"] and all(thread["comments"] for thread in decoded["threads"])
 
 
 @pytest.mark.parametrize(("suffix", "starts"), [(".md", "# Moderation report"), (".html", "<!DOCTYPE html>"),

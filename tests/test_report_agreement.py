@@ -4,6 +4,7 @@ against Scott's pi computed independently, Cohen's kappa against a textbook exam
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 from collections.abc import Hashable, Mapping
 from fractions import Fraction
@@ -221,6 +222,23 @@ def test_cohen_kappa_of_constant_but_different_raters_is_zero() -> None:
 def test_cohen_kappa_takes_categories_that_do_not_sort() -> None:
     pairs: list[tuple[Hashable, Hashable]] = [(None, None), ("x", "x"), (None, "x"), (1, 1)]
     assert cohen_kappa(pairs) is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(pairs=st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), min_size=1, max_size=60))
+def test_cohen_kappa_is_scikit_learns(pairs: list[tuple[str, str]]) -> None:
+    """The closed form (exact fractions, no scikit-learn import in a report) against ``cohen_kappa_score``."""
+    from sklearn.metrics import cohen_kappa_score
+
+    first, second = [a for a, _b in pairs], [b for _a, b in pairs]
+    with warnings.catch_warnings():  # one category only: scikit-learn warns, then says nan
+        warnings.simplefilter("ignore")
+        expected = float(cohen_kappa_score(first, second, labels=sorted(set(first) | set(second))))
+    kappa = cohen_kappa(pairs)
+    if math.isnan(expected):
+        assert kappa is None
+    else:
+        assert kappa == pytest.approx(expected, abs=1e-12)
 
 
 # --- agreement_by_label --------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
         pseudonyms = Pseudonymizer(load_or_create_secret(config.pseudonym_secret_path()))
     report = build(args.logs, taxonomy.ids, filters, pseudonyms=pseudonyms)
     renderers = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}
-    text = renderers[kind](report)
+    gc.freeze()  # the report lives until written: the cyclic collector need not walk it while it is laid out
+    try:
+        text = renderers[kind](report)
+    finally:
+        gc.unfreeze()
     if report.empty_reason is not None:
         print(f"moderator report: empty report: {report.empty_reason}", file=sys.stderr)
     if output is None:

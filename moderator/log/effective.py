@@ -21,7 +21,7 @@ from moderation_core.yamlsafe import YAMLProblem
 from moderator.log import codec, scan
 from moderator.log.errors import LogError
 from moderator.log.files import reason
-from moderator.log.records import Decision, Retraction, own_text_digest
+from moderator.log.records import Decision, Retraction, ThreadRef, own_text_digest
 from moderator.log.store import MAX_DOCUMENT_BYTES, read_log
 
 CommentKey = tuple[str, str, str]  # thread source, thread name, "#number" or "id:..."
@@ -172,13 +172,20 @@ def read_training_log(
     return list(effective.values()), report
 
 
-def comment_key(decision: Decision) -> CommentKey | None:
+def comment_key(decision: Decision, threads: dict[ThreadRef, tuple[str, str]] | None = None) -> CommentKey | None:
     """Which comment a decision is about, the same in every log: its thread's source and name, and its number
-    (its id where it has none); None when it has neither."""
-    thread = decision.thread.key(decision.moderator, None)
+    (its id where it has none); None when it has neither. ``threads``: each thread's part of the key, remembered
+    across calls by a caller that asks for many decisions of the same threads."""
+    if threads is None:
+        threads = {}
+    ref = decision.thread
+    thread = threads.get(ref)
+    if thread is None:
+        key = ref.key(decision.moderator, None)
+        thread = threads[ref] = (key.source, key.thread)
     number, ident = decision.comment.number, decision.comment.id
     if number is not None:
-        return (thread.source, thread.thread, f"#{number}")
+        return (thread[0], thread[1], f"#{number}")
     if ident is not None:
-        return (thread.source, thread.thread, f"id:{ident}")
+        return (thread[0], thread[1], f"id:{ident}")
     return None

@@ -1,9 +1,10 @@
 """Agreement between moderators: Krippendorff's alpha (nominal) per label, and Cohen's kappa per pair of moderators.
 
-Plain Python over the effective decisions (no drawing here): :func:`agreement_by_label` turns "which labels did each
-moderator give each comment" into one :class:`LabelAgreement` row per label, the "any label" row first. A figure
-that rests on fewer than :data:`MIN_OVERLAP` comments is withheld (None) and marked, so that a report says "not
-enough overlap (N comments)" rather than print a number three comments cannot support (issue 15, item 4).
+Plain Python over the effective decisions (no drawing, no scikit-learn): :func:`agreement_by_label` turns "which
+labels did each moderator give each comment" into one :class:`LabelAgreement` row per label, the "any label" row
+first. A figure that rests on fewer than :data:`MIN_OVERLAP` comments is withheld (None) and marked, so that a
+report says "not enough overlap (N comments)" rather than print a number three comments cannot support (issue 15,
+item 4).
 
 Alpha follows K. Krippendorff, "Computing Krippendorff's Alpha-Reliability" (2011, Annenberg School for
 Communication): values in a unit are paired across coders, each unit's pairs weighted 1/(m_u - 1), giving the
@@ -13,7 +14,6 @@ renaming categories or reordering coders gives the very same float.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +30,7 @@ ANY_LABEL = "any label"
 # Mapping is invariant in its keys: generic keys let {comment key: {moderator name: bool}} pass as units.
 Unit = TypeVar("Unit", bound=Hashable)
 Coder = TypeVar("Coder", bound=Hashable)
+Value = TypeVar("Value", bound=Hashable)
 Units = Mapping[Unit, Mapping[Coder, Hashable]]
 
 CoincidenceMatrix = dict[tuple[Hashable, Hashable], Fraction]
@@ -106,23 +107,35 @@ def _alpha_of_matrix(matrix: CoincidenceMatrix) -> float | None:
 
 
 def cohen_kappa(pairs: Sequence[tuple[Hashable, Hashable]]) -> float | None:
-    """Cohen's kappa of two raters over ``pairs`` (rater A's value, rater B's value), by scikit-learn.
+    """Cohen's kappa of two raters over ``pairs`` (rater A's value, rater B's value): :func:`cohen_kappa_of_table`."""
+    return cohen_kappa_of_table(Counter(pairs))
 
-    None when kappa is not defined: no pairs, or both raters gave one and the same category everywhere (chance
+
+def cohen_kappa_of_table(table: Mapping[tuple[Value, Value], int]) -> float | None:
+    """Cohen's kappa from the contingency table {(A's value, B's value): how many items}.
+
+    kappa = (p_o - p_e) / (1 - p_e), p_o the share of items both gave the same value, p_e the share chance would
+    give from each rater's own marginals (Cohen 1960); the same figure as scikit-learn's ``cohen_kappa_score``,
+    which a test checks, in exact arithmetic and without importing scikit-learn for a report.
+
+    None when kappa is not defined: no items, or both raters gave one and the same category everywhere (chance
     agreement is then 1 and kappa 0/0; scikit-learn would return nan).
     """
-    if not pairs:
+    total = sum(table.values())
+    if not total:
         return None
-    # Any hashable may be a category; scikit-learn sorts the labels, so it gets integer codes instead.
-    codes: dict[Hashable, int] = {}
-    first = [codes.setdefault(a, len(codes)) for a, _b in pairs]
-    second = [codes.setdefault(b, len(codes)) for _a, b in pairs]
-    if len(codes) < 2:
+    first: Counter[Value] = Counter()
+    second: Counter[Value] = Counter()
+    same = 0
+    for (a, b), times in table.items():
+        first[a] += times
+        second[b] += times
+        if a == b:
+            same += times
+    chance = Fraction(sum(first[value] * second[value] for value in first), total * total)
+    if chance == 1:
         return None
-    from sklearn.metrics import cohen_kappa_score  # here, so importing the reports stays cheap
-
-    kappa = float(cohen_kappa_score(first, second, labels=list(codes.values())))
-    return None if math.isnan(kappa) else kappa
+    return float((Fraction(same, total) - chance) / (1 - chance))
 
 
 class _Overlap:
@@ -197,16 +210,19 @@ def agreement_by_label(
     count: one moderator alone agrees with nobody. A label nobody gave still gets its row (alpha not defined).
     Leave skipped comments out of ``decisions``: a skip is no judgement, not "fine".
     """
-    # Read once for all rows: each shared comment's labels by moderator, and each pair's comments in common.
-    shared = [list(by_moderator.values()) for by_moderator in decisions.values() if len(by_moderator) >= 2]
-    together: dict[tuple[str, str], list[tuple[frozenset[str], frozenset[str]]]] = {}
-    for by_moderator in decisions.values():
-        if len(by_moderator) >= 2:
-            for a, b in combinations(sorted(by_moderator), 2):
-                together.setdefault((a, b), []).append((by_moderator[a], by_moderator[b]))
-    rows = [label_agreement(ANY_LABEL, shared, together, bool, minimum)]
-    rows += [label_agreement(label, shared, together, gives(label), minimum) for label in labels]
+    # Comments on which the same moderators gave the same labels count the same in every figure: each such
+    # "panel" is read once, with how many comments it stands for (a report over 100,000 decisions has a few
+    # hundred panels, not tens of thousands of comments, to read once per label).
+    panels: Counter[Panel] = Counter(
+        tuple(sorted(by_moderator.items())) for by_moderator in decisions.values() if len(by_moderator) >= 2
+    )
+    rows = [label_agreement(ANY_LABEL, panels, bool, minimum)]
+    rows += [label_agreement(label, panels, gives(label), minimum) for label in labels]
     return rows
+
+
+# The moderators who decided one comment with the labels each gave, sorted by moderator.
+Panel = tuple[tuple[str, frozenset[str]], ...]
 
 
 def gives(label: str) -> Callable[[frozenset[str]], bool]:
@@ -215,27 +231,22 @@ def gives(label: str) -> Callable[[frozenset[str]], bool]:
 
 
 def label_agreement(
-    label: str,
-    shared: Sequence[Sequence[frozenset[str]]],
-    together: Mapping[tuple[str, str], Sequence[tuple[frozenset[str], frozenset[str]]]],
-    applies: Callable[[frozenset[str]], bool],
-    minimum: int,
+    label: str, panels: Mapping[Panel, int], applies: Callable[[frozenset[str]], bool], minimum: int
 ) -> LabelAgreement:
-    """One row: ``applies`` turns a moderator's labels into the binary value this row is about. ``shared``: the
-    labels each moderator gave each comment decided by two or more; ``together``: per pair of moderators (sorted
-    names), their labels on each comment both decided."""
-    alpha = None
-    if len(shared) >= minimum:
-        shapes = Counter(_shape(applies(given) for given in comment) for comment in shared)
-        alpha = _alpha_of_matrix(_matrix_of_shapes(shapes))
+    """One row: ``applies`` turns a moderator's labels into the binary value this row is about. ``panels``: each
+    panel of two or more moderators with the labels they gave, and how many comments it was."""
+    shapes: Counter[Shape] = Counter()
+    tables: dict[tuple[str, str], Counter[tuple[bool, bool]]] = {}
+    for panel, times in panels.items():
+        values = [(moderator, applies(given)) for moderator, given in panel]
+        shapes[_shape(value for _moderator, value in values)] += times
+        for (a, value_a), (b, value_b) in combinations(values, 2):  # sorted by moderator: (a, b) with a < b
+            tables.setdefault((a, b), Counter())[value_a, value_b] += times
+    comments = sum(panels.values())
+    alpha = _alpha_of_matrix(_matrix_of_shapes(shapes)) if comments >= minimum else None
     pairs = tuple(
-        PairKappa(
-            a,
-            b,
-            len(values),
-            cohen_kappa([(applies(x), applies(y)) for x, y in values]) if len(values) >= minimum else None,
-            minimum,
-        )
-        for (a, b), values in sorted(together.items())
+        PairKappa(a, b, total, cohen_kappa_of_table(table) if total >= minimum else None, minimum)
+        for (a, b), table in sorted(tables.items())
+        for total in (sum(table.values()),)
     )
-    return LabelAgreement(label, len(shared), alpha, pairs, minimum)
+    return LabelAgreement(label, comments, alpha, pairs, minimum)

@@ -21,13 +21,14 @@ id), of one moderator, and made between two dates (inclusive, UTC). Sections:
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from moderator.log import Action, Decision
+from moderator.log import Action, Decision, ThreadRef
 from moderator.log.effective import LogReport, Skipped, comment_key, read_training_log
 from moderator.reports.agreement import LabelAgreement, agreement_by_label
 
@@ -303,6 +304,24 @@ def build(
     """The report over the logs ``paths``. ``pseudonyms`` (a :class:`.pseudonym.Pseudonymizer`) replaces every
     person's name and removes email addresses from excerpts and notes."""
     decisions, logs, left_out = read_decisions(paths, label_ids, filters)
+    # The decisions read live until the report is made: frozen, the cyclic collector stops walking them on every
+    # pass it makes while the report is built from them (with 100,000 decisions, half the build was those passes).
+    gc.freeze()
+    try:
+        return _built(decisions, logs, left_out, label_ids, filters, pseudonyms, now)
+    finally:
+        gc.unfreeze()
+
+
+def _built(
+    decisions: list[Decision],
+    logs: list[dict[str, Any]],
+    left_out: Counter[str],
+    label_ids: Sequence[str],
+    filters: Filters,
+    pseudonyms: Any | None,
+    now: Callable[[], dt.datetime],
+) -> Report:
     rename: Callable[[str | None], str | None] = _identity
     clean: Callable[[str, str | None], str] = _unchanged
     if pseudonyms is not None:
@@ -386,8 +405,9 @@ def _by_comment(
 ) -> dict[object, dict[str, frozenset[str]]]:
     """Per comment, each moderator's labels (empty: fine); skips are not judgements and are left out."""
     by_comment: dict[object, dict[str, frozenset[str]]] = defaultdict(dict)
+    threads: dict[ThreadRef, tuple[str, str]] = {}
     for decision in decisions:
-        key = comment_key(decision)
+        key = comment_key(decision, threads)
         if key is None or decision.verdict.action is Action.SKIP:
             continue
         by_comment[key][rename(decision.moderator) or ""] = frozenset(decision.verdict.labels)
