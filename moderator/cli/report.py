@@ -112,13 +112,16 @@ def run(args: argparse.Namespace) -> int:
         from moderator.reports.pseudonym import Pseudonymizer, load_or_create_secret
 
         pseudonyms = Pseudonymizer(load_or_create_secret(config.pseudonym_secret_path()))
-    report = build(args.logs, taxonomy.ids, filters, pseudonyms=pseudonyms)
     renderers = {"md": to_markdown, "html": to_html, "csv": to_csv, "json": to_json}
-    gc.freeze()  # the report lives until written: the cyclic collector need not walk it while it is laid out
+    # Reading a big log and laying out its report make millions of objects that all live until the report is
+    # written, and no garbage cycles: the cyclic collector would walk them all again and again for nothing (a
+    # third of the time on 100,000 decisions). The process ends when the report is written.
+    gc.disable()
     try:
+        report = build(args.logs, taxonomy.ids, filters, pseudonyms=pseudonyms)
         text = renderers[kind](report)
     finally:
-        gc.unfreeze()
+        gc.enable()
     if report.empty_reason is not None:
         print(f"moderator report: empty report: {report.empty_reason}", file=sys.stderr)
     if output is None:

@@ -26,7 +26,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from moderator.log import Action, Decision, ThreadRef
 from moderator.log.effective import LogReport, Skipped, comment_key, read_training_log
@@ -35,6 +35,7 @@ from moderator.reports.agreement import LabelAgreement, agreement_by_label
 FORMAT = "moderator-report/1"
 EXCERPT_CHARS = 200
 ACTED = frozenset(a for a in Action if a not in (Action.OK, Action.SKIP))
+_ACTED_VALUES = frozenset(a.value for a in ACTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,9 @@ class Filters:
         return any(value is not None for value in (self.thread, self.moderator, self.since, self.until))
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One effective decision, as a report lists it (and as the CSV's row)."""
+class Row(NamedTuple):
+    """One effective decision, as a report lists it (and as the CSV's row). A named tuple: a report builds one per
+    decision, and a tuple is made in one step where a frozen dataclass sets each of its 17 fields in turn."""
 
     thread_source: str | None
     thread_id: str | None
@@ -81,7 +82,7 @@ class Row:
 
     @property
     def acted(self) -> bool:
-        return bool(self.labels) or Action(self.action) in ACTED
+        return bool(self.labels) or self.action in _ACTED_VALUES
 
 
 @dataclass(slots=True)
@@ -254,7 +255,9 @@ def comment_link(decision: Decision) -> str | None:
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The first ``limit`` characters of a comment's own text on one line (whitespace runs made one space)."""
-    flat = " ".join(text.split())
+    flat = " ".join(text[: 4 * limit].split())  # a long comment is not flattened whole for its first line
+    if len(flat) <= limit and len(text) > 4 * limit:  # mostly white space so far: the whole text, then
+        flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
@@ -381,8 +384,9 @@ def _authors(rows: Iterable[Row]) -> list[AuthorSection]:
 
 
 def _model_section(rows: Iterable[Row], label_ids: Sequence[str]) -> ModelSection:
-    counts = {label: [0, 0, 0, 0] for label in label_ids}
-    with_model = without = 0
+    # Decisions with the same flags and labels count alike: each combination is counted, then read once.
+    combinations: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
+    without = 0
     model_ids: Counter[str] = Counter()
     for row in rows:
         if row.action == Action.SKIP.value:
@@ -390,13 +394,18 @@ def _model_section(rows: Iterable[Row], label_ids: Sequence[str]) -> ModelSectio
         if row.model_flags is None:
             without += 1
             continue
-        with_model += 1
         model_ids[row.model_id or "(unnamed)"] += 1
+        combinations[row.model_flags, row.labels] += 1
+    counts = {label: [0, 0, 0, 0] for label in label_ids}
+    for (flags, labels), times in combinations.items():
         for label in label_ids:
-            flagged, given = label in row.model_flags, label in row.labels
-            counts[label][(0 if given else 1) if flagged else (2 if given else 3)] += 1
+            flagged, given = label in flags, label in labels
+            counts[label][(0 if given else 1) if flagged else (2 if given else 3)] += times
     return ModelSection(
-        with_model, without, dict(model_ids), [ModelLabel(label, *counts[label]) for label in label_ids]
+        sum(combinations.values()),
+        without,
+        dict(model_ids),
+        [ModelLabel(label, *counts[label]) for label in label_ids],
     )
 
 
@@ -414,12 +423,19 @@ def _by_comment(
     return by_comment
 
 
+def _week(when: str) -> str:
+    year, week, _ = dt.datetime.fromisoformat(when).astimezone(dt.UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def _timeline(rows: Iterable[Row]) -> list[Week]:
     decisions: Counter[str] = Counter()
     labels: dict[str, Counter[str]] = defaultdict(Counter)
+    weeks: dict[str, str] = {}  # the week of each UTC day ("...Z", as the log writes times): worked out once
     for row in rows:
-        year, week, _ = dt.datetime.fromisoformat(row.when).astimezone(dt.UTC).isocalendar()
-        name = f"{year}-W{week:02d}"
+        when = row.when
+        day = when[:10] if when.endswith("Z") else when
+        name = weeks.get(day) or weeks.setdefault(day, _week(when))
         decisions[name] += 1
         labels[name].update(row.labels)
     return [Week(name, decisions[name], dict(labels[name])) for name in sorted(decisions)]
