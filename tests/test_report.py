@@ -150,6 +150,23 @@ def test_csv_one_row_per_effective_decision_and_no_formula_runs(log_path: Path) 
     assert mallory["labels"] == "inflammatory" and mallory["model_flags"] == ""
 
 
+@settings(max_examples=100, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.sampled_from("=+-@\t\r'a ;,\"\n"), max_size=6), min_size=3, max_size=3))
+def test_csv_cells_are_each_fields_cell(texts: list[str]) -> None:
+    """The CSV writes text that starts no formula as it is and everything else through its cell rule: every cell
+    as that rule makes it, whatever text starts with."""
+    from moderator.reports.data import Row
+    from moderator.reports.render import _cell
+
+    report = build([], IDS)
+    author, note, title = texts
+    row = Row("bugzilla", "7", title, 3, None, author, "-1 " + note, ("a", "=b"), "flag", note, "=m", "2026-11-02T10:00:00Z",
+              None, None, 0.25, None, "d1")  # fmt: skip
+    report.rows.append(row)
+    rows = list(csv.reader(io.StringIO(to_csv(report), newline="")))
+    assert rows[1:] == [[_cell(getattr(row, column)) for column in CSV_COLUMNS]]
+
+
 def test_markdown_keeps_text_inert_and_tables_whole(log_path: Path) -> None:
     text = to_markdown(build([str(log_path)], IDS))
     line = next(line for line in text.splitlines() if "HYPERLINK" in line)

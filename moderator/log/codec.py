@@ -12,7 +12,9 @@ import json
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
+
+import orjson
 
 from moderation_core.textsafe import dumps, one_line
 from moderation_core.yamlsafe import load_one
@@ -75,6 +77,77 @@ def parse_fast(lines: list[str]) -> Document | None:
             return None
         parts.append(f'"{match.group(1)}":{match.group(2)}')
     return _json_mapping("{" + ",".join(parts) + "}")
+
+
+def parse_usable(lines: list[str], labels: Collection[str]) -> Document | None:
+    """A document as :func:`render` writes it, read by orjson (twice as quick as the standard library on a big
+    log) and returned only when it is valid (:func:`problem` finds nothing) and every value the log reads from
+    it is one orjson reads exactly as :func:`parse` does; None otherwise: the caller then reads it with
+    :func:`parse` and :func:`problem`, as it always did.
+
+    Where the two parsers differ: what orjson refuses (NaN, a lone surrogate, a number beyond a double) raises;
+    an integer literal beyond 64 bits, which orjson reads as the nearest float, is the one silent difference.
+    So every value read from a valid document must be text (or absent) where it is named text, and a number only
+    where a number is expected and below 2**63 if it is a float (schema and comment number must be integers:
+    a float there fails the check)."""
+    if not lines:
+        return None
+    for line in lines:
+        if not line.startswith(_KEY_PREFIXES):
+            return None
+    text = '{"' + ',"'.join([line.replace(": ", '":', 1) for line in lines]) + "}"
+    if "\n" in text:  # a line holding a line break: parse_fast's pattern decides what it makes of it
+        return None
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if not (_plainly_valid(data, labels) and _read_alike(data)):
+        return None
+    return cast(Document, data)
+
+
+# orjson reads an integer literal beyond 64 bits as the nearest float: at or beyond 2**63 a float may be one.
+_BEYOND_64_BITS = float(2**63)
+
+
+def _plain_text(*values: object) -> bool:
+    for value in values:
+        if value is not None and type(value) is not str:
+            return False
+    return True
+
+
+def _small_float(value: object) -> bool:
+    return type(value) is not float or -_BEYOND_64_BITS < value < _BEYOND_64_BITS
+
+
+def _read_alike(data: dict[str, Any]) -> bool:
+    """For a valid document: whether every value :func:`decode` and the log's entries read from it is text where
+    text is read, and no float that may stand for an integer literal beyond 64 bits where a number is read."""
+    thread, comment = data["thread"], data["comment"]
+    get = thread.get
+    if not _plain_text(get("source"), get("id"), get("title"), get("url")):
+        return False
+    get = comment.get
+    if not _plain_text(get("id"), get("author"), get("node_id"), get("context")):
+        return False
+    decision = data.get("decision")
+    if type(decision) is dict and not _plain_text(decision.get("note")):
+        return False
+    model = data.get("model")
+    if type(model) is not dict:
+        return True  # no model view, however it was read
+    flags, scores = model.get("flags"), model.get("scores")
+    if not _plain_text(model.get("id")) or not _small_float(model.get("concern")):
+        return False
+    if type(flags) is list and not _plain_text(*flags):
+        return False
+    if type(scores) is dict:
+        for label, score in scores.items():
+            if type(label) is not str or not _small_float(score):
+                return False
+    return True
 
 
 def _json_mapping(text: str) -> Document | None:

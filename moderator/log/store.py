@@ -280,20 +280,23 @@ def _take_document(contents: LogContents, item: Item, labels: set[str], path: Pa
         message = f"document of {item.size} bytes is over the {MAX_DOCUMENT_BYTES} limit"
         contents.add_problem(Problem(item.line, message))
         return
-    try:
-        # the JSON short path first, as codec.parse takes it (which then tries it again before the YAML loader)
-        data = codec.parse_fast(item.body) or codec.parse(item.body)
-    except YAMLProblem as problem:
-        contents.add_problem(Problem(item.line + (problem.line or 1), one_line(problem.problem, 200)))
-        return
-    except (ValueError, RecursionError) as error:
-        # PyYAML's own conversions: an integer over the 4,300-digit limit, a date such as 2024-13-45
-        contents.add_problem(Problem(item.line, f"unreadable value ({one_line(str(error).split(';')[0], 120)})"))
-        return
-    wrong = codec.problem(data, labels)
-    if wrong:
-        contents.add_problem(Problem(item.line, wrong))
-        return
+    data = codec.parse_usable(item.body, labels)  # the usual document: read quickly, valid
+    if data is None:
+        try:
+            # the JSON short path first, as codec.parse takes it (which then tries it again before the YAML loader)
+            data = codec.parse_fast(item.body) or codec.parse(item.body)
+        except YAMLProblem as problem:
+            contents.add_problem(Problem(item.line + (problem.line or 1), one_line(problem.problem, 200)))
+            return
+        except (ValueError, RecursionError) as error:
+            # PyYAML's own conversions: an integer over the 4,300-digit limit, a date such as 2024-13-45
+            message = f"unreadable value ({one_line(str(error).split(';')[0], 120)})"
+            contents.add_problem(Problem(item.line, message))
+            return
+        wrong = codec.problem(data, labels)
+        if wrong:
+            contents.add_problem(Problem(item.line, wrong))
+            return
     # With records, the record is decoded first: the entry takes its readings (the model's flags...) from it.
     records = contents.records
     record = None if records is None else codec.decode(data, shared.parts)

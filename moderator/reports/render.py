@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -173,13 +174,31 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+# A row's fields in the CSV's column order (a Row is a named tuple), read in one step.
+_CSV_FIELDS = operator.itemgetter(*(Row._fields.index(column) for column in CSV_COLUMNS))
+_FORMULA_FIRST = frozenset(_FORMULA_START)
+
+
 def to_csv(report: Report) -> str:
+    text = _csv_text(report, csv.QUOTE_MINIMAL)
+    if "\r" in text:
+        # The csv module quotes a field holding a line break, but not one holding a lone carriage return (only the
+        # characters of its line ending), and a spreadsheet takes one for the end of the row: every cell quoted.
+        text = _csv_text(report, csv.QUOTE_ALL)
+    return text
+
+
+def _csv_text(report: Report, quoting: int) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in report.rows:
-        data = row_dict(row)
-        writer.writerow([_cell(data[column]) for column in CSV_COLUMNS])
+    out.write(",".join(CSV_COLUMNS) + "\n")
+    # Text that starts no formula is its own cell (most of them): _cell only for the rest.
+    csv.writer(out, lineterminator="\n", quoting=quoting).writerows(
+        [
+            value if type(value) is str and value[:1] not in _FORMULA_FIRST else _cell(value)
+            for value in _CSV_FIELDS(row)
+        ]
+        for row in report.rows
+    )
     return out.getvalue()
 
 
