@@ -8,7 +8,7 @@ import io
 import json
 import operator
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from moderator.reports.data import FORMAT, Report, Row
 
@@ -188,7 +188,7 @@ def to_csv(report: Report) -> str:
     return text
 
 
-def _csv_text(report: Report, quoting: int) -> str:
+def _csv_text(report: Report, quoting: Literal[0, 1]) -> str:  # QUOTE_MINIMAL or QUOTE_ALL
     out = io.StringIO()
     out.write(",".join(CSV_COLUMNS) + "\n")
     # Text that starts no formula is its own cell (most of them): _cell only for the rest.
