@@ -109,45 +109,37 @@ def parse_usable(lines: list[str], labels: Collection[str]) -> Document | None:
 
 # orjson reads an integer literal beyond 64 bits as the nearest float: at or beyond 2**63 a float may be one.
 _BEYOND_64_BITS = float(2**63)
-
-
-def _plain_text(*values: object) -> bool:
-    for value in values:
-        if value is not None and type(value) is not str:
-            return False
-    return True
-
-
-def _small_float(value: object) -> bool:
-    return type(value) is not float or -_BEYOND_64_BITS < value < _BEYOND_64_BITS
+_TEXT_TYPES = frozenset({str, type(None)})
 
 
 def _read_alike(data: dict[str, Any]) -> bool:
     """For a valid document: whether every value :func:`decode` and the log's entries read from it is text where
-    text is read, and no float that may stand for an integer literal beyond 64 bits where a number is read."""
-    thread, comment = data["thread"], data["comment"]
-    get = thread.get
-    if not _plain_text(get("source"), get("id"), get("title"), get("url")):
-        return False
-    get = comment.get
-    if not _plain_text(get("id"), get("author"), get("node_id"), get("context")):
-        return False
-    decision = data.get("decision")
-    if type(decision) is dict and not _plain_text(decision.get("note")):
-        return False
+    text is read (or absent), and no number read is 2**63 or more in size (a float there may stand for an
+    integer literal beyond 64 bits). Written for speed: it runs once per document of a big log."""
+    thread, comment, decision = data["thread"], data["comment"], data.get("decision")
+    get, at = thread.get, comment.get
+    types = {type(get("source")), type(get("id")), type(get("title")), type(get("url"))}
+    types.update((type(at("id")), type(at("author")), type(at("node_id")), type(at("context"))))
+    if type(decision) is dict:
+        types.add(type(decision.get("note")))
     model = data.get("model")
     if type(model) is not dict:
-        return True  # no model view, however it was read
-    flags, scores = model.get("flags"), model.get("scores")
-    if not _plain_text(model.get("id")) or not _small_float(model.get("concern")):
+        return types <= _TEXT_TYPES  # no model view, however it was read
+    types.add(type(model.get("id")))
+    flags = model.get("flags")
+    if type(flags) is list:
+        types.update(map(type, flags))
+    if not types <= _TEXT_TYPES:
         return False
-    if type(flags) is list and not _plain_text(*flags):
-        return False
-    if type(scores) is dict:
-        for label, score in scores.items():
-            if type(label) is not str or not _small_float(score):
-                return False
-    return True
+    numbers = model.get("scores")
+    numbers = list(numbers.values()) if type(numbers) is dict else []
+    concern = model.get("concern")
+    if type(concern) is float or type(concern) is int:
+        numbers.append(concern)
+    try:
+        return max(map(abs, numbers), default=0) < _BEYOND_64_BITS
+    except TypeError:  # a score that is no number (left out by the model view): each number checked alone
+        return all(type(n) not in (int, float) or abs(n) < _BEYOND_64_BITS for n in numbers)
 
 
 def _json_mapping(text: str) -> Document | None:
