@@ -210,6 +210,39 @@ def test_json_text_is_the_report_dict_in_its_order(log_path: Path) -> None:
     assert decoded["threads"] and all(thread["comments"] for thread in decoded["threads"])
 
 
+def test_json_rows_with_a_lone_surrogate_or_odd_numbers_read_back_the_same() -> None:
+    """Rows are encoded by orjson, which refuses a lone surrogate (a hand-edited log can hold one): the standard
+    library then writes that row. Numbers read back as they were, however each encoder writes them."""
+    from moderator.reports.data import Row
+
+    report = build([], IDS)
+    for number, (author, concern) in enumerate([("\ud800 Mallory", 1e-07), ("Lena", 0.1 + 0.2), ("Ana", None)]):
+        report.rows.append(
+            Row(
+                "github",
+                "o/r#1",
+                "t",
+                number,
+                None,
+                author,
+                "x",
+                (),
+                "ok",
+                "",
+                "m",
+                "2026-11-02T10:00:00Z",
+                "m@1",
+                (),
+                concern,
+                None,
+                f"d{number}",
+            )  # fmt: skip
+        )
+    decoded = json.loads(to_json(report))
+    assert decoded == report_dict(report)
+    assert [row["concern"] for row in decoded["decisions"]] == [1e-07, 0.1 + 0.2, None]
+
+
 @pytest.mark.parametrize(("suffix", "starts"), [(".md", "# Moderation report"), (".html", "<!DOCTYPE html>"),
                                                  (".csv", "thread_source,"), (".json", "{")])  # fmt: skip
 def test_the_format_comes_from_the_output_suffix(log_path: Path, tmp_path: Path, suffix: str, starts: str) -> None:
