@@ -701,3 +701,29 @@ def test_records_of_one_thread_share_its_reference_and_equal_the_ones_read_alone
     ]
     assert isinstance(records[0], Decision) and isinstance(records[0].model, ModelView)
     assert isinstance(records[0].model.scores, Mapping)
+
+
+def test_records_without_entries_are_the_records_lines_and_problems_of_a_whole_read(tmp_path: Path) -> None:
+    """read_log(records=True, entries=False), what reading every record of a big log uses: the same records with
+    their entries' lines, and the same problems (a retraction of an unknown decision among them)."""
+    path = tmp_path / "log.yaml"
+    retraction = render(
+        {
+            "schema": 1,
+            "kind": "retraction",
+            "id": "r1",
+            "when": "2026-11-02T10:00:00Z",
+            "moderator": "dana",
+            "thread": {"source": "bugzilla", "id": "1"},
+            "comment": {"number": 1},
+            "retracts": "nothing-by-this-id",
+        }
+    )
+    path.write_bytes(log_of(3) + retraction + b"stray text\n" + log_of(2))
+    whole = read_log(path, LABELS, records=True)
+    only = read_log(path, LABELS, records=True, entries=False)
+    assert only.entries == [] and only.records == whole.records
+    assert only.record_lines == [entry.line for entry in whole.entries]
+    assert only.problems == whole.problems and len(only.problems) == 2
+    with pytest.raises(ValueError):
+        read_log(path, LABELS, entries=False)

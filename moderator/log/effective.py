@@ -141,7 +141,7 @@ def read_training_log(
     if not path.exists():
         raise LogError(f"{path}: no such file")
     # One pass that also decodes every record; refuses what cannot be read at all (not a file, not UTF-8).
-    contents = read_log(path, ids, records=True)
+    contents = read_log(path, ids, records=True, entries=False)
     if contents.foreign_line is not None:
         raise LogError(f"{path}:{contents.foreign_line}: not a decision log (its first line is not '---')")
     report = LogReport(given, file_sha256(path))
@@ -150,7 +150,8 @@ def read_training_log(
         # hand): read again, keeping those with the reason, to tell them from the problems that refuse the log.
         records = list(_records(path, ids))
     else:
-        records = [(entry.line, record, None) for entry, record in zip(contents.entries, contents.records, strict=True)]
+        lines = contents.record_lines or []
+        records = [(line, record, None) for line, record in zip(lines, contents.records, strict=True)]
     unusable_ids = {record.id for _, record, why in records if why is not None}
     excused = {line for line, _, why in records if why is not None}
     excused |= {

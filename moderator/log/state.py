@@ -164,6 +164,7 @@ class LogContents:
     omitted_problems: int = 0  # problems past MAX_PROBLEMS, counted but not kept
     foreign_line: int | None = None  # the first non-blank line, when it is not '---': not a decision log
     records: list[Record] | None = None  # with read_log(records=True): each entry's whole record, in entry order
+    record_lines: list[int] | None = None  # with read_log(records=True, entries=False): each record's line
 
     @property
     def problem_count(self) -> int:

@@ -36,7 +36,7 @@ from moderator.log.files import (
     remove_quietly,
     write_all,
 )
-from moderator.log.records import Record
+from moderator.log.records import Decision, Record, Retraction
 from moderator.log.scan import BLANK_BYTES, BOM, Item, State, Undecodable, documents
 from moderator.log.state import Entry, LogContents, Problem, Shared
 
@@ -192,35 +192,43 @@ def _last_start_line(chunk: bytes, chunk_offset: int) -> int | None:
 
 
 # -- reading ---------------------------------------------------------------------------------------------------
-def read_log(path: str | Path, label_ids: Iterable[str], *, records: bool = False) -> LogContents:
+def read_log(path: str | Path, label_ids: Iterable[str], *, records: bool = False, entries: bool = True) -> LogContents:
     """Every document of the log with every problem found; never raises for content, only for unreadable files
     (a file that is not UTF-8 text counts as unreadable: the error names the line and the byte).
 
     ``records``: also decode each valid document into its record (``contents.records``, one per entry) while it
     is parsed anyway, for readers that need every whole record (reports, the tag export, training): one pass
-    over the file instead of a second one that parses everything again."""
+    over the file instead of a second one that parses everything again. ``entries=False`` (with ``records``):
+    the records only, each with its line in ``contents.record_lines``, and no entries (what reading every
+    record of a big log needs, without building the state's view of each document as well)."""
     path = Path(path)
     refuse_irregular(path)
     try:
         with path.open("rb") as handle:
-            return _read(handle, path, set(label_ids), records)
+            return _read(handle, path, set(label_ids), records, entries)
     except FileNotFoundError:
-        return LogContents(records=[] if records else None)
+        return _empty_contents(records, entries)
     except IsADirectoryError:
         raise LogError(f"{path}: is a directory, not a decision log") from None
     except OSError as error:
         raise LogError(f"{path}: cannot read ({reason(error)})") from None
 
 
-def _read(handle: BinaryIO, path: Path, labels: set[str], records: bool = False) -> LogContents:
+def _empty_contents(records: bool, entries: bool) -> LogContents:
+    if not (records or entries):
+        raise ValueError("read_log: entries=False needs records=True")
+    return LogContents(records=[] if records else None, record_lines=None if entries else [])
+
+
+def _read(handle: BinaryIO, path: Path, labels: set[str], records: bool = False, entries: bool = True) -> LogContents:
     try:
-        return _scan(handle, path, labels, records)
+        return _scan(handle, path, labels, records, entries)
     except Undecodable as bad:
         raise LogError(f"{path}:{bad.line}: not UTF-8 text (byte {bad.offset})") from None
 
 
-def _scan(handle: BinaryIO, path: Path, labels: set[str], records: bool = False) -> LogContents:
-    contents = LogContents(records=[] if records else None)
+def _scan(handle: BinaryIO, path: Path, labels: set[str], records: bool = False, entries: bool = True) -> LogContents:
+    contents = _empty_contents(records, entries)
     shared = Shared()
     previous: State | None = None  # the state of the previous piece
     stray_lines: list[int] | None = None  # first and last line of the current run of text outside documents
@@ -300,6 +308,10 @@ def _take_document(contents: LogContents, item: Item, labels: set[str], path: Pa
     # With records, the record is decoded first: the entry takes its readings (the model's flags...) from it.
     records = contents.records
     record = None if records is None else codec.decode(data, shared.parts)
+    if contents.record_lines is not None and records is not None and record is not None:  # records only
+        records.append(record)
+        contents.record_lines.append(item.line)
+        return
     contents.entries.append(
         Entry(data, item.line, path=path, offset=item.offset, size=item.size, keep=False, shared=shared, record=record)
     )
@@ -308,6 +320,12 @@ def _take_document(contents: LogContents, item: Item, labels: set[str], path: Pa
 
 
 def _check_retractions(contents: LogContents) -> None:
+    if contents.record_lines is not None and contents.records is not None:  # records only
+        made = {record.id for record in contents.records if isinstance(record, Decision)}
+        for line, record in zip(contents.record_lines, contents.records, strict=True):
+            if isinstance(record, Retraction) and record.retracts not in made:
+                contents.add_problem(Problem(line, f"retracts unknown decision {codec.shown(record.retracts)}"))
+        return
     decisions = {e.id for e in contents.entries if e.kind == "decision"}
     for entry in contents.entries:
         if entry.kind == "retraction" and entry.retracts not in decisions:
