@@ -40,12 +40,30 @@ MOST_DEFAULT_JOBS = 4
 """At most this many worker processes by default: beyond it, reading the file and writing the results in the main
 process is what limits the speed, and each worker holds its own batches in memory."""
 
+BUGZILLA_API_KEY_ENV = "BUGZILLA_API_KEY"
+"""Environment variable with the Bugzilla API key that ``moderator fetch`` (and review, thread, score on a bug URL)
+sends as the ``X-BUGZILLA-API-KEY`` header, for private bugs; never written to a file or shown."""
+
+GITHUB_TOKEN_ENV = "GITHUB_TOKEN"
+"""Environment variable with the GitHub token sent as ``Authorization: Bearer`` (else ``gh auth token`` when the
+GitHub CLI is installed); never written to a file or shown."""
+
+GITHUB_API_URL_ENV = "GITHUB_API_URL"
+"""Environment variable with the GitHub API base for ``OWNER/REPO#N`` when ``--server`` is not given: GitHub
+Enterprise's ``https://HOST/api/v3`` (default ``https://api.github.com``); its issue URLs are then recognised too."""
+
 _LINE_BREAKS = re.compile("[\t\n]")
 
 
 def user_data_dir() -> Path:
     """The per-user data folder (computed on each call, so a changed ``$HOME`` or ``$XDG_DATA_HOME`` counts)."""
     return platformdirs.user_data_path(APP_NAME)
+
+
+def user_cache_dir() -> Path:
+    """The per-user cache folder (``~/.cache/moderator`` on Linux; computed on each call, as the data folder): the
+    fetched threads and the HTTP cache of conditional requests. Deleting it only costs the next fetch its requests."""
+    return platformdirs.user_cache_path(APP_NAME)
 
 
 def default_log() -> Path:

@@ -20,13 +20,27 @@ from collections.abc import Sequence
 from moderation_core.errors import ModeratorError
 from moderation_core.textsafe import one_line, visible
 from moderator import __version__
-from moderator.cli import decide, evaluate, export_tags, log, models, report, review, score, thread, train
+from moderator.cli import (
+    decide,
+    evaluate,
+    export_tags,
+    fetch,
+    log,
+    models,
+    push,
+    report,
+    review,
+    scan,
+    score,
+    thread,
+    train,
+)
 from moderator.cli.options import Formatter
 
 EXIT_USAGE = 2
 
 # In the order of the commands' list in ``moderator --help``.
-COMMANDS = (thread, train, score, evaluate, review, decide, log, models, report, export_tags)
+COMMANDS = (thread, fetch, train, score, scan, evaluate, review, decide, log, models, report, export_tags, push)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from moderator.cli.options import (
     log_help,
 )
 from moderator.cli.output import write
+from moderator.cli.remote import add_server_argument, resolve_source
 from moderator.sources import load_threads
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def register(commands: Subcommands) -> None:
         "the new model is put in use and rescores the thread; n keeps it as a version, not in use.",
         epilog="examples:\n"
         "  moderator review moderator/samples/bug-4127.txt\n"
+        "  moderator review octo/repo#42                            # fetched first (see 'moderator fetch')\n"
         "  moderator review list.mbox                               # many threads: choose one in the list\n"
         "  moderator review list.mbox --thread '<a1@lists.example.org>'\n"
         "  moderator review export.jsonl --thread t42 --only-flagged\n"
@@ -54,6 +56,7 @@ def register(commands: Subcommands) -> None:
         "  moderator review bug.json --train-corpus ../shared/data/train/vcu_incivility.jsonl   # R retrains with it\n",
     )
     add_source_arguments(parser)
+    add_server_argument(parser)
     parser.add_argument(
         "--thread",
         metavar="ID",
@@ -93,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from moderator.tui.app import make_app, make_picker_app
 
     taxonomy = load_named_taxonomy()
+    args.source = resolve_source(args)  # a bug or issue address: fetched into the per-user cache folder
     threads = load_threads(args.source, args.format)  # an unreadable source stops here, before any screen
     if args.thread is not None:
         threads = [thread_with_id(threads, args.thread, args.source)]

@@ -9,6 +9,7 @@ from moderation_core.textsafe import json_lines
 from moderator import config
 from moderator.cli.options import Formatter, add_jobs_argument, add_model_argument, add_source_arguments
 from moderator.cli.output import write
+from moderator.cli.remote import add_server_argument, resolve_source
 from moderator.cli.render import score_table
 
 if TYPE_CHECKING:
@@ -31,9 +32,11 @@ def register(commands: Subcommands) -> None:
         "  moderator score moderator/samples/bug-4127.txt\n"
         "  moderator score threads.jsonl --json | jq 'select(.flags != [])'\n"
         "  moderator score bug.json --model /tmp/model --json\n"
-        "  moderator score export.jsonl --json --jobs 8 > scores.jsonl\n",
+        "  moderator score export.jsonl --json --jobs 8 > scores.jsonl\n"
+        "  moderator score bugzilla:1234567 --json                 # fetched first (see 'moderator fetch')\n",
     )
     add_source_arguments(parser)
+    add_server_argument(parser)
     add_model_argument(parser)
     add_jobs_argument(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object per comment per line")
@@ -75,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     # scored: memory holds one batch of threads, never the file (any size). Every error of the file is raised by
     # this call, before any error of the model and before anything is written. On a large file the checking reading
     # runs in a process of its own while the model loads (two seconds each on a 35 MB export).
-    threads, scorer = iter_threads_beside(args.source, args.format, load)
+    threads, scorer = iter_threads_beside(resolve_source(args), args.format, load)
     from moderator.scoring import score_threads
 
     # Threads are scored together in batches (one model pass for thousands of comments); what is scored is written

@@ -11,6 +11,7 @@ from moderation_core.textsafe import dumps
 from moderation_core.thread import Thread
 from moderator.cli.options import Formatter, add_source_arguments
 from moderator.cli.output import write, write_chunks
+from moderator.cli.remote import add_server_argument, resolve_source
 from moderator.cli.render import thread_table
 from moderator.sources import load_threads
 
@@ -28,9 +29,11 @@ def register(commands: Subcommands) -> None:
         epilog="examples:\n"
         "  moderator thread moderator/samples/bug-4127.txt            # a Bugzilla page copy\n"
         "  moderator thread bug.json --format bugzilla-json --json    # REST export, as JSON\n"
-        '  moderator thread list-archive.mbox --json                  # {"threads": [...]} for many threads\n',
+        '  moderator thread list-archive.mbox --json                  # {"threads": [...]} for many threads\n'
+        "  moderator thread https://github.com/octo/repo/issues/42    # fetched first (see 'moderator fetch')\n",
     )
     add_source_arguments(parser)
+    add_server_argument(parser)
     parser.add_argument(
         "--json",
         action="store_true",
@@ -40,7 +43,7 @@ def register(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    threads = load_threads(args.source, args.format)
+    threads = load_threads(resolve_source(args), args.format)
     if args.json:
         if len(threads) == 1:
             write_chunks([*thread_json(threads[0], 0), "\n"])
