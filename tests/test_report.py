@@ -355,3 +355,18 @@ def test_links_only_for_plain_web_addresses() -> None:
     comment = DecidedComment(2, "5", "a", "text")
     decision = Decision.new(moderator="m", thread=hostile, comment=comment, model=None, labels=(), action=Action.OK)
     assert comment_link(decision) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("ab \u00a0\u3000\n\t\r\u2028\x0b"), max_size=60),
+    limit=st.integers(min_value=2, max_value=12),
+)
+def test_an_excerpt_is_the_start_of_the_flattened_text(text: str, limit: int) -> None:
+    """excerpt flattens only the start of a long comment, and the start only by stripping when its white space
+    is single ASCII spaces: always what flattening the whole text and cutting it gives."""
+    from moderator.reports.data import excerpt
+
+    flat = " ".join(text.split())
+    expected = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    assert excerpt(text, limit) == expected

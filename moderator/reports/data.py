@@ -238,10 +238,17 @@ def safe_url(url: str | None) -> str | None:
     return url if url is not None and _SAFE_URL.match(url) else None
 
 
-def comment_link(decision: Decision) -> str | None:
+def comment_link(decision: Decision, safe_bases: dict[ThreadRef, str | None] | None = None) -> str | None:
     """The comment's address where the source has one: Bugzilla ``show_bug.cgi?id=N#cK`` from the bug's address
-    and the comment number, GitHub the issue's address with ``#issuecomment-ID`` (what ``html_url`` holds)."""
-    base = safe_url(decision.thread.url)
+    and the comment number, GitHub the issue's address with ``#issuecomment-ID`` (what ``html_url`` holds).
+    ``safe_bases``: each thread's checked address, remembered across calls by a caller linking many comments."""
+    thread = decision.thread
+    if safe_bases is None:
+        base = safe_url(thread.url)
+    elif thread in safe_bases:
+        base = safe_bases[thread]
+    else:
+        base = safe_bases[thread] = safe_url(thread.url)
     comment = decision.comment
     if base is None:
         return None
@@ -255,7 +262,11 @@ def comment_link(decision: Decision) -> str | None:
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The first ``limit`` characters of a comment's own text on one line (whitespace runs made one space)."""
-    flat = " ".join(text[: 4 * limit].split())  # a long comment is not flattened whole for its first line
+    start = text[: 4 * limit]  # a long comment is not flattened whole for its first line
+    if start.isprintable() and "  " not in start:
+        flat = start.strip(" ")  # the only white space is single ASCII spaces: what split and join would make
+    else:
+        flat = " ".join(start.split())
     if len(flat) <= limit and len(text) > 4 * limit:  # mostly white space so far: the whole text, then
         flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -263,7 +274,10 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 # -- building --------------------------------------------------------------------------------------------------------
 def _row(
-    decision: Decision, rename: Callable[[str | None], str | None], clean: Callable[[str, str | None], str]
+    decision: Decision,
+    rename: Callable[[str | None], str | None],
+    clean: Callable[[str, str | None], str],
+    safe_bases: dict[ThreadRef, str | None] | None = None,
 ) -> Row:
     comment, model = decision.comment, decision.model
     thread_key = f"{decision.thread.source}:{decision.thread.name}"
@@ -283,7 +297,7 @@ def _row(
         model_id=None if model is None else model.id,
         model_flags=None if model is None else tuple(model.flags),
         concern=None if model is None else model.concern,
-        link=comment_link(decision),
+        link=comment_link(decision, safe_bases),
         decision_id=decision.id,
     )
 
@@ -330,7 +344,8 @@ def _built(
     if pseudonyms is not None:
         pseudonyms.learn(decisions)
         rename, clean = pseudonyms.name, pseudonyms.text
-    rows = [_row(d, rename, clean) for d in decisions]
+    safe_bases: dict[ThreadRef, str | None] = {}
+    rows = [_row(d, rename, clean, safe_bases) for d in decisions]
     return Report(
         labels=list(label_ids),
         logs=logs,
