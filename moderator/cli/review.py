@@ -14,16 +14,16 @@ from moderator.cli.options import (
     Formatter,
     add_model_argument,
     add_moderator_argument,
-    add_source_arguments,
     load_named_taxonomy,
     log_help,
 )
 from moderator.cli.output import write
 from moderator.cli.remote import add_server_argument, resolve_source
-from moderator.sources import load_threads
+from moderator.sources import FORMATS, load_threads
 
 if TYPE_CHECKING:
     from moderator.cli.options import Subcommands
+    from moderator.review.queue_walk import ThreadSource
 
 
 def register(commands: Subcommands) -> None:
@@ -44,7 +44,14 @@ def register(commands: Subcommands) -> None:
         "R retrains the model from the log in a separate process while you go on reviewing: the starter\n"
         "corpus, any --train-corpus files and the log's decisions, then the comparison gate of\n"
         "'moderator train --log' against the model scoring the thread. If the gate passes and you say y,\n"
-        "the new model is put in use and rescores the thread; n keeps it as a version, not in use.",
+        "the new model is put in use and rescores the thread; n keeps it as a version, not in use.\n"
+        "\n"
+        "--queue-file QUEUE walks a triage queue written by 'moderator scan' instead of one SOURCE: the list\n"
+        "of its entries (state, concern, comment, author, thread; labels and evidence), decided entries\n"
+        "marked. enter opens an entry's thread on its comment (loaded again from its file, or fetched), w\n"
+        "goes to the next undecided entry in whichever thread, escape comes back to the list. A comment\n"
+        "whose text changed since the scan is said so over the screen; a thread that cannot be loaded any\n"
+        "more is marked unloadable.",
         epilog="examples:\n"
         "  moderator review moderator/samples/bug-4127.txt\n"
         "  moderator review octo/repo#42                            # fetched first (see 'moderator fetch')\n"
@@ -53,9 +60,29 @@ def register(commands: Subcommands) -> None:
         "  moderator review export.jsonl --thread t42 --only-flagged\n"
         "  moderator review bug.json --queue concern --only-flagged --moderator dana\n"
         "  moderator review list.mbox --log ~/moderation/decisions.yaml\n"
-        "  moderator review bug.json --train-corpus ../shared/data/train/vcu_incivility.jsonl   # R retrains with it\n",
+        "  moderator review bug.json --train-corpus ../shared/data/train/vcu_incivility.jsonl   # R retrains with it\n"
+        "  moderator scan threads/ -o queue.jsonl && moderator review --queue-file queue.jsonl\n",
     )
-    add_source_arguments(parser)
+    # SOURCE is optional only because --queue-file may stand for it: argparse requires exactly one of the two.
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "source",
+        metavar="SOURCE",
+        nargs="?",
+        help="thread file (any format listed under --format), or a tracker's thread (see 'moderator fetch')",
+    )
+    what.add_argument(
+        "--queue-file",
+        metavar="QUEUE",
+        help="walk the triage queue QUEUE (a 'moderator scan' output) across its threads, instead of a SOURCE",
+    )
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=FORMATS,
+        metavar="F",
+        help=f"source format, detected from the content when omitted: {', '.join(FORMATS)}",
+    )
     add_server_argument(parser)
     parser.add_argument(
         "--thread",
@@ -95,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     from moderator.scoring import load_scorer  # numpy, scikit-learn and textual: only for this command
     from moderator.tui.app import make_app, make_picker_app
 
+    if args.queue_file is not None:
+        return run_queue(args, moderator, corpora)
     taxonomy = load_named_taxonomy()
     args.source = resolve_source(args)  # a bug or issue address: fetched into the per-user cache folder
     threads = load_threads(args.source, args.format)  # an unreadable source stops here, before any screen
@@ -130,6 +159,53 @@ def run(args: argparse.Namespace) -> int:
     # The screen is gone once the app exits: say where the work went, in the terminal the moderator returns to.
     write(f"decisions are saved in {one_line(str(log))}\n")
     return 0
+
+
+def run_queue(args: argparse.Namespace, moderator: str, corpora: tuple[str, ...]) -> int:
+    """``review --queue-file``: the queue read and checked whole before any screen (a QueueError names the file and
+    the line), then the queue list."""
+    from moderation_core.errors import UsageError
+    from moderator.retrain import RetrainSettings
+    from moderator.scan.queue import read_queue
+    from moderator.scoring import load_scorer
+    from moderator.tui.app import make_queue_app
+
+    for option, value in (("--thread", args.thread), ("--format", args.format)):
+        if value is not None:
+            raise UsageError(f"{option} goes with SOURCE, not --queue-file: the queue names each entry's thread")
+    queue = read_queue(args.queue_file)
+    if not queue.entries:
+        write(f"{one_line(args.queue_file)}: the queue has no entry: nothing to review\n")
+        return 0
+    taxonomy = load_named_taxonomy()
+    scorer = load_scorer(args.model, taxonomy)
+    log = config.log_path(args.log)
+    app = make_queue_app(
+        queue,
+        taxonomy,
+        log,
+        moderator,
+        loader=load_queued_source,
+        scorer=scorer,
+        order=args.queue,
+        only_flagged=args.only_flagged,
+        source_name=str(args.queue_file),
+        retrain=RetrainSettings(config.default_model_output(), corpora),
+    )
+    app.run()
+    write(f"decisions are saved in {one_line(str(log))}\n")
+    return 0
+
+
+def load_queued_source(source: ThreadSource) -> list[Thread]:
+    """The threads of a queue entry's source, loaded again: a file with the importers (the format the scan was given,
+    or detected), a tracker's thread fetched as ``moderator review SOURCE`` fetches it (through the per-user cache).
+    Called in a worker thread of the review app; its errors mark the entries of that source as unloadable."""
+    if source.remote is not None:
+        path = resolve_source(argparse.Namespace(source=source.remote, server=source.server))
+        return load_threads(path)
+    assert source.path is not None  # a file origin always has its path (the queue reader checks it)
+    return load_threads(source.path, source.format)
 
 
 # Threads named in the error for an unknown --thread: enough to spot a typo, one line however long the file.

@@ -1,6 +1,6 @@
-"""The review app: a thin shell around its screens. ``make_app`` (one thread: the review screen first) and
-``make_picker_app`` (a file of many threads: the thread picker first) are the factories the CLI, Pilot tests,
-snapshot tests and benchmarks use."""
+"""The review app: a thin shell around its screens. ``make_app`` (one thread: the review screen first),
+``make_picker_app`` (a file of many threads: the thread picker first) and ``make_queue_app`` (a triage queue: the
+queue list first) are the factories the CLI, Pilot tests, snapshot tests and benchmarks use."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
@@ -19,10 +20,16 @@ from moderator.log import DecisionLog, ensure_writable
 from moderator.retrain import RetrainSettings
 from moderator.review import Queue, ReviewSession
 from moderator.review.catalog import ThreadCounts, catalog, quick_counts
+from moderator.review.queue_walk import Opened, QueueWalk, ThreadsLoader, Unloadable
+from moderator.scan.queue import Queue as TriageQueue
+from moderator.scan.queue import QueueEntry
 from moderator.scoring import Scorer
 from moderator.scoring.background import BackgroundScorer
+from moderator.tui.components.queue_review_screen import QueueReviewScreen
+from moderator.tui.components.queue_screen import QueueScreen
 from moderator.tui.components.review_screen import ReviewScreen
 from moderator.tui.components.thread_picker import ThreadPicker
+from moderator.tui.messages import QueueEntryLoaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,15 @@ class ReviewSetup:
     def review_screen(self, thread: Thread) -> ReviewScreen:
         """A review screen on ``thread``: its session reads this moderator's earlier decisions from the log, and the
         model scores the thread in the background once the screen is shown."""
+        session, scoring = self._session(thread)
+        return ReviewScreen(session, scoring, self.retrain, self.scorer)
+
+    def queue_review_screen(self, opened: Opened, entry: QueueEntry, total: int) -> QueueReviewScreen:
+        """A review screen on the thread of queue entry ``opened``, positioned on its comment."""
+        session, scoring = self._session(opened.thread)
+        return QueueReviewScreen(session, scoring, self.retrain, self.scorer, opened=opened, entry=entry, total=total)
+
+    def _session(self, thread: Thread) -> tuple[ReviewSession, BackgroundScorer | None]:
         session = ReviewSession(
             thread,
             self.taxonomy,
@@ -50,29 +66,31 @@ class ReviewSetup:
             model_id=self.scorer.model_id if self.scorer else None,
         )
         scoring = BackgroundScorer(self.scorer, thread, session.taxonomy_path) if self.scorer is not None else None
-        return ReviewScreen(session, scoring, self.retrain, self.scorer)
+        return session, scoring
 
 
 class ReviewApp(App[None]):
-    """The review screen of one thread, or the thread picker of a file of many: the first screen. A thread chosen in
-    the picker opens a review screen over it; leaving that screen (q) shows the picker again."""
+    """The review screen of one thread, the thread picker of a file of many, or the list of a triage queue: the
+    first screen. A thread chosen in the picker, or an entry in the queue list, opens a review screen over it;
+    leaving that screen (q) shows the list again."""
 
     CSS_PATH = "review.tcss"
     TITLE = "moderator review"
 
     def __init__(
         self,
-        first: ReviewScreen | ThreadPicker,
+        first: ReviewScreen | ThreadPicker | QueueScreen,
         *,
         setup: ReviewSetup | None = None,
         threads: Sequence[Thread] = (),
     ) -> None:
         super().__init__()
-        if isinstance(first, ThreadPicker) and setup is None:
-            raise UsageError("a thread picker needs the setup to open its threads with")
+        if isinstance(first, (ThreadPicker, QueueScreen)) and setup is None:
+            raise UsageError("a thread picker or a queue list needs the setup to open its threads with")
         self._first = first
         self._setup = setup
         self._threads = threads
+        self._loading = False  # a queue entry's thread is being loaded: one load at a time
 
     def get_default_screen(self) -> Screen[None]:
         return self._first
@@ -81,6 +99,11 @@ class ReviewApp(App[None]):
     def picker(self) -> ThreadPicker | None:
         """The thread picker, when the app started with one."""
         return self._first if isinstance(self._first, ThreadPicker) else None
+
+    @property
+    def queue_screen(self) -> QueueScreen | None:
+        """The triage queue's list, when the app started with one."""
+        return self._first if isinstance(self._first, QueueScreen) else None
 
     @property
     def review_screen(self) -> ReviewScreen | None:
@@ -115,9 +138,69 @@ class ReviewApp(App[None]):
         if self._setup is not None:
             self._setup = replace(self._setup, scorer=message.scorer)
 
+    # -- a triage queue: entries opened from the list, w to the next undecided one --------------------------------
+    def on_queue_screen_entry_chosen(self, message: QueueScreen.EntryChosen) -> None:
+        queue = self.queue_screen
+        assert queue is not None  # only a queue list posts this
+        self._open_queued(partial(queue.walk.open, message.index))
+
+    def on_queue_review_screen_next_in_queue(self, message: QueueReviewScreen.NextInQueue) -> None:
+        queue, setup = self.queue_screen, self._setup
+        assert queue is not None and setup is not None  # a queue review screen is only opened from a queue list
+        queue.walk.refresh(setup.log.effective())  # what this screen just decided counts as decided
+        self._open_queued(partial(queue.walk.open_next, message.after))
+
+    def _open_queued(self, open_entry: Callable[[], Opened | Unloadable | None]) -> None:
+        if self._loading:
+            self.bell()  # a key pressed again while the thread loads: it opens once
+            return
+        self._loading = True
+        self._load_queued(open_entry)
+
+    @work(thread=True, exclusive=True, group="queue")
+    def _load_queued(self, open_entry: Callable[[], Opened | Unloadable | None]) -> None:
+        # Importing a large file or fetching a tracker's thread takes time: off the interface thread.
+        self.post_message(QueueEntryLoaded(open_entry()))
+
+    def on_queue_entry_loaded(self, message: QueueEntryLoaded) -> None:
+        self._loading = False
+        queue, setup = self.queue_screen, self._setup
+        assert queue is not None and setup is not None
+        result = message.result
+        if not isinstance(result, Opened):
+            queue.show_marks()
+            if result is None:
+                self.notify("No undecided entry of the queue is left to open.", markup=False)
+            else:
+                self.notify(
+                    f"Entry {result.index + 1}: {result.problem}",
+                    title="Cannot load the thread",
+                    severity="error",
+                    markup=False,
+                    timeout=10,
+                )
+            return
+        current = self.screen
+        if current is not queue and not isinstance(current, QueueReviewScreen):
+            return  # a dialog is open meanwhile: the thread is loaded now, the same key opens it at once
+        entry = queue.walk.entries[result.index]
+        if isinstance(current, QueueReviewScreen):
+            if current.session.thread is result.thread:
+                current.show_entry(result, entry)  # the same thread: this screen moves to the comment
+                return
+            current.dismiss(None)
+        screen = setup.queue_review_screen(result, entry, len(queue.walk.entries))
+
+        def back_in_queue(_: None) -> None:
+            # The moderator left the thread: the list marks what is decided now, the cursor on the last entry.
+            queue.walk.refresh(setup.log.effective())
+            queue.show_marks(cursor=screen.entry_index)
+
+        self.push_screen(screen, back_in_queue)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, (ReviewScreen, ThreadPicker)):
+        if isinstance(screen, (ReviewScreen, ThreadPicker, QueueScreen)):
             yield from screen.system_commands()
 
 
@@ -178,3 +261,27 @@ def make_picker_app(
 
 def _quick_counts(scorer: Scorer, threads: Sequence[Thread], pause: Callable[[], None]) -> list[ThreadCounts]:
     return quick_counts(scorer, threads, pause=pause)
+
+
+def make_queue_app(
+    queue: TriageQueue,
+    taxonomy: Taxonomy,
+    log_path: str | Path,
+    moderator: str,
+    *,
+    loader: ThreadsLoader,
+    scorer: Scorer | None,
+    order: Queue = "thread",
+    only_flagged: bool = False,
+    source_name: str | None = None,
+    retrain: RetrainSettings | None = None,
+) -> ReviewApp:
+    """The app on a triage queue (``moderator scan``'s output): the queue list first, with this moderator's decided
+    entries marked from the log. Enter opens an entry's thread (``loader`` loads it: a file or a tracker's thread)
+    in the review screen on its comment; w there goes to the next undecided entry, escape or q back to the list,
+    q in the list quits. ``order`` and ``only_flagged`` are the review screen's, for each thread opened."""
+    if not queue.entries:
+        raise UsageError("no entry in the queue to review")
+    setup = _setup(taxonomy, log_path, moderator, scorer, order, only_flagged, retrain)
+    walk = QueueWalk(queue.entries, loader, moderator, setup.log.effective())
+    return ReviewApp(QueueScreen(walk, queue.header, source_name=source_name), setup=setup)

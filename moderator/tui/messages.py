@@ -1,11 +1,12 @@
-"""Messages the review app posts to itself from its worker threads, scoring and retraining (Textual queues them
-thread-safely)."""
+"""Messages the review app posts to itself from its worker threads, scoring, retraining and loading a queue entry's
+thread (Textual queues them thread-safely)."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
 from moderator.retrain import Candidate, Progress, Settlement
+from moderator.review.queue_walk import Opened, Unloadable
 from moderator.scoring import CommentScore, Scorer
 
 
@@ -58,3 +59,12 @@ class CandidateSettled(Message):
         super().__init__()
         self.settlement = settlement
         self.scorer = scorer
+
+
+class QueueEntryLoaded(Message):
+    """A queue entry's thread was loaded (in a worker): ``result`` is the entry opened, why it cannot be, or None
+    when no undecided entry was left to open."""
+
+    def __init__(self, result: Opened | Unloadable | None) -> None:
+        super().__init__()
+        self.result = result

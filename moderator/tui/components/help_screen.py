@@ -3,6 +3,7 @@ columns and scrolls. The label keys are in their colours for the theme in use (m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -85,10 +86,16 @@ def _table(rows: list[tuple[Text, Text]]) -> Table:
     return table
 
 
-def help_contents(taxonomy: Taxonomy, log_path: Path | None = None, dark: bool = True) -> RenderableType:
+def help_contents(
+    taxonomy: Taxonomy,
+    log_path: Path | None = None,
+    dark: bool = True,
+    extra_keys: Sequence[tuple[str, str]] = (),
+) -> RenderableType:
     """Keys, pending work, the outline's columns and the labels; ``dark``: the label colours for a dark theme, or
-    a light one."""
-    keys = _table([(Text(key, style="bold"), Text(meaning)) for key, meaning in key_rows(taxonomy)])
+    a light one. ``extra_keys``: the keys of the screen's own mode (a triage queue's), listed first."""
+    rows = [*extra_keys, *key_rows(taxonomy)]
+    keys = _table([(Text(key, style="bold"), Text(meaning)) for key, meaning in rows])
     labels = _table(
         [
             (
@@ -133,10 +140,13 @@ class HelpScreen(ModalScreen[None]):
         Binding("end", "scroll_lines(1_000_000)", "End", show=False),
     ]
 
-    def __init__(self, taxonomy: Taxonomy, log_path: Path | None = None) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, log_path: Path | None = None, extra_keys: Sequence[tuple[str, str]] = ()
+    ) -> None:
         super().__init__()
         self.taxonomy = taxonomy
         self.log_path = log_path
+        self.extra_keys = tuple(extra_keys)
 
     def compose(self) -> ComposeResult:
         with _HelpBox(id="help-box"):
@@ -151,7 +161,7 @@ class HelpScreen(ModalScreen[None]):
 
     def contents(self) -> RenderableType:
         """The help in the colours of the app's theme."""
-        return help_contents(self.taxonomy, self.log_path, self.app.current_theme.dark)
+        return help_contents(self.taxonomy, self.log_path, self.app.current_theme.dark, self.extra_keys)
 
     def action_scroll_lines(self, lines: int) -> None:
         box = self.query_one("#help-box", VerticalScroll)
