@@ -43,6 +43,7 @@ def check_alike(lines: list[str]) -> dict[str, Any] | None:
         reference = codec.parse_fast(lines)
         assert reference is not None and codec.problem(reference, LABELS) is None
         assert repr(codec.decode(quick)) == repr(codec.decode(reference))
+        assert repr(codec.decode_plain(quick, codec.SharedParts())) == repr(codec.decode(reference))
         assert repr(Entry(quick, 1, keep=False)) == repr(Entry(reference, 1, keep=False))
     return quick
 

@@ -127,19 +127,57 @@ def _read_alike(data: dict[str, Any]) -> bool:
         return types <= _TEXT_TYPES  # no model view, however it was read
     types.add(type(model.get("id")))
     flags = model.get("flags")
-    if type(flags) is list:
-        types.update(map(type, flags))
-    if not types <= _TEXT_TYPES:
-        return False
-    numbers = model.get("scores")
-    numbers = list(numbers.values()) if type(numbers) is dict else []
-    concern = model.get("concern")
+    if not types <= _TEXT_TYPES or type(flags) is list and not set(map(type, flags)) <= {str}:
+        return False  # a flag is text, never None: the model view would write None as "None"
+    scores, concern = model.get("scores"), model.get("concern")
+    numbers = list(scores.values()) if type(scores) is dict else []
     if type(concern) is float or type(concern) is int:
         numbers.append(concern)
-    try:
-        return max(map(abs, numbers), default=0) < _BEYOND_64_BITS
-    except TypeError:  # a score that is no number (left out by the model view): each number checked alone
-        return all(type(n) not in (int, float) or abs(n) < _BEYOND_64_BITS for n in numbers)
+    # decode_plain keeps scores as they are: each an int or a float (never a bool, which the model view leaves out)
+    return set(map(type, numbers)) <= _NUMBER_TYPES and max(map(abs, numbers), default=0) < _BEYOND_64_BITS
+
+
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def decode_plain(document: Document, shared: SharedParts) -> Record:
+    """:func:`decode` for a document :func:`parse_usable` returned, whose values are all of the plain types
+    decode would keep as they are (text or None, lists of text, numbers): the same record, without checking
+    each value again (a test compares the two on every kind of value)."""
+    thread, comment = document["thread"], document["comment"]
+    get = thread.get
+    fields = (get("source"), get("id"), get("title"), get("url"))
+    ref = shared.threads.get(fields)
+    if ref is None:
+        ref = shared.threads[fields] = ThreadRef(*fields)
+    get = comment.get
+    if document["kind"] == "retraction":
+        return Retraction(
+            document["id"], document["when"], document["moderator"], ref, CommentRef(get("number"), get("id")),
+            document["retracts"],
+        )  # fmt: skip
+    decided = DecidedComment(
+        get("number"), get("id"), get("author"), comment["own_text"], get("context") or "", get("node_id")
+    )
+    verdict = document["decision"]
+    labels, action, note = tuple(verdict["labels"]), verdict["action"], verdict.get("note") or ""
+    known = None if note else shared.verdicts.get((labels, action))
+    if known is None:
+        known = Verdict(labels, _ACTION_OF_VALUE[action], note)
+        if not note:
+            shared.verdicts[labels, action] = known
+    model, view = document.get("model"), None
+    if type(model) is dict:
+        flags = model.get("flags")
+        if type(flags) is list:
+            scores, concern = model.get("scores"), model.get("concern")
+            view = ModelView(
+                model.get("id"),
+                MappingProxyType(dict(scores) if type(scores) is dict else {}),
+                tuple(flags),
+                concern if type(concern) is float or type(concern) is int else None,
+            )
+    return Decision(document["id"], document["when"], document["moderator"], ref, decided, view, known)
 
 
 def _json_mapping(text: str) -> Document | None:

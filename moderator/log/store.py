@@ -288,7 +288,8 @@ def _take_document(contents: LogContents, item: Item, labels: set[str], path: Pa
         message = f"document of {item.size} bytes is over the {MAX_DOCUMENT_BYTES} limit"
         contents.add_problem(Problem(item.line, message))
         return
-    data = codec.parse_usable(item.body, labels)  # the usual document: read quickly, valid
+    data = codec.parse_usable(item.body, labels)  # the usual document: read quickly, valid, of plain values
+    plain = data is not None
     if data is None:
         try:
             # the JSON short path first, as codec.parse takes it (which then tries it again before the YAML loader)
@@ -307,7 +308,10 @@ def _take_document(contents: LogContents, item: Item, labels: set[str], path: Pa
             return
     # With records, the record is decoded first: the entry takes its readings (the model's flags...) from it.
     records = contents.records
-    record = None if records is None else codec.decode(data, shared.parts)
+    if records is None:
+        record = None
+    else:
+        record = codec.decode_plain(data, shared.parts) if plain else codec.decode(data, shared.parts)
     if contents.record_lines is not None and records is not None and record is not None:  # records only
         records.append(record)
         contents.record_lines.append(item.line)
