@@ -167,6 +167,14 @@ def test_csv_cells_are_each_fields_cell(texts: list[str]) -> None:
     assert rows[1:] == [[_cell(getattr(row, column)) for column in CSV_COLUMNS]]
 
 
+def test_the_csv_of_a_report_without_sections_is_the_whole_reports(log_path: Path) -> None:
+    """The CLI builds a CSV report without its sections (the CSV shows only rows): the same text, and the sections
+    it left out are empty rather than wrong."""
+    whole, rows_only = build([str(log_path)], IDS), build([str(log_path)], IDS, sections=False)
+    assert to_csv(rows_only) == to_csv(whole) and len(whole.rows) == 6
+    assert whole.threads and whole.agreement and not rows_only.threads and not rows_only.agreement
+
+
 def test_markdown_keeps_text_inert_and_tables_whole(log_path: Path) -> None:
     text = to_markdown(build([str(log_path)], IDS))
     line = next(line for line in text.splitlines() if "HYPERLINK" in line)

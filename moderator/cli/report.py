@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     # third of the time on 100,000 decisions). The process ends when the report is written.
     gc.disable()
     try:
-        report = build(args.logs, taxonomy.ids, filters, pseudonyms=pseudonyms)
+        report = build(args.logs, taxonomy.ids, filters, pseudonyms=pseudonyms, sections=kind != "csv")
         text = renderers[kind](report)
     finally:
         gc.enable()
