@@ -19,23 +19,19 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.segment import Segment
 from rich.style import Style
-from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.theme import Theme
 from textual.widgets import Footer, Static
 
 from moderation_core.textsafe import one_line
 from moderator.review.queue_walk import Opened, QueueWalk, Unloadable
 from moderator.scan.queue import QueueEntry, QueueHeader
 from moderator.tui import palette
+from moderator.tui.components.headed_list import HeadedList
 from moderator.tui.components.outline import concern_text
 from moderator.tui.components.thread_picker import fit_cells
 
@@ -119,11 +115,11 @@ def heading_text(width: int) -> str:
     return lead + fit_cells("thread  /  labels: evidence", max(MIN_THREAD_WIDTH, width - len(lead)))
 
 
-class QueueList(ScrollView):
+class QueueList(HeadedList):
     """Two lines per entry under a heading line that does not scroll. It never takes the keyboard: the screen's
     keys move its cursor. Clicking an entry chooses it."""
 
-    can_focus = False
+    lines_per_item = 2
 
     DEFAULT_CSS = """
     QueueList {
@@ -140,19 +136,27 @@ class QueueList(ScrollView):
             self.index = index
 
     def __init__(self, walk: QueueWalk[QueueEntry], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.walk = walk
-        self.cursor = 0  # the entry under the cursor
 
     def on_mount(self) -> None:
-        # The row colours depend on the theme: draw again when it changes (the command palette can switch it).
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.virtual_size = Size(1, 2 * len(self.walk.entries) + 1)  # the heading, then two lines per entry
-
-    def _theme_changed(self, theme: Theme) -> None:
-        self.refresh()
+        super().on_mount()
+        self.fit_to_items()
 
     # -- what is drawn ---------------------------------------------------------------------------------------
+    def item_count(self) -> int:
+        return len(self.walk.entries)
+
+    def heading(self, width: int) -> Strip:
+        return self.line(heading_text(width), _HEADING, width)
+
+    def item_line(self, index: int, part: int, width: int) -> Strip:
+        style = self._style_of_entry(index)
+        return self.line(self.text_of_entry(index, width)[part], style, width, styled_padding=True)
+
+    def item_clicked(self, index: int) -> None:
+        self.post_message(self.EntryClicked(index))
+
     def state_of(self, index: int) -> str:
         return state_text(self.walk.decided[index], self.walk.result(index))
 
@@ -172,53 +176,6 @@ class QueueList(ScrollView):
         else:
             style = styles["review"]
         return style + _CURSOR if index == self.cursor else style
-
-    def _width(self) -> int:
-        return self.scrollable_content_region.width or self.size.width
-
-    def render_line(self, y: int) -> Strip:
-        width = self._width()
-        if y == 0:
-            return Strip([Segment(heading_text(width), _HEADING)]).adjust_cell_length(width)
-        line = y - 1 + self.scroll_offset.y
-        index, part = divmod(line, 2)
-        if index >= len(self.walk.entries):
-            return Strip.blank(width)
-        style = self._style_of_entry(index)
-        text = self.text_of_entry(index, width)[part]
-        return Strip([Segment(text, style)]).adjust_cell_length(width, style)
-
-    # -- the cursor ------------------------------------------------------------------------------------------
-    @property
-    def page(self) -> int:
-        """Whole entries on screen (below the heading)."""
-        return max(1, (self.scrollable_content_region.height - 1) // 2)
-
-    def move_to(self, index: int) -> None:
-        if not self.walk.entries:
-            return
-        self.cursor = max(0, min(index, len(self.walk.entries) - 1))
-        self._follow()
-        self.refresh()
-
-    def _follow(self) -> None:
-        """Scroll the least that shows both lines of the cursor's entry under the heading."""
-        lines = max(1, self.scrollable_content_region.height - 1)
-        top = int(self.scroll_offset.y)
-        first, last = 2 * self.cursor, 2 * self.cursor + 1
-        if first < top:
-            top = first
-        elif last >= top + lines:
-            top = last - lines + 1
-        self.scroll_to(y=top, animate=False, immediate=True)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._follow()
-
-    def on_click(self, event: events.Click) -> None:
-        index = (event.y - 1 + self.scroll_offset.y) // 2
-        if event.y >= 1 and 0 <= index < len(self.walk.entries):
-            self.post_message(self.EntryClicked(index))
 
 
 class QueueScreen(Screen[None]):

@@ -21,23 +21,20 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar, Literal
 
 from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
 from rich.style import Style
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.theme import Theme
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from moderation_core.textsafe import one_line
 from moderator.review.catalog import ThreadCounts, ThreadSummary, filter_summaries, with_decided, with_scores
 from moderator.tui import palette
+from moderator.tui.components.headed_list import HeadedList
 
 # The quick scoring: called in a worker thread with the pause to run after each batch; returns one ThreadCounts
 # per summary, in order.
@@ -122,11 +119,9 @@ def count_text(count: int | None, state: ScoringState) -> str:
     return "…" if state == "waiting" else "-"
 
 
-class ThreadList(ScrollView):
+class ThreadList(HeadedList):
     """The rows of the threads the filter keeps, under a heading line that does not scroll. It never takes the
     keyboard: the picker's keys move its cursor. Clicking a row chooses it."""
-
-    can_focus = False
 
     DEFAULT_CSS = """
     ThreadList {
@@ -143,18 +138,10 @@ class ThreadList(ScrollView):
             self.row = row
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.summaries: Sequence[ThreadSummary] = ()
         self.rows: list[int] = []  # indices into summaries, in the order shown
-        self.cursor = 0  # index into rows
         self.state: ScoringState = "waiting"
-
-    def on_mount(self) -> None:
-        # The row colours depend on the theme: draw again when it changes (the command palette can switch it).
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-
-    def _theme_changed(self, theme: Theme) -> None:
-        self.refresh()
 
     # -- what is shown ---------------------------------------------------------------------------------------
     def show(self, summaries: Sequence[ThreadSummary], rows: list[int], state: ScoringState) -> None:
@@ -167,14 +154,26 @@ class ThreadList(ScrollView):
             self.cursor = rows.index(current)
         else:
             self.cursor = 0
-        self.virtual_size = Size(1, len(rows) + 1)  # the heading line, then one line per row
-        self._follow()
+        self.fit_to_items()
+        self.follow()
         self.refresh()
 
     @property
     def current(self) -> int | None:
         """The index in ``summaries`` of the thread under the cursor; None when no row is shown."""
         return self.rows[self.cursor] if self.rows else None
+
+    def item_count(self) -> int:
+        return len(self.rows)
+
+    def heading(self, width: int) -> Strip:
+        return self.line(heading_text(width), _HEADING, width)
+
+    def item_line(self, index: int, part: int, width: int) -> Strip:
+        return self.line(self.text_of_row(index, width), self._style_of_row(index), width)
+
+    def item_clicked(self, index: int) -> None:
+        self.post_message(self.RowClicked(index))
 
     def text_of_row(self, row: int, width: int | None = None) -> str:
         """The text of row ``row`` (an index into ``rows``), as drawn at ``width`` (default: the widget's)."""
@@ -190,48 +189,6 @@ class ThreadList(ScrollView):
     def _style_of_row(self, row: int) -> Style:
         style = row_style(self.summaries[self.rows[row]], self.app.current_theme.dark)
         return style + _CURSOR if row == self.cursor else style
-
-    def _width(self) -> int:
-        return self.scrollable_content_region.width or self.size.width
-
-    def render_line(self, y: int) -> Strip:
-        width = self._width()
-        if y == 0:
-            return Strip([Segment(heading_text(width), _HEADING)]).adjust_cell_length(width)
-        row = y - 1 + self.scroll_offset.y
-        if row >= len(self.rows):
-            return Strip.blank(width)
-        return Strip([Segment(self.text_of_row(row, width), self._style_of_row(row))]).adjust_cell_length(width)
-
-    # -- the cursor ------------------------------------------------------------------------------------------
-    @property
-    def page(self) -> int:
-        """Rows on screen (below the heading)."""
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def move_to(self, row: int) -> None:
-        if not self.rows:
-            return
-        self.cursor = max(0, min(row, len(self.rows) - 1))
-        self._follow()
-        self.refresh()
-
-    def _follow(self) -> None:
-        """Scroll the least that shows the cursor's row under the heading."""
-        top = int(self.scroll_offset.y)  # the row drawn first, under the heading
-        if self.cursor < top:
-            top = self.cursor
-        elif self.cursor >= top + self.page:
-            top = self.cursor - self.page + 1
-        self.scroll_to(y=top, animate=False, immediate=True)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._follow()
-
-    def on_click(self, event: events.Click) -> None:
-        row = event.y - 1 + self.scroll_offset.y
-        if event.y >= 1 and 0 <= row < len(self.rows):
-            self.post_message(self.RowClicked(row))
 
 
 class ThreadPicker(Screen[None]):
