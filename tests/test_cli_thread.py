@@ -104,21 +104,25 @@ def test_module_entry_point(samples: Path) -> None:
     assert result.returncode == 0 and "49 comments" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["thread"],
-        ["score"],
-        ["train"],
-        ["evaluate"],
-        ["review"],
-        ["decide"],
-        ["log"],
-        ["log", "validate"],
-        ["log", "stats"],
-        ["log", "repair"],
-    ],
-)
+def every_command() -> list[list[str]]:
+    """Every command and subcommand the parser knows (a new one is covered without editing this list)."""
+    import argparse
+
+    from moderator.cli import build_parser
+
+    def commands(parser: argparse.ArgumentParser, prefix: list[str]) -> list[list[str]]:
+        found = []
+        for action in parser._actions:  # argparse keeps subcommands only there
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found.append([*prefix, name])
+                    found += commands(sub, [*prefix, name])
+        return found
+
+    return commands(build_parser(), [])
+
+
+@pytest.mark.parametrize("command", every_command(), ids=" ".join)
 def test_every_command_has_help_with_examples(command: list[str]) -> None:
     result = run_cli(*command, "--help")
     assert result.returncode == 0

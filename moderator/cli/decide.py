@@ -43,7 +43,7 @@ def register(commands: Subcommands) -> None:
         "  moderator decide bug.json --comment 3 --ok --note 'sharp but fair'\n"
         "  moderator decide bug.json --comment 9 --labels demand,off-topic --log /tmp/decisions.yaml\n",
     )
-    add_source_arguments(parser)
+    add_source_arguments(parser, remote=False)
     parser.add_argument("--comment", required=True, type=int, metavar="N", help="comment number")
     verdict = parser.add_mutually_exclusive_group(required=True)
     verdict.add_argument("--labels", metavar="A,B", help="comma-separated label ids from the taxonomy")

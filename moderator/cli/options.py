@@ -33,8 +33,14 @@ def log_help() -> str:
     return f"decision log (default: {log_default_text()})"
 
 
-def add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="SOURCE", help="thread file: any format listed under --format")
+def add_source_arguments(parser: argparse.ArgumentParser, *, remote: bool = True) -> None:
+    """SOURCE and --format; ``remote``: the command fetches SOURCE when it names a tracker's thread."""
+    fetched = (
+        ", or a thread to fetch: a Bugzilla bug URL or bugzilla:ID, a GitHub issue or pull request URL or OWNER/REPO#N"
+    )
+    parser.add_argument(
+        "source", metavar="SOURCE", help="thread file (any format listed under --format)" + (fetched if remote else "")
+    )
     parser.add_argument(
         "--format",
         "-f",
