@@ -46,6 +46,7 @@ from moderator.tui.app import ReviewApp, make_queue_app
 from moderator.tui.components.help_screen import HelpScreen
 from moderator.tui.components.queue_review_screen import QueueReviewScreen
 from moderator.tui.components.queue_screen import QueueList, QueueScreen
+from moderator.tui.components.summary_screen import SummaryScreen
 
 TAXONOMY = load_taxonomy()
 SIZE = (120, 36)
@@ -319,6 +320,25 @@ async def test_a_comment_changed_since_the_scan_is_said_over_the_screen(files: F
         await pilot.press("escape")
         await pilot.pause()
         assert states(app)[:3] == ["changed", "·", "·"]  # harbour #3 is unchanged
+
+
+async def test_the_summary_at_the_end_of_a_queued_thread_leads_back_to_the_queue_list(files: Files) -> None:
+    app = queue_app(files)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(20):  # past the thread's last comment: its summary
+            if isinstance(app.screen, SummaryScreen):
+                break
+            await pilot.press("j")
+            await pilot.pause()
+        assert isinstance(app.screen, SummaryScreen)
+        shown = str(app.screen.query_one("#summary-text", Static).render())
+        assert "q: back to the queue list" in shown and "thread list" not in shown
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.screen is app.queue_screen
 
 
 async def test_an_entry_whose_file_is_gone_is_marked_unloadable(files: Files) -> None:

@@ -60,6 +60,7 @@ class QueueReviewScreen(ReviewScreen, inherit_bindings=False):
         *Screen.BINDINGS,
     ]
     CSS_PATH = "queue_screen.tcss"
+    LIST_UNDER = "the queue list"
 
     class NextInQueue(Message):
         """The moderator asked for the next undecided queue entry after entry ``after``."""

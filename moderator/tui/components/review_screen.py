@@ -45,6 +45,9 @@ class ReviewScreen(Screen[None]):
     """Walks a moderator through one thread; every decision is saved to the log at its keystroke. The screen is
     dismissed by ``q``: the app then quits, or goes back to the thread picker it came from."""
 
+    # What q goes back to when this screen was opened from a list (the thread summary names it).
+    LIST_UNDER = "the thread list"
+
     # Narrow terminals give the comment more room: the outline drops its author column (see review.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (170, "-very-wide")]
 
@@ -521,7 +524,7 @@ class ReviewScreen(Screen[None]):
             if leave:
                 self.action_leave()
 
-        where = "quit" if self._leaves_app() else "back to the thread list"
+        where = "quit" if self._leaves_app() else f"back to {self.LIST_UNDER}"
         self.app.push_screen(SummaryScreen(self.session.summary(), where), done)
 
     def action_help(self) -> None:
