@@ -58,18 +58,24 @@ def render(document: Document) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def _rendered_json(lines: list[str]) -> str | None:
+    """The JSON object of body lines that are each "key: JSON" for a key of the schema, as :func:`render` writes
+    them; None when a line is not. The first ': ' of such a line is the one after the key, so the same text is
+    made as the key pattern of :func:`parse_fast` would make, without running it on every line."""
+    if not lines:
+        return None
+    for line in lines:
+        if not line.startswith(_KEY_PREFIXES):
+            return None
+    text = '{"' + ',"'.join([line.replace(": ", '":', 1) for line in lines]) + "}"
+    return None if "\n" in text else text  # a line holding a line break: only the pattern knows what it makes of it
+
+
 def parse_fast(lines: list[str]) -> Document | None:
     """The document as written by :func:`render`, or None when it is not in that form."""
-    if lines:
-        for line in lines:
-            if not line.startswith(_KEY_PREFIXES):
-                break
-        else:
-            # Every line is "key: JSON" for a key of the schema: the pattern below would take the same two parts
-            # (the first ': ' is the one after the key), so the same text is made without it.
-            text = '{"' + ',"'.join([line.replace(": ", '":', 1) for line in lines]) + "}"
-            if "\n" not in text:  # a line holding a line break: only the pattern knows what it makes of it
-                return _json_mapping(text)
+    text = _rendered_json(lines)
+    if text is not None:
+        return _json_mapping(text)
     parts = []
     for line in lines:
         match = _KEY_LINE.match(line)
@@ -90,13 +96,8 @@ def parse_usable(lines: list[str], labels: Collection[str]) -> Document | None:
     So every value read from a valid document must be text (or absent) where it is named text, and a number only
     where a number is expected and below 2**63 if it is a float (schema and comment number must be integers:
     a float there fails the check)."""
-    if not lines:
-        return None
-    for line in lines:
-        if not line.startswith(_KEY_PREFIXES):
-            return None
-    text = '{"' + ',"'.join([line.replace(": ", '":', 1) for line in lines]) + "}"
-    if "\n" in text:  # a line holding a line break: parse_fast's pattern decides what it makes of it
+    text = _rendered_json(lines)
+    if text is None:
         return None
     try:
         data = orjson.loads(text)

@@ -292,8 +292,7 @@ def _take_document(contents: LogContents, item: Item, labels: set[str], path: Pa
     plain = data is not None
     if data is None:
         try:
-            # the JSON short path first, as codec.parse takes it (which then tries it again before the YAML loader)
-            data = codec.parse_fast(item.body) or codec.parse(item.body)
+            data = codec.parse(item.body)  # the JSON short path, else the safe YAML loader
         except YAMLProblem as problem:
             contents.add_problem(Problem(item.line + (problem.line or 1), one_line(problem.problem, 200)))
             return
