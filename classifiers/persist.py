@@ -19,9 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import shlex
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,14 @@ import scipy
 import sklearn
 import yaml
 
+from classifiers.artifact import (  # re-exported: the names loading and its callers have always used
+    DEFAULT_MODEL_DIR,
+    MAX_MODEL_BYTES,
+    ModelFile,
+    inspect_model,
+    require_taxonomy,
+    require_trusted,
+)
 from classifiers.card import (  # re-exported: the names loading and its callers have always used
     CARD_FILE,
     CARD_FORMAT,
@@ -39,20 +45,9 @@ from classifiers.card import (  # re-exported: the names loading and its callers
     read_card,
 )
 from classifiers.model import GuidelineClassifier
-from classifiers.trust import (
-    BUNDLED_MODEL_DIR,
-    BUNDLED_MODEL_SHA256,
-    is_trusted,
-    read_regular_file,
-)
 from moderation_core.errors import ModelError
 from moderation_core.files import write_atomically
 from moderation_core.taxonomy import Taxonomy
-
-DEFAULT_MODEL_DIR = BUNDLED_MODEL_DIR  # package data, wherever the package is installed (wheel, pipx or checkout)
-# The bundled model file is 2.7 MB: the limit is far above any real model and only stops a runaway file from
-# being read into memory.
-MAX_MODEL_BYTES = 1024 * 1024 * 1024
 
 
 def library_versions() -> dict[str, str]:
@@ -103,69 +98,8 @@ def save_model(model: GuidelineClassifier, folder: str | Path, card: dict[str, A
     return card
 
 
-@dataclass(frozen=True, slots=True)
-class ModelFile:
-    """A model folder's card and artifact, checked against each other but not yet trusted nor unpickled."""
-
-    folder: Path
-    card: dict[str, Any]
-    artifact: Path  # symlinks resolved
-    sha256: str
-    data: bytes = field(repr=False)
-
-    @property
-    def bundled(self) -> bool:
-        return self.folder.resolve() == DEFAULT_MODEL_DIR.resolve()
-
-
-def inspect_model(folder: str | Path) -> ModelFile:
-    """The card and the artifact's bytes of ``folder``, after the checks that need no trust: the card's shape,
-    the artifact being a regular file inside the folder, and its sha256 matching the card."""
-    folder = Path(folder)
-    card = read_card(folder)
-    named = folder / card["artifact"].get("file", MODEL_FILE)
-    # Resolved first (the folder itself may be a link): a model.joblib that links elsewhere is not inside it.
-    artifact = named.resolve()
-    if artifact.parent != folder.resolve():
-        raise ModelError(f"{named}: the artifact must be a file inside the model folder (not a link out of it)")
-    try:
-        data = read_regular_file(artifact, MAX_MODEL_BYTES, "model file")
-    except FileNotFoundError:
-        raise ModelError(f"{named}: model file missing") from None
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != card["artifact"]["sha256"]:
-        raise ModelError(
-            f"{named}: sha256 {digest[:12]}… does not match the model card ({card['artifact']['sha256'][:12]}…); "
-            "the file was altered or belongs to another model, so it is not loaded"
-        )
-    return ModelFile(folder, card, artifact, digest, data)
-
-
-def require_trusted(model: ModelFile) -> None:
-    """Refuse a model file whose sha256 neither the code nor the user's trust store vouches for."""
-    if model.bundled:
-        if model.sha256 != BUNDLED_MODEL_SHA256:
-            raise ModelError(
-                f"{model.folder}: the bundled model file (sha256 {model.sha256[:12]}…) is not the one this version of "
-                f"moderator ships ({BUNDLED_MODEL_SHA256[:12]}…); reinstall moderator, or after retraining the bundled "
-                f"model set BUNDLED_MODEL_SHA256 in classifiers/trust.py to {model.sha256}"
-            )
-        return
-    if not is_trusted(model.sha256):
-        raise ModelError(
-            f"{_shown(model.folder, 200)}: this model was not trained by this installation and is not trusted; "
-            f"inspect it and run 'moderator models trust {_shown(shlex.quote(str(model.folder)), 200)}'"
-        )
-
-
 def _require_compatible(model: ModelFile, taxonomy: Taxonomy | None) -> None:
-    if taxonomy is not None:
-        trained = model.card["taxonomy"]["labels"]
-        if trained != list(taxonomy.ids):
-            raise ModelError(
-                f"{model.folder}: the model was trained on another taxonomy (labels {_shown(', '.join(trained))}); "
-                "retrain it with 'moderator train'"
-            )
+    require_taxonomy(model, taxonomy)
     built = model.card["libraries"]
     installed = library_versions()
     for name in ("scikit-learn", "numpy"):
@@ -181,6 +115,12 @@ def load_model(folder: str | Path, taxonomy: Taxonomy | None = None) -> tuple[Gu
     """The model in ``folder`` and its card, after every check of the module docstring."""
     model_file = inspect_model(folder)
     require_trusted(model_file)
+    return unpickle_checked(model_file, taxonomy), model_file.card
+
+
+def unpickle_checked(model_file: ModelFile, taxonomy: Taxonomy | None = None) -> GuidelineClassifier:
+    """The model of a file already inspected and trusted (``load_model``, or the process that sent it here), after
+    checking it against this process's taxonomy and libraries: a Dask worker with another scikit-learn refuses it."""
     _require_compatible(model_file, taxonomy)
     try:
         model = joblib.load(io.BytesIO(model_file.data))  # exactly the bytes whose sha256 was checked
@@ -190,4 +130,22 @@ def load_model(folder: str | Path, taxonomy: Taxonomy | None = None) -> tuple[Gu
         ) from None
     if not isinstance(model, GuidelineClassifier):
         raise ModelError(f"{model_file.artifact}: not a moderator guideline classifier")
-    return model, model_file.card
+    return model
+
+
+__all__ = [
+    "CARD_FILE",
+    "CARD_FORMAT",
+    "DEFAULT_MODEL_DIR",
+    "MAX_MODEL_BYTES",
+    "MODEL_FILE",
+    "ModelFile",
+    "inspect_model",
+    "library_versions",
+    "load_model",
+    "read_card",
+    "require_trusted",
+    "save_model",
+    "sha256_of",
+    "unpickle_checked",
+]

@@ -16,8 +16,7 @@ import pytest
 import yaml
 from conftest import MODERATOR_BIN, SAMPLES, CliResult, run_cli, run_moderator
 
-import classifiers.persist as persist
-from classifiers import trust
+from classifiers import artifact, trust
 from classifiers.persist import (
     CARD_FILE,
     DEFAULT_MODEL_DIR,
@@ -115,7 +114,7 @@ def test_bundled_folder_loads_only_its_pinned_file(
     # Another model in the bundled folder's place is refused, even one the trust store vouches for.
     stand_in = tmp_path / "default_model"
     shutil.copytree(small_model_dir, stand_in)
-    monkeypatch.setattr(persist, "DEFAULT_MODEL_DIR", stand_in)
+    monkeypatch.setattr(artifact, "DEFAULT_MODEL_DIR", stand_in)  # where ModelFile.bundled looks
     with pytest.raises(ModelError, match="not the one this version of moderator ships.*BUNDLED_MODEL_SHA256"):
         load_model(stand_in)
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from conftest import run_cli, run_moderator
 
+from moderation_core.errors import ModelError
 from moderator.scan import runner
 from moderator.scan.queue import (
     FORMAT,
@@ -206,6 +207,73 @@ def test_dask_local_cluster_gives_the_queue_of_the_local_run(folder: Path, score
         on_dask = scan(loaders, scorer, dask_address=cluster.scheduler_address)
     assert on_dask.entries == local.entries
     assert on_dask.header.threads == local.header.threads and on_dask.header.comments == local.header.comments
+
+
+def test_dask_worker_processes_give_the_queue_and_the_client_never_imports_scikit_learn(
+    folder: Path, scorer: Any
+) -> None:
+    """Worker processes as Dask's nanny starts them (MALLOC_TRIM_THRESHOLD_ set, the model crossing as bytes): the
+    queue of the local run, and the scanning process ships the checked model file without importing scikit-learn."""
+    import subprocess
+    import sys
+
+    from distributed import LocalCluster
+
+    local = scan(file_sources([str(folder)]).loaders, scorer)
+    script = "\n".join(
+        [
+            "import sys",
+            "from moderator.modelstore import model_in_use",
+            "from moderator.scan.queue import queue_bytes",
+            "from moderator.scan.runner import file_sources, scan",
+            "result = scan(file_sources([sys.argv[2]]).loaders, model_in_use(None), dask_address=sys.argv[1])",
+            "sys.stdout.buffer.write(queue_bytes(result.header, result.entries))",
+            "print('sklearn' in sys.modules)",
+        ]
+    )
+    with LocalCluster(
+        n_workers=1, processes=True, threads_per_worker=2, dashboard_address=None, worker_dashboard_address=None
+    ) as cluster:
+        run = subprocess.run(
+            [sys.executable, "-c", script, cluster.scheduler_address, str(folder)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+    assert run.returncode == 0, run.stderr
+    *queue_lines, imported = run.stdout.splitlines()
+    assert imported == "False"
+    here = queue_bytes(local.header, local.entries).decode("utf-8")
+    assert without_created("\n".join(queue_lines) + "\n") == without_created(here)
+
+
+def test_a_dask_worker_checks_its_own_libraries_against_the_model_card(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model crosses to the workers as its checked file, and each worker unpickles it only if its libraries are
+    the card's: here the card names another scikit-learn series, which only a worker checks now."""
+    import shutil
+
+    from distributed import LocalCluster
+
+    from classifiers import trust
+    from classifiers.persist import CARD_FILE, DEFAULT_MODEL_DIR, read_card
+
+    model = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, model)
+    card_text = (model / CARD_FILE).read_text(encoding="utf-8")
+    installed = str(read_card(model)["libraries"]["scikit-learn"])
+    (model / CARD_FILE).write_text(card_text.replace(f"scikit-learn: {installed}", "scikit-learn: 0.1.0"), "utf-8")
+    assert read_card(model)["libraries"]["scikit-learn"] == "0.1.0"
+    card = read_card(model)
+    trust.add(card["artifact"]["sha256"], source="trusted", folder=model, model=str(card["model"]))
+    with LocalCluster(
+        n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None, worker_dashboard_address=None
+    ) as cluster:
+        with pytest.raises(ModelError, match="built with scikit-learn 0.1.0, this is scikit-learn") as raised:
+            scan(file_sources([str(folder)]).loaders, model, dask_address=cluster.scheduler_address)
+    assert "\n" not in str(raised.value)
 
 
 def test_a_broken_file_among_many_stops_the_scan_naming_it(folder: Path, tmp_path: Path) -> None:
