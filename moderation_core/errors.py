@@ -57,6 +57,16 @@ class SourceError(ModeratorError):
         self.offset = offset
 
 
+class NoThreadError(SourceError):
+    """A file that is data of its kind (JSON, YAML, CSV, an empty file) but holds no thread: an error when the file is
+    named, while a folder scan skips such a file and says so (``moderator.scan.runner``)."""
+
+
+class UnrecognisedFormatError(SourceError):
+    """A file of no format the importers know (not JSON, CSV, YAML, mail or a Bugzilla page copy): an error, and in a
+    folder scan a ``.txt`` file of notes is skipped (plain text is a thread only as a page copy or a mail)."""
+
+
 class UsageError(ModeratorError):
     """A command-line option or argument that makes no sense."""
 

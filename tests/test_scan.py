@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import run_cli, run_moderator
 
-from moderation_core.errors import ModelError
+from moderation_core.errors import ModelError, SourceError
 from moderator.scan import runner
 from moderator.scan.queue import (
     FORMAT,
@@ -345,6 +345,37 @@ def test_files_that_are_not_threads_are_skipped_and_named(tmp_path: Path, sample
     # Named on its own, a file is imported whatever it is: its error stops the scan.
     alone = run_cli("scan", str(thread), str(root / "notes.txt"), "--jobs", "1")
     assert alone.returncode == 2 and alone.stderr.startswith(f"moderator: error: {root / 'notes.txt'}:")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kind", "is_skipped"),
+    [
+        ("empty.jsonl", "", "NoThreadError", True),
+        ("blank.csv", "\n  \n", "NoThreadError", True),
+        ("package.json", '{"name": "left-pad", "version": "1.0.0"}', "NoThreadError", True),
+        ("table.csv", "name,size\nx,1\n", "NoThreadError", True),
+        ("settings.yaml", "retries: 3\n", "NoThreadError", True),
+        ("notes.txt", "Remember to rotate the keys on Friday.\n", "UnrecognisedFormatError", True),
+        # An export that is no JSON (an error page saved in its place) is broken, though of no format either.
+        ("issue-7.json", "<html><body>502 Bad Gateway</body></html>\n", "UnrecognisedFormatError", False),
+        ("cut.json", '{"bugs": [{"id": 7, "comments": [', "SourceError", False),
+        ("thread.jsonl", '{"thread": "x", "text": 5}\n', "SourceError", False),
+    ],
+)
+def test_importers_say_by_their_error_type_that_a_file_holds_no_thread(
+    tmp_path: Path, name: str, content: str, kind: str, is_skipped: bool
+) -> None:
+    """The scan skips a folder's file by the type of the importer's error, not by the words of its message: a file
+    that is no thread at all, or one that is broken (which stops the scan)."""
+    from moderator.sources import load_threads
+
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        load_threads(path)
+    assert type(raised.value).__name__ == kind, raised.value
+    skipped = FileLoader(str(path), in_folder=True)._not_a_thread(raised.value)
+    assert (skipped is not None) == is_skipped
 
 
 def test_a_thread_file_that_does_not_parse_is_an_error_not_skipped(tmp_path: Path) -> None:

@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from classifiers.artifact import ModelFile, inspect_model, require_taxonomy, require_trusted
 from classifiers.card import read_card
-from moderation_core.errors import ModelError, ModeratorError, SourceError, UsageError, WorkerError
+from moderation_core.errors import (
+    ModelError,
+    ModeratorError,
+    NoThreadError,
+    SourceError,
+    UnrecognisedFormatError,
+    UsageError,
+    WorkerError,
+)
 from moderation_core.taxonomy import Taxonomy, load_taxonomy
 from moderation_core.thread import Thread
 from moderator.modelstore import model_id_of
@@ -66,18 +74,11 @@ if TYPE_CHECKING:  # numpy and scikit-learn: imported where a model is loaded, n
 # The names of the files a folder scan imports: what the importers read. Anything else in a folder is skipped, and
 # said (name a file on its own to import it whatever its name).
 THREAD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".yaml", ".yml", ".mbox", ".eml", ".txt")
-# What an importer says of a file that is data of its kind but holds no thread (other JSON, YAML or CSV, an empty
-# file): such a file found in a folder is skipped, and said. A file that does not even parse as its kind (a .json
-# file of HTML, a cut-off export) is a broken thread file: it stops the scan.
-NOT_A_THREAD = (
-    "JSON of an unknown shape",
-    "not a moderator thread document",
-    "CSV header has no 'text' column",
-    "empty file",
-    "no thread in the file",
-)
-# Plain text is not a thread unless it is a Bugzilla page copy or a mail: a .txt file of notes is skipped too.
-NOT_A_TEXT_THREAD = "unrecognised thread format"
+# A file found in a folder that is data of its kind but holds no thread (other JSON, YAML or CSV, an empty file:
+# the importers' NoThreadError) is skipped, and said; so is a .txt file of no thread format (UnrecognisedFormatError:
+# plain text is a thread only as a Bugzilla page copy or a mail). A file that does not even parse as its kind (a
+# .json file of HTML, a cut-off export) is a broken thread file: it stops the scan.
+NOTES_SUFFIX = ".txt"
 
 # Files per task, at most: a task of small threads takes a fraction of a second, so sending it costs little.
 MOST_SOURCES_PER_TASK = 64
@@ -196,11 +197,10 @@ class FileLoader:
     def _not_a_thread(self, error: SourceError) -> NotAThreadFile | None:
         if not self.in_folder:
             return None
-        problem = error.problem
-        if problem.startswith(NOT_A_THREAD) or (
-            problem.startswith(NOT_A_TEXT_THREAD) and self.path.lower().endswith(".txt")
+        if isinstance(error, NoThreadError) or (
+            isinstance(error, UnrecognisedFormatError) and self.path.lower().endswith(NOTES_SUFFIX)
         ):
-            return NotAThreadFile(self.path, problem)
+            return NotAThreadFile(self.path, error.problem)
         return None
 
 

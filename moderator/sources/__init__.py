@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from moderation_core.errors import SourceError
+from moderation_core.errors import SourceError, UnrecognisedFormatError
 from moderation_core.thread import Thread
 from moderator.sources import (
     bugzilla_json,
@@ -66,9 +66,10 @@ def detect_format(source: SourceText) -> str:
         return csvfile.FORMAT
     if bugzilla_text.looks_like(source.text):
         return bugzilla_text.FORMAT
-    raise source.error(
+    raise UnrecognisedFormatError(
+        source.path,
         "unrecognised thread format: not JSON, JSONL, CSV, YAML, mbox, a mail message or a Bugzilla page copy "
-        f"(name one with --format: {', '.join(FORMATS)})"
+        f"(name one with --format: {', '.join(FORMATS)})",
     )
 
 
@@ -135,7 +136,7 @@ def _detect_documents(source: SourceText, documents: list[Any]) -> str:
     if isinstance(documents[0], dict) and "text" in documents[0]:
         # JSONL comments; a later bad line is for the JSONL importer to name.
         return jsonl.FORMAT
-    raise source.error(
+    raise source.no_thread(
         "JSON of an unknown shape: not a Bugzilla REST response, a GitHub issue comment list or 'gh' output, "
         f"or JSONL comments with a 'text' field (found {describe(documents[0])})"
     )
@@ -153,7 +154,7 @@ def load_threads(path: str | Path, format: str | None = None) -> list[Thread]:
     except RecursionError:  # the importers refuse deep nesting with its position; this is the last resort
         raise source.error("nested too deeply to import") from None
     if not threads:
-        raise source.error("no thread in the file")
+        raise source.no_thread("no thread in the file")
     # The same limit for the importers that do not count as they read.
     if sum(len(thread.comments) for thread in threads) > reading.MAX_COMMENTS:
         raise source.error(too_many_comments(reading.MAX_COMMENTS))

@@ -106,7 +106,7 @@ def _refuse_too_many_rows(source: SourceText) -> None:
 def _check_header(source: SourceText, header: list[str]) -> None:
     if "text" not in header:
         found = one_line(", ".join(header[:50]), 200)
-        raise source.error(f"CSV header has no 'text' column (found: {found})", line=1)
+        raise source.no_thread(f"CSV header has no 'text' column (found: {found})", line=1)
     duplicates = sorted(name for name, count in Counter(header).items() if count > 1)
     if duplicates:
         raise source.error(f"CSV header repeats column {one_line(repr(duplicates[0]), 80)}", line=1)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from moderation_core.errors import SourceError
+from moderation_core.errors import NoThreadError, SourceError
 from moderation_core.files import irregular_kind
 
 # Documented limit (README): bigger files are refused with a clear error instead of exhausting memory.
@@ -194,6 +194,10 @@ class SourceText:
     def error(self, problem: str, *, line: int | None = None, column: int | None = None) -> SourceError:
         return SourceError(self.path, problem, line=line, column=column)
 
+    def no_thread(self, problem: str, *, line: int | None = None) -> NoThreadError:
+        """The file is data of its kind but holds no thread (see NoThreadError)."""
+        return NoThreadError(self.path, problem, line=line)
+
 
 def _pieces(data: bytes, start: int, end: int) -> Iterator[tuple[int, bytes]]:
     """(offset, bytes) of the lines between ``start`` and ``end`` split at lone "\r" line ends, one at a time."""
@@ -236,7 +240,7 @@ def read_source(path: str | Path) -> SourceText:
     except OSError as error:
         raise unreadable(path, error) from None
     if not data.strip():
-        raise SourceError(path, "empty file: no thread in it")
+        raise NoThreadError(path, "empty file: no thread in it")
     return SourceText(path, data)
 
 

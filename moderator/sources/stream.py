@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TypeVar, cast
 
-from moderation_core.errors import SourceError
+from moderation_core.errors import NoThreadError, SourceError
 from moderation_core.files import irregular_kind, irregular_kind_of_mode
 from moderation_core.textsafe import one_line
 from moderation_core.thread import Thread
@@ -265,7 +265,7 @@ def _checked_index(source: SourceText, file: BinaryIO, start: int, *, nonblank: 
         raise bad_line
     if not len(index.offsets):
         if not index.nonblank:
-            raise SourceError(source.path, "empty file: no thread in it")
+            raise NoThreadError(source.path, "empty file: no thread in it")
         ThreadCollector(source, source_name=jsonl.FORMAT).threads()  # raises its "no comments" error
     return plan
 

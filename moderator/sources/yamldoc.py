@@ -32,7 +32,7 @@ def parse(source: SourceText) -> list[Thread]:
         raise source.error(problem.problem, line=problem.line) from None
     source.release_text()  # the document holds everything from here on
     if not isinstance(document, dict) or not isinstance(document.get("comments"), list):
-        raise source.error("not a moderator thread document: expected a mapping with a 'comments' list")
+        raise source.no_thread("not a moderator thread document: expected a mapping with a 'comments' list")
     declared = document.get("format", FORMAT_TAG)
     if declared != FORMAT_TAG:
         raise source.error(f"unsupported thread document format {shown(declared)} (this version reads {FORMAT_TAG})")
