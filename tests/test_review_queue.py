@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
@@ -210,7 +211,7 @@ def test_a_remote_origin_is_fetched_as_review_fetches_it_and_a_failed_fetch_mark
     remote = dataclasses.replace(remote, thread=dataclasses.replace(remote.thread, origin=origin))
     asked: list[tuple[str, str | None]] = []
 
-    def fetched(args: argparse.Namespace) -> str:
+    def fetched(args: argparse.Namespace, **_: object) -> str:
         asked.append((args.source, args.server))
         return str(files.lantern)  # where resolve_source keeps a fetched thread: a file the importers read
 
@@ -219,7 +220,7 @@ def test_a_remote_origin_is_fetched_as_review_fetches_it_and_a_failed_fetch_mark
     assert isinstance(opened, Opened) and opened.thread.id == "lantern-4" and opened.warning is None
     assert asked == [("octo/lantern#4", "https://ghe.example/api/v3")]  # once for both entries
 
-    def refused(args: argparse.Namespace) -> str:
+    def refused(args: argparse.Namespace, **_: object) -> str:
         raise FetchError(args.source, "401 Unauthorized: the token is expired")
 
     monkeypatch.setattr(review_command, "resolve_source", refused)
@@ -228,6 +229,51 @@ def test_a_remote_origin_is_fetched_as_review_fetches_it_and_a_failed_fetch_mark
     failed = walk.open(0)
     assert isinstance(failed, Unloadable) and failed.problem == "octo/lantern#4: 401 Unauthorized: the token is expired"
     assert walk.next_undecided(-1) is None and walk.open_next(-1) is None
+
+
+def test_a_rate_limit_wait_while_fetching_a_queued_thread_reaches_the_caller(
+    files: Files, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queue list's loader passes its on_wait down to the fetch, instead of the countdown on standard error
+    (which the screen covers)."""
+    import moderator.net.fetch as fetch_module
+    from moderator.net.errors import FetchError
+
+    def rate_limited(target: object, *, settings: Any) -> object:
+        settings.on_wait(2.0, "GitHub rate limit")
+        settings.on_wait(0.0, "GitHub rate limit")
+        raise FetchError("octo/lantern#4", "401 Unauthorized")
+
+    monkeypatch.setattr(fetch_module, "fetch_thread", rate_limited)
+    told: list[tuple[float, str]] = []
+    source = ThreadSource(remote="octo/lantern#4", server=None)
+    with pytest.raises(FetchError):
+        load_queued_source(source, on_wait=lambda seconds, reason: told.append((seconds, reason)))
+    assert told == [(2.0, "GitHub rate limit"), (0.0, "GitHub rate limit")]
+
+
+async def test_a_rate_limit_wait_is_shown_on_the_screen_once_per_wait(files: Files) -> None:
+    [lantern] = load_threads(files.lantern)
+    remote = queue_entry(lantern, files.lantern, 1, 0.9, ["inflammatory"])
+    origin = ThreadOrigin(remote="octo/lantern#4", server=None)
+    remote = dataclasses.replace(remote, thread=dataclasses.replace(remote.thread, origin=origin))
+    header = QueueHeader("guideline-classifier@test", "2032-02-02T10:00:00Z", threads=1, comments=4, entries=1)
+    write_queue(files.queue, header, [remote])
+    reason = "[b]GitHub[/b] rate limit for octo/lantern#4"
+
+    def fetching(source: ThreadSource) -> list[Thread]:  # runs in the app's loading worker, as a fetch does
+        for seconds in (30.0, 29.0, 28.0, 0.0):
+            app.report_fetch_wait(seconds, reason)
+        return load_threads(files.lantern)
+
+    app = make_queue_app(read_queue(files.queue), TAXONOMY, files.log, "tester", loader=fetching, scorer=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueReviewScreen)  # the thread opened once the wait was over
+        shown = [str(n.message) for n in app._notifications if "rate limit" in str(n.message)]
+        assert shown == [f"{reason}: retrying in 30 s"]  # once per wait, not once a second
 
 
 # -- the screens driven by keys ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import argparse
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,9 @@ SERVER_HELP = (
     "https://api.github.com; GitHub Enterprise: https://HOST/api/v3)"
 )
 
+# Told of a rate-limit wait: seconds left (0 when it is over) and what is waited for, about once a second.
+OnWait = Callable[[float, str], None]
+
 
 def add_server_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", metavar="URL", help=SERVER_HELP)
@@ -44,13 +48,14 @@ def threads_dir() -> Path:
     return config.user_cache_dir() / "threads"
 
 
-def resolve_source(args: argparse.Namespace) -> str:
+def resolve_source(args: argparse.Namespace, *, on_wait: OnWait | None = None) -> str:
     """``args.source`` when it is a file (an existing file always wins) or no SOURCE form; otherwise the thread it
-    names, fetched through the cache into the per-user cache folder, and the path of that file."""
+    names, fetched through the cache into the per-user cache folder, and the path of that file. ``on_wait`` shows a
+    rate-limit wait (default: a countdown on standard error)."""
     source = str(args.source)
     if os.path.lexists(source) or not looks_like_remote(source):
         return source
-    fetched, _ = fetch_source(source, getattr(args, "server", None))
+    fetched, _ = fetch_source(source, getattr(args, "server", None), on_wait=on_wait)
     folder = threads_dir()
     path = folder / fetched.suggested_filename
     try:
@@ -61,14 +66,16 @@ def resolve_source(args: argparse.Namespace) -> str:
     return str(path)
 
 
-def fetch_source(source: str, server: str | None, *, use_cache: bool = True) -> tuple[FetchedThread, int]:
+def fetch_source(
+    source: str, server: str | None, *, use_cache: bool = True, on_wait: OnWait | None = None
+) -> tuple[FetchedThread, int]:
     """The thread ``source`` names, fetched and checked to import (a fetch the importer would refuse is an error,
     never a file), and the number of comments the importer reads in it."""
     from moderator.net.fetch import FetchSettings, fetch_thread
     from moderator.net.trackers import parse_source
 
     target = parse_source(source, server=server)
-    settings = FetchSettings(cache_dir=http_cache_dir() if use_cache else None, on_wait=Countdown())
+    settings = FetchSettings(cache_dir=http_cache_dir() if use_cache else None, on_wait=on_wait or Countdown())
     fetched = fetch_thread(target, settings=settings)
     return fetched, check_imports(fetched)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from functools import partial
 from typing import TYPE_CHECKING
 
 from moderation_core.errors import SourceError
@@ -18,7 +19,7 @@ from moderator.cli.options import (
     log_help,
 )
 from moderator.cli.output import write
-from moderator.cli.remote import add_server_argument, resolve_source
+from moderator.cli.remote import OnWait, add_server_argument, resolve_source
 from moderator.sources import FORMATS, load_threads
 
 if TYPE_CHECKING:
@@ -180,29 +181,43 @@ def run_queue(args: argparse.Namespace, moderator: str, corpora: tuple[str, ...]
     taxonomy = load_named_taxonomy()
     scorer = load_scorer(args.model, taxonomy)
     log = config.log_path(args.log)
+    waits = _WaitRelay()  # the app is made with the loader, and the loader tells the app of a wait
     app = make_queue_app(
         queue,
         taxonomy,
         log,
         moderator,
-        loader=load_queued_source,
+        loader=partial(load_queued_source, on_wait=waits),
         scorer=scorer,
         order=args.queue,
         only_flagged=args.only_flagged,
         source_name=str(args.queue_file),
         retrain=RetrainSettings(config.default_model_output(), corpora),
     )
+    waits.to = app.report_fetch_wait
     app.run()
     write(f"decisions are saved in {one_line(str(log))}\n")
     return 0
 
 
-def load_queued_source(source: ThreadSource) -> list[Thread]:
+class _WaitRelay:
+    """A rate-limit wait during a fetch from the queue list, passed on to the app (standard error is under the
+    screen there)."""
+
+    def __init__(self) -> None:
+        self.to: OnWait | None = None
+
+    def __call__(self, seconds: float, reason: str) -> None:
+        if self.to is not None:
+            self.to(seconds, reason)
+
+
+def load_queued_source(source: ThreadSource, *, on_wait: OnWait | None = None) -> list[Thread]:
     """The threads of a queue entry's source, loaded again: a file with the importers (the format the scan was given,
     or detected), a tracker's thread fetched as ``moderator review SOURCE`` fetches it (through the per-user cache).
     Called in a worker thread of the review app; its errors mark the entries of that source as unloadable."""
     if source.remote is not None:
-        path = resolve_source(argparse.Namespace(source=source.remote, server=source.server))
+        path = resolve_source(argparse.Namespace(source=source.remote, server=source.server), on_wait=on_wait)
         return load_threads(path)
     assert source.path is not None  # a file origin always has its path (the queue reader checks it)
     return load_threads(source.path, source.format)

@@ -4,6 +4,7 @@ queue list first) are the factories the CLI, Pilot tests, snapshot tests and ben
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -15,6 +16,7 @@ from textual.screen import Screen
 
 from moderation_core.errors import UsageError
 from moderation_core.taxonomy import Taxonomy
+from moderation_core.textsafe import one_line
 from moderation_core.thread import Thread
 from moderator.log import DecisionLog, ensure_writable
 from moderator.retrain import RetrainSettings
@@ -29,7 +31,7 @@ from moderator.tui.components.queue_review_screen import QueueReviewScreen
 from moderator.tui.components.queue_screen import QueueScreen
 from moderator.tui.components.review_screen import ReviewScreen
 from moderator.tui.components.thread_picker import ThreadPicker
-from moderator.tui.messages import QueueEntryLoaded
+from moderator.tui.messages import FetchWaiting, QueueEntryLoaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class ReviewApp(App[None]):
         self._setup = setup
         self._threads = threads
         self._loading = False  # a queue entry's thread is being loaded: one load at a time
+        self._waiting = False  # a rate-limit wait is shown (one notice per wait, not one per second)
 
     def get_default_screen(self) -> Screen[None]:
         return self._first
@@ -161,6 +164,25 @@ class ReviewApp(App[None]):
     def _load_queued(self, open_entry: Callable[[], Opened | Unloadable | None]) -> None:
         # Importing a large file or fetching a tracker's thread takes time: off the interface thread.
         self.post_message(QueueEntryLoaded(open_entry()))
+
+    def report_fetch_wait(self, seconds: float, reason: str) -> None:
+        """``on_wait`` for a tracker fetch run by the loading worker (``moderator.net``): the countdown the command
+        line shows on standard error, which this screen covers. Posted as a message: safe from any thread."""
+        self.post_message(FetchWaiting(seconds, reason))
+
+    def on_fetch_waiting(self, message: FetchWaiting) -> None:
+        if message.seconds <= 0:
+            self._waiting = False
+            return
+        if not self._waiting:
+            self._waiting = True
+            self.notify(
+                f"{one_line(message.reason)}: retrying in {math.ceil(message.seconds)} s",
+                title="Waiting for the tracker",
+                severity="warning",
+                markup=False,
+                timeout=max(3.0, message.seconds),
+            )
 
     def on_queue_entry_loaded(self, message: QueueEntryLoaded) -> None:
         self._loading = False

@@ -61,6 +61,16 @@ class CandidateSettled(Message):
         self.scorer = scorer
 
 
+class FetchWaiting(Message):
+    """A tracker's rate limit is being waited out while a queued thread is fetched (posted from the loading worker,
+    about once a second): ``seconds`` left, 0 when the wait is over; ``reason`` says which limit and for what."""
+
+    def __init__(self, seconds: float, reason: str) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.reason = reason
+
+
 class QueueEntryLoaded(Message):
     """A queue entry's thread was loaded (in a worker): ``result`` is the entry opened, why it cannot be, or None
     when no undecided entry was left to open."""
