@@ -1,7 +1,7 @@
 """Scan throughput as a user gets it: ``moderator scan FOLDER`` as a whole process with ``--jobs 1``, ``--jobs 2`` and
 ``--dask`` on a Dask LocalCluster of 2 worker processes, against ``moderator score`` on the same comments.
 
-    .venv/bin/python scripts/bench_scan.py [--threads 20000] [--skip-dask]
+    .venv/bin/python scripts/bench_scan.py [--threads 20000] [--skip-dask] [--pairs N]
 
 The threads are the ordinary held-out threads of ../shared/data/heldout/github_ordinary_threads.jsonl (307 threads,
 2,342 comments), repeated under new thread ids until there are ``--threads`` of them, each written as a JSONL file
@@ -9,7 +9,9 @@ of its own into a temporary folder (the data never enters the repository); the s
 file for ``moderator score --jobs 1``, the single-job reference. Each figure is one whole process: interpreter
 start, imports, worker start-up and model loading included, as for a user. The Dask cluster is started by this
 script before its run (its workers are idle, cold: they import moderator on their first task). The three queues
-are compared (all but their creation time must be equal).
+are compared (all but their creation time must be equal). ``--pairs N`` then runs N more pairs on the same files,
+``--jobs 2`` and ``--dask`` on a fresh cluster one after the other: the machine's speed drifts between runs, and a
+pair run back to back shows the Dask figure against ``--jobs 2`` as it was at that moment.
 
 Printed: seconds, threads/s and comments/s of each run; jobs-2 speed-up over jobs 1 (target: at least 1.6x on 20,000
 threads); Dask against jobs 2 (target: within 20%); the single-job scan against ``moderator score``; the fixed cost
@@ -99,10 +101,23 @@ def show_cpu() -> None:
         print(f"  cpu {cpu:7.1f} s  load at start {load:4.1f}  moderator {run}")
 
 
+def dask_run(files: Path, output: Path) -> float:
+    """Seconds for ``moderator scan --dask`` on a LocalCluster of 2 worker processes started for it (Dask's
+    default settings; its workers idle and cold)."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    with cluster:
+        return timed("scan", str(files), "--dask", cluster.scheduler_address, "-o", str(output))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=20_000, help="threads to scan (default 20,000)")
     parser.add_argument("--skip-dask", action="store_true", help="no Dask run")
+    parser.add_argument("--pairs", type=int, default=0, help="then N pairs of --jobs 2 and --dask runs (default 0)")
     args = parser.parse_args()
     if not HELDOUT.is_file():
         sys.exit(f"{HELDOUT} is absent: this benchmark scans the held-out ordinary threads of ../shared/data")
@@ -117,16 +132,7 @@ def main() -> None:
         score = timed("score", str(everything), "--json", "--jobs", "1")
         jobs_1 = timed("scan", str(files), "--jobs", "1", "-o", str(work / "q1.jsonl"))
         jobs_2 = timed("scan", str(files), "--jobs", "2", "-o", str(work / "q2.jsonl"))
-        dask = None
-        if not args.skip_dask:
-            from distributed import LocalCluster
-
-            cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            with cluster:
-                address = cluster.scheduler_address
-                dask = timed("scan", str(files), "--dask", address, "-o", str(work / "q3.jsonl"))
+        dask = None if args.skip_dask else dask_run(files, work / "q3.jsonl")
 
         print()
         show("moderator score --jobs 1 (one file)", score, args.threads, comments)
@@ -151,6 +157,11 @@ def main() -> None:
         show_cpu()
         if not same:
             sys.exit("the queues differ")
+        for pair in range(1, args.pairs + 1):
+            paired_2 = timed("scan", str(files), "--jobs", "2", "-o", str(work / "q2.jsonl"))
+            paired_dask = dask_run(files, work / "q3.jsonl")
+            change = (paired_dask / paired_2 - 1) * 100
+            print(f"pair {pair}: --jobs 2 {paired_2:.1f} s, --dask {paired_dask:.1f} s ({change:+.0f}%)", flush=True)
 
 
 if __name__ == "__main__":
