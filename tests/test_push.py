@@ -22,7 +22,7 @@ from moderator.log import Action, DecidedComment, Decision, DecisionLog, ThreadR
 from moderator.net.client import HttpClient
 from moderator.push.apply import apply_plan
 from moderator.push.errors import LedgerError
-from moderator.push.ledger import LedgerEntry, append_entry, ledger_path, read_ledger
+from moderator.push.ledger import LedgerEntry, append_entry, ledger_path, read_ledger, unsettled
 from moderator.push.ledger import Request as SentRequest
 from moderator.push.plan import Server, graphql_base, plan_push, plan_undo
 from moderator.reports.tags import export_tags
@@ -238,6 +238,20 @@ def ledger_lines(log: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
 
 
+def settling_lines(log: Path) -> list[dict[str, Any]]:
+    """The lines that record a server's answer (apply, undo, not-applied), each checked to follow the intent line
+    written before its request was sent."""
+    lines = ledger_lines(log)
+    settling = []
+    for number, line in enumerate(lines):
+        if line["kind"] != "intent":
+            intent = lines[number - 1]
+            assert (intent["kind"], intent["id"]) == ("intent", line["intent"]), line
+            assert (intent["request"], intent["response"]) == (line["request"], {})
+            settling.append(line)
+    return settling
+
+
 # -- Bugzilla -------------------------------------------------------------------------------------------------------
 def test_bugzilla_dry_run_prints_the_requests_and_sends_no_write(
     tmp_path: Path, httpserver_ipv4: HTTPServer, secrets_set: None
@@ -274,8 +288,9 @@ def test_bugzilla_apply_records_the_ledger_and_a_second_apply_sends_nothing(
         ("/rest/bug/comment/88103/tags", ["off-topic"]),
     ]
     assert fake.comments[88102]["tags"] == ["abuse", "me-too", "needinfo"]
-    lines = ledger_lines(log)
+    lines = settling_lines(log)
     assert [line["comment_id"] for line in lines] == [88101, 88102, 88103]
+    assert len(ledger_lines(log)) == 6  # an intent before each request, and the line settling it
     first = lines[0]
     assert re.fullmatch(r"pl-[0-9a-f]{12}", first["id"]) and first["kind"] == "apply" and first["by"] == "sam"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first["when"])
@@ -292,7 +307,7 @@ def test_bugzilla_apply_records_the_ledger_and_a_second_apply_sends_nothing(
     assert out.endswith(f"applied 3 of 3 changes; recorded in {ledger_path(log)}\n")
     # Again: the state is read, everything is there, nothing is sent, nothing recorded.
     status, again, _ = push(str(log), "--target", "bugzilla", "--server", base, "--apply")
-    assert status == 0 and len(fake.writes) == 3 and len(ledger_lines(log)) == 3
+    assert status == 0 and len(fake.writes) == 3 and len(ledger_lines(log)) == 6
     assert "unchanged: 4127 comment 1 (comment id 88101): already tagged abuse\n" in again
     assert again.endswith("applied 0 of 0 changes; 3 already in place\n")
     status, dry, _ = push(str(log), "--target", "bugzilla", "--server", base)
@@ -307,7 +322,7 @@ def test_bugzilla_undo_reverses_one_change_and_records_it(
     log = bugzilla_log(tmp_path)
     assert push(str(log), "--target", "bugzilla", "--server", base, "--apply")[0] == 0
     fake.comments[88102]["tags"].append("spam")  # someone else's tag since: the undo must leave it
-    [_, second, _] = ledger_lines(log)
+    [_, second, _] = settling_lines(log)
     # A dry run of the undo prints the request and sends nothing.
     status, out, _ = push(str(log), "--undo", second["id"])
     assert status == 0 and len(fake.writes) == 3
@@ -316,21 +331,51 @@ def test_bugzilla_undo_reverses_one_change_and_records_it(
     status, out, _ = push(str(log), "--undo", second["id"], "--apply")
     assert status == 0, out
     assert fake.comments[88102]["tags"] == ["spam"] and fake.comments[88101]["tags"] == ["abuse"]
-    undo = ledger_lines(log)[-1]
+    undo = settling_lines(log)[-1]
     assert (undo["kind"], undo["undoes"], undo["comment_id"], undo["by"]) == ("undo", second["id"], 88102, "sam")
     assert undo["request"]["body"]["remove"] == ["abuse", "me-too"] and "inverse" not in undo
     assert undo["response"] == {"status": 200, "body": ["spam"]}
     # An entry is undone once; an undo is not undone; an unknown id is named.
     status, _, err = push(str(log), "--undo", second["id"], "--apply")
     assert status == 2 and f"{second['id']} was undone already ({undo['id']}" in err
-    assert f"{ledger_path(log)}:4:" in err
+    assert f"{ledger_path(log)}:8:" in err  # six lines of the push, the undo's intent, the undo
     status, _, err = push(str(log), "--undo", undo["id"])
     assert status == 2 and "is itself an undo" in err
     status, _, err = push(str(log), "--undo", "pl-000000000000")
     assert status == 2 and "no entry pl-000000000000" in err
-    status, _, err = push(str(log), "--undo", ledger_lines(log)[0]["id"], "--server", "http://127.0.0.1:9")
+    status, _, err = push(str(log), "--undo", settling_lines(log)[0]["id"], "--server", "http://127.0.0.1:9")
     assert status == 2 and "was sent to" in err
-    assert len(fake.writes) == 4 and len(ledger_lines(log)) == 4
+    status, _, err = push(str(log), "--undo", ledger_lines(log)[0]["id"])  # an intent that was applied
+    assert status == 2 and f"was applied as {settling_lines(log)[0]['id']}: undo" in err
+    assert len(fake.writes) == 4 and len(ledger_lines(log)) == 8
+
+
+def test_a_change_sent_but_never_recorded_is_named_and_can_be_undone(
+    tmp_path: Path, httpserver_ipv4: HTTPServer, secrets_set: None
+) -> None:
+    """A push killed after the server applied a change but before the answer was recorded: the intent line written
+    before the request stays unsettled. Every later push names it, and --undo takes its id."""
+    fake = FakeBugzilla(bugzilla_comments())
+    base = serve(httpserver_ipv4, fake)
+    log = bugzilla_log(tmp_path)
+    assert push(str(log), "--target", "bugzilla", "--server", base, "--apply")[0] == 0
+    ledger = ledger_path(log)
+    kept = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
+    ledger.write_text("".join(kept[:-1]), encoding="utf-8")  # the last apply line never written: the crash
+    intent = json.loads(kept[-2])
+    assert (intent["kind"], intent["comment_id"]) == ("intent", 88103)
+    status, out, _ = push(str(log), "--target", "bugzilla", "--server", base)
+    assert status == 0
+    assert f"note: {ledger}:5: {intent['id']} (add tags off-topic on 4127 comment 3, " in out
+    assert f"was sent but its answer never recorded: it may or may not be applied; push --undo {intent['id']}" in out
+    assert out.endswith("dry run: 0 requests would be sent; add --apply to send them\n")  # applied: nothing to send
+    status, out, _ = push(str(log), "--undo", intent["id"], "--apply")
+    assert status == 0, out
+    assert fake.comments[88103]["tags"] == [] and fake.comments[88101]["tags"] == ["abuse"]
+    undo = settling_lines(log)[-1]
+    assert (undo["kind"], undo["undoes"], undo["comment_id"]) == ("undo", intent["id"], 88103)
+    status, out, _ = push(str(log), "--undo", intent["id"])
+    assert status == 2 and "was undone already" in _
 
 
 def test_bugzilla_refusals_are_reported_per_comment_and_the_rest_goes_on(
@@ -359,7 +404,11 @@ def test_bugzilla_refusals_are_reported_per_comment_and_the_rest_goes_on(
     assert out.endswith(
         f"applied 1 of 4 changes; not applied: conflict 2, missing 1, permission 1; recorded in {ledger_path(path)}\n"
     )
-    assert [line["comment_id"] for line in ledger_lines(path)] == [88105]  # failures record nothing
+    refused = {88101: "permission", 88103: "conflict", 88104: "conflict"}  # 88102: missing, never sent
+    settled = [(line["comment_id"], line["kind"], line["response"].get("outcome")) for line in settling_lines(path)]
+    assert settled == [*((key, "not-applied", status) for key, status in refused.items()), (88105, "apply", None)]
+    status, _, err = push(str(path), "--undo", settling_lines(path)[0]["id"])
+    assert status == 2 and "records a change the server refused: nothing to undo" in err
 
 
 def test_a_comment_id_of_another_bug_is_a_conflict(
@@ -428,7 +477,7 @@ def test_github_dry_run_apply_idempotence_and_undo_on_an_enterprise_layout(
     status, out, _ = push(str(log), "--target", "github", "--server", base, "--apply")
     assert status == 0, out
     assert (fake.nodes["IC_1"]["reason"], fake.nodes["IC_lookup4"]["reason"]) == ("abuse", "off-topic")
-    lines = ledger_lines(log)
+    lines = settling_lines(log)
     assert [(line["node_id"], line["comment_id"], line["change"]) for line in lines] == [
         ("IC_1", 9001, "minimize as ABUSE"),
         ("IC_lookup4", 9004, "minimize as OFF_TOPIC"),
@@ -439,11 +488,11 @@ def test_github_dry_run_apply_idempotence_and_undo_on_an_enterprise_layout(
     }
     assert "unminimizeComment(input: {subjectId: $id})" in lines[0]["inverse"]["body"]["query"]
     assert push(str(log), "--target", "github", "--server", base, "--apply")[0] == 0
-    assert len(fake.mutations) == 2 and len(ledger_lines(log)) == 2  # nothing new
+    assert len(fake.mutations) == 2 and len(ledger_lines(log)) == 4  # nothing new
     status, out, _ = push(str(log), "--undo", lines[0]["id"], "--apply")
     assert status == 0, out
     assert fake.nodes["IC_1"]["reason"] is None and fake.nodes["IC_lookup4"]["reason"] == "off-topic"
-    undo = ledger_lines(log)[-1]
+    undo = settling_lines(log)[-1]
     assert (undo["kind"], undo["undoes"], undo["change"]) == ("undo", lines[0]["id"], "unminimize")
     assert undo["response"]["body"] == {"unminimizedComment": {"isMinimized": False, "minimizedReason": None}}
     for path in files_under(Path(os.environ["HOME"]), tmp_path):
@@ -469,14 +518,18 @@ def test_github_forbidden_and_missing_comments_per_comment(
         out,
         re.M,
     )
-    assert [line["node_id"] for line in ledger_lines(log)] == ["IC_1"]
+    # Refused while the state was read (the token may not minimize it), IC_2 was never sent: no ledger line.
+    assert [(line["node_id"], line["kind"]) for line in settling_lines(log)] == [("IC_1", "apply")]
     # A node that went away between the read and the mutation, and one that is refused then: per comment too.
     fake.nodes["IC_1"]["reason"] = None
     plan = plan_push(export_tags([str(log)], TAXONOMY, "github"), github_server(base))
     fake.nodes["IC_1"]["can"] = False
     outcomes = apply_plan(plan, github_server(base), tmp_path / "ledger.jsonl", "sam")
     assert [(o.where.node_id, o.status) for o in outcomes] == [("IC_1", "permission")]
-    assert "FORBIDDEN" in outcomes[0].detail and not (tmp_path / "ledger.jsonl").exists()
+    assert "FORBIDDEN" in outcomes[0].detail
+    [intent, refused] = [json.loads(line) for line in (tmp_path / "ledger.jsonl").read_text("utf-8").splitlines()]
+    assert (intent["kind"], refused["kind"], refused["intent"]) == ("intent", "not-applied", intent["id"])
+    assert refused["response"]["outcome"] == "permission" and "FORBIDDEN" in refused["response"]["detail"]
 
 
 def github_server(base: str) -> Server:
@@ -604,10 +657,11 @@ def test_the_key_and_token_never_appear_in_output_ledger_or_files(
     assert [run.returncode for run in runs] == [0, 1]
     assert "permission: 4127 comment 3 (comment id 88103): permission denied (HTTP 403)" in runs[1].stdout
     assert "refused for key ***" in runs[1].stdout
-    ledger = ledger_lines(log)
-    runs.append(run_moderator("push", str(log), "--undo", ledger[0]["id"], "--apply"))
+    first = settling_lines(log)[0]
+    runs.append(run_moderator("push", str(log), "--undo", first["id"], "--apply"))
     assert runs[-1].returncode == 0, runs[-1].stdout
-    assert len(ledger_lines(log)) == 3
+    assert len(ledger_lines(log)) == 8  # three intents and answers (one refused, its detail redacted), the undo's two
+    assert "refused for key ***" in settling_lines(log)[2]["response"]["detail"]
     assert all(fake_write_key(body) for body in fake.writes)
     home = Path(os.environ["HOME"])
     for run in runs:
@@ -660,10 +714,12 @@ def test_plan_and_undo_through_the_library(tmp_path: Path, httpserver_ipv4: HTTP
     ledger = tmp_path / "l.jsonl"
     seen: list[str] = []
     outcomes = apply_plan(plan, server, ledger, "sam", on_outcome=lambda outcome: seen.append(outcome.status))
-    assert seen == ["applied"] * 3 and [o.ledger_id for o in outcomes] == [e.id for e in read_ledger(ledger)]
-    undo = plan_undo(read_ledger(ledger)[0], server)
+    applied = [entry for entry in read_ledger(ledger) if entry.kind == "apply"]
+    assert seen == ["applied"] * 3 and [o.ledger_id for o in outcomes] == [e.id for e in applied]
+    assert unsettled(read_ledger(ledger)) == []  # each intent settled by its apply line
+    undo = plan_undo(applied[0], server)
     assert [change.request.body for change in undo.changes] == [{"comment_id": 88101, "add": [], "remove": ["abuse"]}]
     fake.comments[88101]["tags"] = []  # removed by hand meanwhile: nothing left to undo
-    again = plan_undo(read_ledger(ledger)[0], server)
+    again = plan_undo(applied[0], server)
     assert again.changes == [] and [o.status for o in again.outcomes] == ["unchanged"]
     client.close()

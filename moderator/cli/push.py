@@ -41,9 +41,10 @@ def register(commands: Subcommands) -> None:
         "The current tags / minimized state are read first, so only what is missing is sent and a second\n"
         "push sends nothing new. Without --apply nothing is changed: the requests are printed exactly\n"
         "(method, URL, JSON body; never a header or token).\n"
-        "With --apply each change the server confirms is recorded in the push ledger, LOG.push-ledger.jsonl\n"
-        "(one JSON line per change: id, when, by whom, request, response, inverse); --undo ID reverses one\n"
-        "and records that too. Permission errors, missing comments and conflicts are reported per comment.\n"
+        "With --apply each change is recorded in the push ledger, LOG.push-ledger.jsonl: an intent line\n"
+        "before it is sent and a line for the answer (id, when, by whom, request, response, inverse);\n"
+        "--undo ID reverses one and records that too. Permission errors, missing comments and conflicts\n"
+        "are reported per comment.\n"
         f"Credentials: ${BUGZILLA_API_KEY_ENV} (sent as X-BUGZILLA-API-KEY), ${GITHUB_TOKEN_ENV} (Bearer).\n"
         "Exit status: 0 when everything applied (or would), 1 when some comment did not, 2 on bad input.",
         epilog="examples:\n"
@@ -79,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
 
     moderator = config.moderator_name(args.moderator)  # recorded with each change: checked before anything
     ledger = Path(args.ledger) if args.ledger else ledger_path(args.logs[0])
+    _say_unsettled(ledger)
     if args.undo is not None:
         return _undo(args, ledger, moderator)
     if args.target is None:
@@ -216,6 +218,23 @@ def _countdown(seconds: float, message: str) -> None:
 
 
 # -- what is shown -----------------------------------------------------------------------------------------------
+def _say_unsettled(ledger: Path) -> None:
+    """A note per change an earlier push sent without recording the answer (no answer came, or the push was killed):
+    the moderator learns it may be applied, and which id undoes it if it is."""
+    from moderator.push.ledger import read_ledger, unsettled
+
+    for intent in unsettled(read_ledger(ledger)):
+        action = f"undo of {intent.undoes}" if intent.undoes is not None else intent.change
+        undo = "" if intent.undoes is not None else f"; push --undo {intent.id} reverses it if it was"
+        write(
+            one_line(
+                f"note: {ledger}:{intent.line}: {intent.id} ({action} on {intent.thread} comment {intent.comment}, "
+                f"{intent.when}) was sent but its answer never recorded: it may or may not be applied{undo}"
+            )
+            + "\n"
+        )
+
+
 def _write_notes(notes: list[str]) -> None:
     for note in notes:
         write(one_line(f"note: {note}") + "\n")
@@ -249,6 +268,6 @@ def _summary(plan: Plan, outcomes: list[Outcome], ledger: Path) -> str:
     failed = Counter(o.status for o in plan.problems + [o for o in outcomes if o.status != "applied"])
     if failed:
         parts.append("not applied: " + ", ".join(f"{status} {count}" for status, count in sorted(failed.items())))
-    if applied:
+    if outcomes:
         parts.append(f"recorded in {ledger}")
     return one_line("; ".join(parts)) + "\n"

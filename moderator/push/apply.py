@@ -1,11 +1,11 @@
 """Sending a plan: each change as one request, checked against the server's answer, recorded in the push ledger
-once the server confirmed it.
+before it is sent (an ``intent`` line) and once the server answered (``apply``, ``undo`` or ``not-applied``).
 
 Per comment: a refusal (401/403 permission, 404 missing, 409/412/422 conflict, a GraphQL ``FORBIDDEN`` or
-``NOT_FOUND`` error) or an answer that does not show the change is that comment's outcome, nothing is recorded for
-it, and the rest goes on. A request that got no answer at all (the server went away, a timeout) may or may not have
-been applied: it is reported so, and the remaining changes are not sent (a push run again reads the state first
-and sends only what is missing).
+``NOT_FOUND`` error) or an answer that does not show the change is that comment's outcome, recorded as
+``not-applied``, and the rest goes on. A request that got no answer at all (the server went away, a timeout) may or
+may not have been applied: it is reported so, its intent stays unsettled in the ledger (``push --undo`` takes it),
+and the remaining changes are not sent (a push run again reads the state first and sends only what is missing).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from moderator.push.ledger import LedgerEntry, append_entry, new_id, utc_now
+from moderator.push.ledger import Kind, LedgerEntry, append_entry, new_id, utc_now
 from moderator.push.plan import (
     Answer,
     Change,
@@ -43,27 +43,37 @@ def apply_plan(plan: Plan, server: Server, ledger: Path, by: str, on_outcome: On
         if stopped is not None:
             outcome = Outcome(change.where, "not sent", f"not sent: an earlier request got no answer ({stopped})")
         else:
+            intent = _ledger_entry(plan, server, change, by, kind="intent", response={})
+            append_entry(ledger, intent)  # on disk before the request: a crash from here on leaves it unsettled
             answer = call(server, change.request.method, change.path, change.request.body, graphql=change.graphql)
             if answer.status is None:
                 stopped = answer.problem or "no answer"
-            outcome = _outcome(plan, server, change, answer, ledger, by)
+            outcome = _outcome(plan, server, change, answer, ledger, by, intent.id)
         outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)
     return outcomes
 
 
-def _outcome(plan: Plan, server: Server, change: Change, answer: Answer, ledger: Path, by: str) -> Outcome:
+def _outcome(plan: Plan, server: Server, change: Change, answer: Answer, ledger: Path, by: str, intent: str) -> Outcome:
     if answer.status is None:
-        detail = f"{http_detail(answer)}: it may or may not have been applied (push again: it reads the state first)"
+        undo = f"; push --undo {intent} reverses it if it was" if change.undoes is None else ""
+        retry = f"push again: it reads the state first{undo}"
+        detail = f"{http_detail(answer)}: it may or may not have been applied ({retry})"
         return Outcome(change.where, "failed", detail)
     if plan.target == "bugzilla":
         verdict = _bugzilla_confirmed(server, change, answer)
     else:
         verdict = _github_confirmed(server, change, answer)
     if isinstance(verdict, tuple):
-        return Outcome(change.where, verdict[0], verdict[1])
-    entry = _ledger_entry(plan, server, change, answer, verdict, by)
+        status, detail = verdict
+        response = _without_secrets({"status": answer.status, "outcome": status, "detail": detail}, server.secrets)
+        refused = _ledger_entry(plan, server, change, by, kind="not-applied", response=response, intent=intent)
+        append_entry(ledger, refused)
+        return Outcome(change.where, status, detail)
+    response = {"status": answer.status, "body": _without_secrets(verdict, server.secrets)}
+    kind: Kind = "undo" if change.undoes is not None else "apply"
+    entry = _ledger_entry(plan, server, change, by, kind=kind, response=response, intent=intent)
     append_entry(ledger, entry)
     return Outcome(change.where, "applied", change.change, entry.id)
 
@@ -120,11 +130,20 @@ def _without_secrets(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
-def _ledger_entry(plan: Plan, server: Server, change: Change, answer: Answer, body: Any, by: str) -> LedgerEntry:
+def _ledger_entry(
+    plan: Plan,
+    server: Server,
+    change: Change,
+    by: str,
+    *,
+    kind: Kind,
+    response: dict[str, Any],
+    intent: str | None = None,
+) -> LedgerEntry:
     where = change.where
     return LedgerEntry(
         id=new_id(),
-        kind="undo" if change.undoes is not None else "apply",
+        kind=kind,
         when=utc_now(),
         by=by,
         target=plan.target,
@@ -135,8 +154,9 @@ def _ledger_entry(plan: Plan, server: Server, change: Change, answer: Answer, bo
         node_id=where.node_id,
         change=change.change,
         request=change.request,
-        response={"status": answer.status, "body": _without_secrets(body, server.secrets)},
+        response=response,
         inverse=change.inverse,
         undoes=change.undoes,
         decided_by=where.moderators,
+        intent=intent,
     )

@@ -1,9 +1,10 @@
-"""The push ledger: an append-only JSON Lines file beside the decision log (``LOG.push-ledger.jsonl``) with one
-line per change a tracker confirmed, so a moderator can audit what was sent and undo one change.
+"""The push ledger: an append-only JSON Lines file beside the decision log (``LOG.push-ledger.jsonl``) with a line
+before each change is sent and a line when the tracker answered, so a moderator can audit what was sent and undo
+one change.
 
 Each line is one JSON object (``schema`` 1):
 
-- ``id`` (``pl-`` and 12 hex digits: what ``push --undo`` takes), ``kind`` (``apply`` or ``undo``), ``when``
+- ``id`` (``pl-`` and 12 hex digits: what ``push --undo`` takes), ``kind`` (below), ``when``
   (UTC, ISO 8601 with ``Z``), ``by`` (the moderator's name), ``target`` (bugzilla or github), ``server`` (the API
   base the request went to);
 - ``thread``, ``comment`` (its number in the thread), ``comment_id`` (Bugzilla's comment id or GitHub's REST id)
@@ -12,12 +13,19 @@ Each line is one JSON object (``schema`` 1):
 - ``response`` (``status`` and the part of the body that confirms the change: Bugzilla's tags after the update,
   GitHub's ``minimizedComment``);
 - ``inverse``: the request that reverses the change, and ``decided_by``: the moderators whose decisions implied
-  it (``apply`` lines); or ``undoes``: the id of the line an ``undo`` line reverses.
+  it (``apply`` lines); or ``undoes``: the id of the line an ``undo`` line reverses;
+- ``intent``: on the line that settles a change, the id of the ``intent`` line written before it was sent.
 
-Only changes the server confirmed are recorded: a request that failed (403, 404, a conflict, no answer) records
-nothing, and the run's report says so per comment. A change is recorded after the server confirmed it, so a crash
-between the two leaves a change applied but not recorded; the next push reads the server's state first and sends
-nothing for it again.
+The kinds, in the order they are written for one change:
+
+- ``intent``: written (and fsynced) before the request is sent: what is about to be sent (``response`` empty);
+- then ``apply`` (or ``undo``, for ``push --undo``) once the server confirmed the change, with its answer; or
+  ``not-applied`` when the server refused it (403, 404, a conflict), with the status and why.
+
+An ``intent`` that no later line settles is a change that may or may not have been applied: the request got no
+answer (the server went away, a timeout), or the push was killed between the two lines. The ledger says so, and
+``push --undo`` takes such an intent's id: it reads the comment's state and reverses the change only if it is
+there. (A ledger of an earlier version has ``apply`` and ``undo`` lines without intents; they read as before.)
 
 Appends are whole lines: under an exclusive lock, after checking the file ends with a complete line, one
 ``os.write`` on an ``O_APPEND`` descriptor and an ``fsync``; a write that falls short is cut back. A JSON object
@@ -46,7 +54,7 @@ from moderator.push.errors import LedgerError
 
 SCHEMA = 1
 SUFFIX = ".push-ledger.jsonl"
-Kind = Literal["apply", "undo"]
+Kind = Literal["intent", "apply", "undo", "not-applied"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 ID_PATTERN = re.compile(r"pl-[0-9a-f]{12}")
 # A ledger line holds one request and the part of one answer: far below this. A longer line is no ledger line, and
@@ -123,6 +131,7 @@ class LedgerEntry:
     inverse: Request | None = None
     undoes: str | None = None
     decided_by: tuple[str, ...] = ()  # the moderators whose decisions implied the change (apply lines)
+    intent: str | None = None  # the intent line this line settles
     line: int = field(default=0, compare=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -148,6 +157,8 @@ class LedgerEntry:
             data["undoes"] = self.undoes
         if self.decided_by:
             data["decided_by"] = list(self.decided_by)
+        if self.intent is not None:
+            data["intent"] = self.intent
         return data
 
 
@@ -228,7 +239,8 @@ def _entry_of(where: str, data: dict[str, Any], number: int) -> LedgerEntry:
         request=_request(where, data["request"], "request"),
         response=data["response"],
         inverse=_request(where, data["inverse"], "inverse") if data.get("inverse") is not None else None,
-        undoes=_undoes(where, data.get("undoes")),
+        undoes=_ledger_id(where, data.get("undoes"), "undoes"),
+        intent=_ledger_id(where, data.get("intent"), "intent"),
         decided_by=_names(where, data.get("decided_by", [])),
         line=number,
     )
@@ -240,11 +252,11 @@ def _request(where: str, value: Any, name: str) -> Request:
     return Request.from_json(value)
 
 
-def _undoes(where: str, value: Any) -> str | None:
+def _ledger_id(where: str, value: Any, name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or ID_PATTERN.fullmatch(value) is None:
-        raise LedgerError(f"{where}: 'undoes' is no ledger id")
+        raise LedgerError(f"{where}: '{name}' is no ledger id")
     return value
 
 
@@ -262,15 +274,31 @@ def _check_ids(path: Path, entries: list[LedgerEntry]) -> None:
         seen[entry.id] = entry.line
 
 
+def unsettled(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """The ``intent`` entries no later line settles: changes sent (or about to be) whose answer was never recorded,
+    which may or may not be applied."""
+    settled = {entry.intent for entry in entries if entry.intent is not None}
+    return [entry for entry in entries if entry.kind == "intent" and entry.id not in settled]
+
+
 def find(entries: list[LedgerEntry], ledger_id: str, path: Path) -> LedgerEntry:
-    """The ``apply`` entry ``ledger_id`` names, not undone yet; LedgerError saying why otherwise."""
+    """The entry ``ledger_id`` names when it can be undone: an ``apply`` entry, or an unsettled ``intent`` to apply
+    (undoing it reads the comment's state first), not undone yet; LedgerError saying why otherwise."""
     shown = one_line(ledger_id, 40)
     entry = next((entry for entry in entries if entry.id == ledger_id), None)
     if entry is None:
         raise LedgerError(f"{path}: no entry {shown} (see the ids in the ledger, one per line)")
-    if entry.kind != "apply" or entry.inverse is None:
+    if entry.kind == "intent" and entry.undoes is None:
+        settling = next((later for later in entries if later.intent == ledger_id), None)
+        if settling is not None and settling.kind == "apply":
+            raise LedgerError(f"{path}:{entry.line}: {shown} was applied as {settling.id}: undo {settling.id}")
+        if settling is not None:
+            raise LedgerError(f"{path}:{settling.line}: {shown} was not applied ({settling.change}): nothing to undo")
+    elif entry.kind == "not-applied":
+        raise LedgerError(f"{path}:{entry.line}: {shown} records a change the server refused: nothing to undo")
+    elif entry.kind != "apply" or entry.inverse is None:
         raise LedgerError(f"{path}:{entry.line}: {shown} is itself an undo (of {entry.undoes}); undo an applied change")
-    undone = next((later for later in entries if later.undoes == ledger_id), None)
+    undone = next((later for later in entries if later.kind == "undo" and later.undoes == ledger_id), None)
     if undone is not None:
         raise LedgerError(f"{path}:{undone.line}: {shown} was undone already ({undone.id}, {undone.when}, {undone.by})")
     return entry
@@ -311,8 +339,11 @@ def append_entry(path: Path, entry: LedgerEntry) -> None:
             os.fsync(descriptor)
         except OSError as error:
             _cut_back(descriptor, size)
+            done = {"intent": "nothing was sent for", "not-applied": "the server refused"}.get(
+                entry.kind, "the server applied the change:"
+            )
             raise LedgerError(
-                f"{path}: could not record {entry.id} ({error.strerror or error}); the server applied the change: "
+                f"{path}: could not record {entry.id} ({error.strerror or error}); {done} "
                 f"{entry.change} on {one_line(entry.thread, 60)} comment {entry.comment}"
             ) from None
 
