@@ -281,6 +281,24 @@ def test_pseudonyms_are_stable_keyed_and_cover_names_in_text(log_path: Path, tmp
     assert excerpt.startswith(f"(In reply to {ours.pseudonym('Lena Okafor')} from comment #1)")
 
 
+def test_pseudonyms_replace_the_names_in_thread_titles(tmp_path: Path) -> None:
+    """A title that names a person known in the thread ("Lena Okafor's patch ...") is pseudonymized as an excerpt
+    is, in the rows and the thread sections; a title without a known name is kept."""
+    path = tmp_path / "decisions.yaml"
+    log = DecisionLog(path, IDS)
+    named = ThreadRef("bugzilla", "5120", "Lena Okafor's patch breaks the mirror", "https://bugs.example/5120")
+    decide(log, "dana", 1, thread=named)
+    decide(log, "dana", 2, ("personal-attack",), Action.HIDE, thread=named)
+    decide(log, "dana", 4, ("inflammatory",), Action.FLAG, thread=ISSUE)
+    pseudonyms = Pseudonymizer(b"k" * 32)
+    report = build([str(path)], IDS, pseudonyms=pseudonyms)
+    renamed = f"{pseudonyms.pseudonym('Lena Okafor')}'s patch breaks the mirror"
+    assert {row.thread_title for row in report.rows} == {renamed, "Crash on start"}
+    assert sorted(str(section.title) for section in report.threads) == sorted([renamed, "Crash on start"])
+    assert "Lena" not in to_json(report) and "Okafor" not in to_markdown(report)
+    assert build([str(path)], IDS).threads[0].title == "Lena Okafor's patch breaks the mirror"  # without: as it is
+
+
 def test_a_damaged_secret_is_refused(tmp_path: Path) -> None:
     path = config.pseudonym_secret_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -284,7 +284,7 @@ def _row(
     return Row(
         thread_source=decision.thread.source,
         thread_id=decision.thread.id,
-        thread_title=decision.thread.title,
+        thread_title=None if decision.thread.title is None else clean(decision.thread.title, thread_key),
         comment_number=comment.number,
         comment_id=comment.id,
         author=rename(comment.author),
@@ -385,7 +385,8 @@ def _threads(decisions: Iterable[Decision], rows: Iterable[Row]) -> list[ThreadS
         section = sections.get(key)
         if section is None:
             thread = decision.thread
-            section = sections[key] = ThreadSection(thread.source, thread.id, thread.title, safe_url(thread.url))
+            # The row's title: with --pseudonymize, the names known in the thread are replaced there too.
+            section = sections[key] = ThreadSection(thread.source, thread.id, row.thread_title, safe_url(thread.url))
         section.decisions += 1
         section.by_action[row.action] += 1
         section.by_label.update(row.labels)
