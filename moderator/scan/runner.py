@@ -598,7 +598,7 @@ def _import_scoring_on_every_worker(client: distributed.Client) -> None:
     the scorer reaches it)."""
     import distributed
 
-    for worker in client.scheduler_info().get("workers", {}):
+    for worker in client.ncores():  # type: ignore[no-untyped-call]  # every worker's address, with its threads
         future = client.submit(_import_scoring, workers=[worker], allow_other_workers=False, pure=False)
         distributed.fire_and_forget(future)  # type: ignore[no-untyped-call]
 
