@@ -56,6 +56,11 @@ def resolve_source(args: argparse.Namespace, *, on_wait: OnWait | None = None) -
     if os.path.lexists(source) or not looks_like_remote(source):
         return source
     fetched, _ = fetch_source(source, getattr(args, "server", None), on_wait=on_wait)
+    return str(keep_fetched(fetched))
+
+
+def keep_fetched(fetched: FetchedThread) -> Path:
+    """Write a fetched thread into the per-user threads folder (:func:`threads_dir`); the path of its file."""
     folder = threads_dir()
     path = folder / fetched.suggested_filename
     try:
@@ -63,7 +68,7 @@ def resolve_source(args: argparse.Namespace, *, on_wait: OnWait | None = None) -
         write_file(path, fetched.body)
     except OSError as error:
         raise UsageError(f"{path}: cannot keep the fetched thread ({error.strerror or error})") from None
-    return str(path)
+    return path
 
 
 def fetch_source(

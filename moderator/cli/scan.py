@@ -192,25 +192,19 @@ def _fetched(args: argparse.Namespace, remote: list[str]) -> list[ThreadLoader]:
     if not remote:
         return []
     from moderation_core.errors import ModeratorError
-    from moderator.cli.remote import check_imports, http_cache_dir, threads_dir, write_file
+    from moderator.cli.remote import check_imports, http_cache_dir, keep_fetched
     from moderator.net.fetch import FetchSettings, fetch_thread
     from moderator.net.trackers import parse_source
     from moderator.scan.runner import FailedSource, FileLoader
 
     settings = FetchSettings(cache_dir=http_cache_dir(), on_wait=_say_wait)
-    folder = threads_dir()
     loaders: list[ThreadLoader] = []
     with _Progress(len(remote), "fetching") as progress:
         for done, source in enumerate(remote, start=1):
             try:
                 fetched = fetch_thread(parse_source(source, server=args.server), settings=settings)
                 check_imports(fetched)
-                path = folder / fetched.suggested_filename
-                try:
-                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                    write_file(path, fetched.body)
-                except OSError as error:
-                    raise UsageError(f"{path}: cannot keep the fetched thread ({error.strerror or error})") from None
+                path = keep_fetched(fetched)
             except ModeratorError as error:
                 if not args.keep_going:
                     raise
