@@ -41,6 +41,10 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, remote: bool = True
     parser.add_argument(
         "source", metavar="SOURCE", help="thread file (any format listed under --format)" + (fetched if remote else "")
     )
+    add_format_argument(parser)
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         "-f",

@@ -13,6 +13,7 @@ from moderation_core.thread import Thread
 from moderator import config
 from moderator.cli.options import (
     Formatter,
+    add_format_argument,
     add_model_argument,
     add_moderator_argument,
     load_named_taxonomy,
@@ -20,7 +21,7 @@ from moderator.cli.options import (
 )
 from moderator.cli.output import write
 from moderator.cli.remote import OnWait, add_server_argument, resolve_source
-from moderator.sources import FORMATS, load_threads
+from moderator.sources import load_threads
 
 if TYPE_CHECKING:
     from moderator.cli.options import Subcommands
@@ -77,13 +78,7 @@ def register(commands: Subcommands) -> None:
         metavar="QUEUE",
         help="walk the triage queue QUEUE (a 'moderator scan' output) across its threads, instead of a SOURCE",
     )
-    parser.add_argument(
-        "--format",
-        "-f",
-        choices=FORMATS,
-        metavar="F",
-        help=f"source format, detected from the content when omitted: {', '.join(FORMATS)}",
-    )
+    add_format_argument(parser)
     add_server_argument(parser)
     parser.add_argument(
         "--thread",
